@@ -1,0 +1,54 @@
+"""The ``brainsmith`` command: one sub-module per command group, each imported only when run."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+
+COMMAND_GROUPS: tuple[str, ...] = ("plugins",)
+"""Sub-modules of :mod:`brainsmith.cli`; each defines ``register(subparsers)``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every command group registered."""
+    parser = argparse.ArgumentParser(
+        prog="brainsmith",
+        description="Compile quantized ONNX/QONNX models into FPGA dataflow accelerators "
+        "through installed plugins.",
+    )
+    parser.add_argument("--version", action="version", version=f"brainsmith-core {__version__}")
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the Python traceback of an error"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for group in COMMAND_GROUPS:
+        importlib.import_module(f"{__name__}.{group}").register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``brainsmith`` console script; returns the exit status."""
+    from ..errors import BrainsmithError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args)
+        return status
+    except BrainsmithError as error:
+        if args.traceback or os.environ.get("BRAINSMITH_TRACEBACK"):
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
