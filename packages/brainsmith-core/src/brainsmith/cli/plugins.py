@@ -1,0 +1,320 @@
+"""``brainsmith plugins``: list, show, check and lock the installed plugins.
+
+The JSON shapes are documented in docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .output import format_table, write_atomically
+
+if TYPE_CHECKING:
+    from ..records import PluginRecord
+    from ..resolve import Problem, Verdict
+    from ..session import Session
+
+
+def register(commands: Any) -> None:
+    """Add the ``plugins`` command group."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit non-zero on any problem, warnings included (also: strict = true in "
+        "[tool.brainsmith])",
+    )
+    parser = commands.add_parser(
+        "plugins",
+        help="list, show, check and lock installed plugins",
+        description="Inspect the plugins installed in this environment (entry points of the "
+        "'brainsmith.plugins' group). Listing and checking read metadata and manifests only.",
+    )
+    sub = parser.add_subparsers(dest="plugins_command", metavar="COMMAND", required=True)
+
+    show_list = sub.add_parser(
+        "list", parents=[common], help="every plugin with its state and component counts"
+    )
+    show_list.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+    show_list.add_argument(
+        "--activate",
+        action="store_true",
+        help="import code-defined plugins too, so their components are counted",
+    )
+    show_list.set_defaults(run=_list)
+
+    show = sub.add_parser(
+        "show", parents=[common], help="one plugin's components, constraints and location"
+    )
+    show.add_argument("namespace", metavar="NAME", help="the plugin's namespace")
+    show.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+    show.set_defaults(run=_show)
+
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="exit 0 only if every pin is met and every plugin is compatible (for CI)",
+    )
+    check.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+    check.set_defaults(run=_check)
+
+    lock = sub.add_parser(
+        "lock",
+        help="pin every active plugin distribution to its exact version",
+        description="Print (or write) requirement lines pinning brainsmith-core and every "
+        "usable plugin distribution to its installed version; 'pip install -r FILE' "
+        "reproduces the environment.",
+    )
+    lock.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    lock.set_defaults(run=_lock)
+
+
+def _session() -> Session:
+    from ..session import Session
+
+    return Session.from_environment()
+
+
+def _exit_status(session: Session, problems: tuple[Problem, ...], strict: bool) -> int:
+    if any(p.severity == "error" for p in problems) and (strict or session.settings.strict):
+        return 1
+    if problems and (strict or session.settings.strict):
+        return 1
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    session = _session()
+    if args.activate:
+        session.activate_all()
+    verdicts = session.verdicts()
+    problems = session.problems()
+    if args.json:
+        _print_json(
+            {
+                **_header(session),
+                "plugins": [_verdict_json(v) for v in verdicts],
+                "problems": [_problem_json(p) for p in problems],
+                "ok": not any(p.severity == "error" for p in problems),
+            }
+        )
+    else:
+        rows = [_verdict_row(v) for v in verdicts]
+        print(
+            format_table(
+                ["NAMESPACE", "DISTRIBUTION", "VERSION", "STATE", "TRANSFORMS", "KERNELS",
+                 "BACKENDS", "HW_TRANSFORMS"],
+                rows,
+            )
+            if rows
+            else "no plugins installed (entry-point group 'brainsmith.plugins' is empty)"
+        )
+        _print_problems(problems)
+    return _exit_status(session, problems, args.strict)
+
+
+def _show(args: argparse.Namespace) -> int:
+    from ..errors import PluginError
+
+    session = _session()
+    verdict = session.resolution.verdict(args.namespace)
+    if verdict is None:
+        from ..suggest import did_you_mean
+
+        known = [v.namespace for v in session.verdicts()]
+        raise PluginError(
+            f"no plugin with namespace {args.namespace!r} is installed"
+            + did_you_mean(args.namespace, known),
+            fix="run 'brainsmith plugins list' to see the installed plugins",
+        )
+    if verdict.state.usable:
+        try:
+            session.activate(args.namespace)
+        except PluginError:
+            pass  # shown as broken below
+    index = session.resolution.verdicts.index(verdict)
+    verdict = session.verdicts()[index]  # updated by the activation
+    record = verdict.record
+    components = []
+    if record is not None and record.components:
+        components = [_spec_json(record, s) for s in record.components]
+    data = {**_verdict_json(verdict), "components": components}
+    if args.json:
+        _print_json(data)
+    else:
+        _print_show(data)
+        _print_problems(verdict.problems)
+    return _exit_status(session, verdict.problems, args.strict)
+
+
+def _check(args: argparse.Namespace) -> int:
+    session = _session()
+    problems = session.check()
+    errors = [p for p in problems if p.severity == "error"]
+    failed = bool(errors) or (bool(problems) and (args.strict or session.settings.strict))
+    if args.json:
+        _print_json(
+            {
+                **_header(session),
+                "ok": not failed,
+                "plugins": [_verdict_json(v) for v in session.verdicts()],
+                "problems": [_problem_json(p) for p in problems],
+            }
+        )
+    else:
+        usable = sum(v.state.usable for v in session.verdicts())
+        _print_problems(problems)
+        verdict_text = "FAILED" if failed else "OK"
+        print(
+            f"{verdict_text}: {usable} plugin(s) usable, {len(errors)} error(s), "
+            f"{len(problems) - len(errors)} warning(s)"
+            + (f"; settings from {session.settings.source}" if session.settings.source else "")
+        )
+    return 1 if failed else 0
+
+
+def _lock(args: argparse.Namespace) -> int:
+    from .._version import __version__
+
+    session = _session()
+    pinned = {"brainsmith-core": __version__}
+    for record in session.active_plugins():
+        pinned.setdefault(record.distribution, record.version)
+    lines = ["# brainsmith plugins lock: pip install -r this file to reproduce the plugins"]
+    lines += [f"{name}=={version}" for name, version in sorted(pinned.items())]
+    text = "\n".join(lines) + "\n"
+    if args.output:
+        write_atomically(args.output, text)
+        print(f"wrote {len(pinned)} pins to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# -- presentation ------------------------------------------------------------------------------
+
+
+def _header(session: Session) -> dict[str, Any]:
+    from .._version import __version__
+    from ..hookspecs import PLUGIN_API
+
+    return {
+        "core": {"version": __version__, "plugin_api": PLUGIN_API},
+        "settings": session.settings.source or None,
+    }
+
+
+def _counts(record: PluginRecord | None) -> dict[str, int] | None:
+    from ..records import Kind
+
+    if record is None or record.components is None:
+        return None
+    return {k.plural: sum(1 for s in record.components if s.kind is k) for k in Kind}
+
+
+def _verdict_json(verdict: Verdict) -> dict[str, Any]:
+    record = verdict.record
+    return {
+        "namespace": verdict.namespace,
+        "distribution": verdict.distribution,
+        "version": verdict.version,
+        "state": str(verdict.state),
+        "form": str(record.form) if record else None,
+        "entry_point": record.value if record else None,
+        "location": record.location if record else None,
+        "components": _counts(record),
+        "constraints": {
+            "core": [r for r in record.requires_dist if _is_core(r)],
+            "api": record.declaration.api or None,
+            "requires": list(record.declaration.requires),
+            "conflicts": list(record.declaration.conflicts),
+            "hooks": record.declaration.hooks or None,
+        }
+        if record
+        else None,
+        "problems": [_problem_json(p) for p in verdict.problems],
+    }
+
+
+def _spec_json(record: PluginRecord, spec: Any) -> dict[str, Any]:
+    from ..registry import Component
+
+    return Component(spec, record).to_json()
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return {
+        "severity": problem.severity,
+        "subject": problem.subject,
+        "distribution": problem.distribution or None,
+        "version": problem.version or None,
+        "reason": problem.reason,
+        "fix": problem.fix or None,
+    }
+
+
+def _is_core(requirement: str) -> bool:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        return canonicalize_name(Requirement(requirement).name) == "brainsmith-core"
+    except InvalidRequirement:
+        return False
+
+
+def _verdict_row(verdict: Verdict) -> list[str]:
+    counts = _counts(verdict.record)
+    numbers = (
+        [str(n) for n in counts.values()] if counts is not None else ["?", "?", "?", "?"]
+    )
+    return [verdict.namespace, verdict.distribution, verdict.version or "-", str(verdict.state), *numbers]
+
+
+def _print_show(data: dict[str, Any]) -> None:
+    print(f"{data['namespace']}  ({data['distribution']} {data['version']})  [{data['state']}]")
+    print(f"  form:        {data['form']}")
+    print(f"  entry point: {data['entry_point']}")
+    print(f"  location:    {data['location']}")
+    constraints = data["constraints"] or {}
+    for key in ("core", "api", "requires", "conflicts", "hooks"):
+        value = constraints.get(key)
+        if value:
+            shown = ", ".join(value) if isinstance(value, list) else value
+            print(f"  {key + ':':<12} {shown}")
+    if data["components"]:
+        rows = [
+            [c["kind"], c["qualified_name"], _detail(c), c["target"]] for c in data["components"]
+        ]
+        print()
+        print(format_table(["KIND", "NAME", "DETAIL", "TARGET"], rows))
+    elif data["state"] == "not activated":
+        print("  components:  unknown until activated")
+
+
+def _detail(component: dict[str, Any]) -> str:
+    if "stage" in component:
+        return f"stage={component['stage']}"
+    if "language" in component:
+        return f"kernel={component['kernel']} language={component['language']}"
+    if "kernels" in component:
+        return "kernels=" + ",".join(component["kernels"])
+    return "infrastructure" if component.get("infrastructure") else ""
+
+
+def _print_problems(problems: tuple[Problem, ...]) -> None:
+    if not problems:
+        return
+    print()
+    print("problems:")
+    for problem in problems:
+        for line in str(problem).splitlines():
+            print(f"  {line}")
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write("\n")

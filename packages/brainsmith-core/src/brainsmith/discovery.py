@@ -1,0 +1,146 @@
+"""Discover plugins: entry points of ``brainsmith.plugins`` → :class:`PluginRecord` s.
+
+Reads installed metadata and static manifests only; never imports a plugin's code.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable, Sequence
+from importlib import metadata
+from pathlib import Path
+
+from .errors import ManifestError
+from .manifest import read_manifest
+from .records import Form, PluginRecord
+
+GROUP = "brainsmith.plugins"
+"""The entry-point group every plugin is published in."""
+
+MANIFEST_SUFFIXES = (".toml",)
+
+
+def discover(path: Sequence[str] | None = None) -> tuple[PluginRecord, ...]:
+    """Every plugin installed on ``path`` (default ``sys.path``), sorted by namespace.
+
+    A distribution installed twice on the path counts once: the first one wins, as for
+    imports.
+    """
+    records: list[PluginRecord] = []
+    where = {"path": list(path)} if path is not None else {}  # path=None would mean no path
+    for dist in _unique(metadata.distributions(**where)):
+        eps = dist.entry_points.select(group=GROUP)
+        if not eps:
+            continue
+        name = dist.metadata["Name"] or "?"
+        version = dist.version or "?"
+        requires = tuple(dist.requires or ())
+        for ep in eps:
+            records.append(_record(ep, name, version, requires, path, dist))
+    records.sort(key=lambda r: (r.namespace, r.distribution.lower()))
+    return tuple(records)
+
+
+def _unique(dists: Iterable[metadata.Distribution]) -> Iterable[metadata.Distribution]:
+    seen: set[str] = set()
+    for dist in dists:
+        key = _canonical(dist.metadata["Name"] or "")
+        if key not in seen:
+            seen.add(key)
+            yield dist
+
+
+def _canonical(name: str) -> str:
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name)
+
+
+def _record(
+    ep: metadata.EntryPoint,
+    distribution: str,
+    version: str,
+    requires_dist: tuple[str, ...],
+    path: Sequence[str] | None,
+    dist: metadata.Distribution,
+) -> PluginRecord:
+    base = {
+        "namespace": ep.name,
+        "value": ep.value,
+        "distribution": distribution,
+        "version": version,
+        "requires_dist": requires_dist,
+    }
+    module, _, attr = ep.value.partition(":")
+    module, attr = module.strip(), attr.strip()
+    if not attr.endswith(MANIFEST_SUFFIXES):
+        return PluginRecord(**base, form=Form.PLUGGY, location=str(dist.locate_file("")))
+    try:
+        manifest_path = locate_package_file(module, attr, path)
+        manifest = read_manifest(manifest_path)
+    except ManifestError as error:
+        return PluginRecord(**base, form=Form.MANIFEST, location=error.where, error=str(error))
+    return PluginRecord(
+        **base,
+        form=Form.MANIFEST,
+        location=str(manifest_path),
+        declaration=manifest.declaration,
+        components=manifest.components,
+    )
+
+
+def locate_package_file(module: str, filename: str, path: Sequence[str] | None = None) -> Path:
+    """The path of ``filename`` inside package ``module``, found without importing it.
+
+    Only the top-level package is looked up with :func:`importlib.util.find_spec`, which
+    does not execute it; sub-packages are then walked as folders.
+    """
+    top, *rest = module.split(".")
+    try:
+        if path is None:
+            spec = importlib.util.find_spec(top)
+        else:
+            from importlib.machinery import PathFinder
+
+            spec = PathFinder.find_spec(top, list(path))
+    except (ImportError, ValueError) as exc:
+        spec = None
+        reason = str(exc)
+    else:
+        reason = ""
+    if spec is None or not spec.submodule_search_locations:
+        raise ManifestError(
+            f"package {top!r} named by the entry point is not installed or is not a package"
+            + (f" ({reason})" if reason else ""),
+            where=f"entry point value '{module}:{filename}'",
+            fix="reinstall the plugin's distribution; its wheel must contain the package",
+        )
+    for location in spec.submodule_search_locations:
+        candidate = Path(location, *rest, filename)
+        if candidate.is_file() or (not filename and candidate.is_dir()):
+            return candidate
+    raise ManifestError(
+        f"no file {filename!r} in package {module!r}",
+        where=str(Path(next(iter(spec.submodule_search_locations)), *rest, filename)),
+        fix="include the manifest in the wheel (package data) or fix the entry point's value",
+    )
+
+
+def module_file_exists(module: str, path: Sequence[str] | None = None) -> bool:
+    """Whether ``module`` (dotted) exists as a file or package, found without importing it."""
+    top, *rest = module.split(".")
+    if not rest:
+        if path is None:
+            return importlib.util.find_spec(top) is not None
+        from importlib.machinery import PathFinder
+
+        return PathFinder.find_spec(top, list(path)) is not None
+    try:
+        folder = locate_package_file(top, "", path)
+    except ManifestError:
+        return False
+    *packages, leaf = rest
+    base = Path(folder, *packages)
+    return (base / f"{leaf}.py").is_file() or (base / leaf / "__init__.py").is_file() or any(
+        base.glob(f"{leaf}.*.so")
+    )

@@ -1,0 +1,505 @@
+"""The lifecycle dispatcher: pluggy hook implementations called with priority, conditions,
+middleware, statistics, an error policy and a stop control.
+
+Implementations stay ordinary pluggy ``@hookimpl`` functions or methods. Priority and
+condition are attached by :func:`lifecycle`, a decorator that only sets an attribute::
+
+    from brainsmith.hookspecs import hookimpl
+    from brainsmith.lifecycle import Stop, lifecycle
+    from brainsmith.conditions import every_n_epochs
+
+    @lifecycle(priority=10, condition=every_n_epochs(5))
+    @hookimpl
+    def on_epoch_end(epoch, metrics):
+        if metrics["val_loss"] > 10:
+            return Stop("diverged")
+
+The dispatcher compiles each event's call plan (order, conditions, argument getters, stat
+slots) once per registration change and then runs it as a plain loop.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import operator
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from .errors import BrainsmithError
+from .events import HookEvents
+from .stats import HookStat, HookStats, stats_path, write_json_atomic
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from .conditions import Condition
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OPTIONS_ATTR = "brainsmith_lifecycle"
+"""The attribute :func:`lifecycle` sets on a hook implementation."""
+
+Middleware = Callable[[str, dict[str, Any]], "Mapping[str, Any] | None"]
+"""``middleware(event, arguments)`` returns replacement arguments, or ``None`` to keep them."""
+
+
+class LifecycleError(BrainsmithError):
+    """A lifecycle hook or its configuration is wrong."""
+
+
+class HookError(LifecycleError):
+    """A hook implementation raised; names the plugin, its distribution and the hook."""
+
+    def __init__(
+        self, message: str, *, plugin: str, hook: str, where: str = "", fix: str = ""
+    ) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        super().__init__(message, where=where, fix=fix)
+
+
+class LifecycleWarning(UserWarning):
+    """A hook failed under the ``warn`` or ``disable`` policy, or a plugin was disabled."""
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleOptions:
+    """Dispatch options of one hook implementation (see :func:`lifecycle`)."""
+
+    priority: int = 0
+    condition: Condition | None = None
+
+
+DEFAULT_OPTIONS = LifecycleOptions()
+
+
+def lifecycle(*, priority: int = 0, condition: Condition | None = None) -> Callable[[F], F]:
+    """Attach a priority (higher runs first) and a condition to a ``@hookimpl``.
+
+    Stack it above or below ``@hookimpl``; it only sets an attribute, so the function stays a
+    plain pluggy implementation. A run config may override the priority per plugin.
+    """
+    from .conditions import Condition
+
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise TypeError(f"lifecycle(priority=...) must be an int, got {priority!r}")
+    if condition is not None and not isinstance(condition, Condition):
+        raise TypeError(
+            f"lifecycle(condition=...) must be a Condition (every_n_epochs(5), when(...)), "
+            f"got {condition!r}"
+        )
+    options = LifecycleOptions(priority, condition)
+
+    def mark(function: F) -> F:
+        setattr(function, OPTIONS_ATTR, options)
+        return function
+
+    return mark
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Return this from any lifecycle hook to ask the running loop to stop."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorPolicy:
+    """What happens when a plugin's hook raises.
+
+    ``raise``: fire ``on_exception`` then raise :class:`HookError`. ``warn``: warn and go on.
+    ``disable``: warn, and disable the plugin after ``max_failures`` failures.
+    """
+
+    action: Literal["raise", "warn", "disable"] = "raise"
+    max_failures: int = 1
+
+    def __post_init__(self) -> None:
+        if self.action not in ("raise", "warn", "disable"):
+            raise ValueError(f"error policy {self.action!r} is not raise, warn or disable")
+        if isinstance(self.max_failures, bool) or not (
+            isinstance(self.max_failures, int) and self.max_failures >= 1
+        ):
+            raise ValueError(f"max_failures must be a positive int, got {self.max_failures!r}")
+
+    @classmethod
+    def parse(cls, value: object) -> ErrorPolicy:
+        """From config: ``"raise"``, ``"warn"``, ``"disable"`` or ``{"disable_after": N}``."""
+        if isinstance(value, str):
+            return cls(value)  # type: ignore[arg-type]
+        if isinstance(value, Mapping) and set(value) == {"disable_after"}:
+            return cls("disable", value["disable_after"])
+        raise ValueError(
+            f"on_error must be 'raise', 'warn', 'disable' or {{disable_after: N}}, got {value!r}"
+        )
+
+
+class StopControl:
+    """The stop signal hooks raise (by returning :class:`Stop`) and loops honour."""
+
+    __slots__ = ("by", "event", "reason", "requested")
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.reason = ""
+        self.by = ""
+        self.event = ""
+
+    def request(self, reason: str = "", *, by: str = "", event: str = "") -> None:
+        """Ask the loop to stop; the first request's reason is kept."""
+        if not self.requested:
+            self.requested, self.reason, self.by, self.event = True, reason, by, event
+
+    def reset(self) -> None:
+        """Clear the signal (a new run)."""
+        self.requested, self.reason, self.by, self.event = False, "", "", ""
+
+    def to_json(self) -> dict[str, str] | None:
+        """``None`` or ``{"reason", "by", "event"}``."""
+        if not self.requested:
+            return None
+        return {"reason": self.reason, "by": self.by, "event": self.event}
+
+
+# One planned call: function, argument getter, how to apply it (0 none, 1 one, 2 splat),
+# condition test or None, its stats slot, the plugin name.
+_Entry = tuple[
+    Callable[..., Any],
+    Callable[[Mapping[str, Any]], Any] | None,
+    int,
+    "Callable[[Mapping[str, Any]], bool] | None",
+    HookStat,
+    str,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    generation: int
+    hook: pluggy.HookCaller
+    impls: list[pluggy.HookImpl]
+    entries: tuple[_Entry, ...]
+
+
+class Dispatcher:
+    """Fires lifecycle events to the hook implementations registered in a pluggy manager.
+
+    ``describe(plugin_name)`` names a plugin in errors, e.g. ``"x (brainsmith-plugin-x 1.2.0)"``;
+    without it the distribution is looked up from the plugin's module. ``order`` is the
+    configured plugin order that breaks priority ties (then registration order).
+    """
+
+    def __init__(
+        self,
+        plugin_manager: pluggy.PluginManager,
+        *,
+        describe: Callable[[str], str] | None = None,
+        order: Sequence[str] = (),
+        priorities: Mapping[str, int] | None = None,
+        policies: Mapping[str, ErrorPolicy] | None = None,
+        default_policy: ErrorPolicy = ErrorPolicy(),
+    ) -> None:
+        self.plugin_manager = plugin_manager
+        self._describe = describe
+        self._order = {name: i for i, name in enumerate(order)}
+        self._priorities = dict(priorities or {})
+        self._policies = dict(policies or {})
+        self._default_policy = default_policy
+        self._disabled: dict[str, str] = {}
+        self._failures: dict[str, int] = {}
+        self._middleware: dict[str | None, list[Middleware]] = {}
+        self._generation = 0
+        self._plans: dict[str, _Plan] = {}
+        self._distributions: Mapping[str, list[str]] | None = None
+        self.stats = HookStats()
+        self.control = StopControl()
+
+    # -- configuration ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Forget every compiled call plan (they are rebuilt on the next ``fire``)."""
+        self._generation += 1
+
+    def set_order(self, order: Sequence[str]) -> None:
+        """The configured plugin order that breaks priority ties."""
+        self._order = {name: i for i, name in enumerate(order)}
+        self.refresh()
+
+    def set_priority(self, plugin: str, priority: int | None) -> None:
+        """Override the priority of every hook of ``plugin`` (``None`` restores its own)."""
+        if priority is None:
+            self._priorities.pop(plugin, None)
+        else:
+            self._priorities[plugin] = priority
+        self.refresh()
+
+    def set_policy(self, plugin: str, policy: ErrorPolicy) -> None:
+        """The error policy of ``plugin``."""
+        self._policies[plugin] = policy
+
+    def policy(self, plugin: str) -> ErrorPolicy:
+        """The error policy that applies to ``plugin``."""
+        return self._policies.get(plugin, self._default_policy)
+
+    def disable(self, plugin: str, reason: str = "disabled") -> None:
+        """Stop calling ``plugin``'s hooks (it stays registered with pluggy)."""
+        self._disabled[plugin] = reason
+        self.refresh()
+
+    def enable(self, plugin: str) -> None:
+        """Call ``plugin``'s hooks again and reset its failure count."""
+        if self._disabled.pop(plugin, None) is not None:
+            self._failures.pop(plugin, None)
+            self.refresh()
+
+    def is_enabled(self, plugin: str) -> bool:
+        """Whether ``plugin``'s hooks are called."""
+        return plugin not in self._disabled
+
+    @property
+    def disabled(self) -> Mapping[str, str]:
+        """Disabled plugins and why."""
+        return dict(self._disabled)
+
+    def add_middleware(self, middleware: Middleware, *, events: Iterable[str] | None = None) -> None:
+        """Run ``middleware(event, arguments)`` before the hooks of ``events`` (all if None).
+
+        A mapping it returns replaces the arguments the hooks (and later middleware) see.
+        """
+        if not callable(middleware):
+            raise TypeError(f"middleware must be callable, got {middleware!r}")
+        for event in [None] if events is None else list(events):
+            self._middleware.setdefault(event, []).append(middleware)
+
+    def remove_middleware(self, middleware: Middleware) -> None:
+        """Remove ``middleware`` from every event it was added to."""
+        for chain in self._middleware.values():
+            while middleware in chain:
+                chain.remove(middleware)
+        self._middleware = {k: v for k, v in self._middleware.items() if v}
+
+    # -- stop control -------------------------------------------------------------------
+
+    @property
+    def should_stop(self) -> bool:
+        """Whether a hook asked the loop to stop."""
+        return self.control.requested
+
+    def request_stop(self, reason: str = "", *, by: str = "") -> None:
+        """Ask the loop to stop (what returning :class:`Stop` from a hook does)."""
+        self.control.request(reason, by=by)
+
+    # -- firing -------------------------------------------------------------------------
+
+    def fire(self, event: str, /, **kwargs: Any) -> list[Any]:
+        """Call every enabled implementation of ``event``; return their non-``None`` results
+        in call order. Middleware runs first; a :class:`Stop` result sets the stop control."""
+        if self._middleware:
+            kwargs = self._rewrite(event, kwargs)
+        plan = self._plans.get(event)
+        if (
+            plan is None
+            or plan.generation != self._generation
+            or plan.hook.get_hookimpls() != plan.impls
+        ):
+            plan = self._compile(event)
+        results: list[Any] = []
+        clock = time.perf_counter
+        start = clock()
+        for function, getter, arity, test, stat, name in plan.entries:
+            if test is not None and not test(kwargs):
+                stat.skipped += 1
+                continue
+            try:
+                if arity == 2:
+                    result = function(*getter(kwargs))  # type: ignore[misc]
+                elif arity == 1:
+                    result = function(getter(kwargs))  # type: ignore[misc]
+                else:
+                    result = function()
+            except Exception as exc:
+                now = clock()
+                stat.calls += 1
+                stat.errors += 1
+                stat.total += now - start
+                self._failed(event, name, exc, kwargs, getter, arity)
+                start = clock()
+                continue
+            now = clock()
+            elapsed = now - start
+            start = now
+            stat.calls += 1
+            stat.total += elapsed
+            if elapsed > stat.max:
+                stat.max = elapsed
+            if result is not None:
+                if type(result) is Stop:
+                    self.control.request(result.reason, by=name, event=event)
+                else:
+                    results.append(result)
+        return results
+
+    def subscribers(self, event: str) -> list[str]:
+        """Plugin names that would be called for ``event``, in call order."""
+        plan = self._plans.get(event)
+        if (
+            plan is None
+            or plan.generation != self._generation
+            or plan.hook.get_hookimpls() != plan.impls
+        ):
+            plan = self._compile(event)
+        return [entry[5] for entry in plan.entries]
+
+    def _rewrite(self, event: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        for middleware in (*self._middleware.get(None, ()), *self._middleware.get(event, ())):
+            replaced = middleware(event, kwargs)
+            if replaced is not None:
+                if not isinstance(replaced, Mapping):
+                    raise LifecycleError(
+                        f"middleware {_qualname(middleware)} returned {type(replaced).__name__}",
+                        where=f"event {event}",
+                        fix="return a mapping of the event's arguments, or None to keep them",
+                    )
+                kwargs = dict(replaced)
+        return kwargs
+
+    def _compile(self, event: str) -> _Plan:
+        hook: pluggy.HookCaller | None = getattr(self.plugin_manager.hook, event, None)
+        if hook is None:
+            known = sorted(
+                n for n in dir(self.plugin_manager.hook) if n.startswith("on_")
+            ) or list(HookEvents.ALL)
+            raise LifecycleError(
+                f"no lifecycle hook named {event!r}",
+                fix=f"fire one of: {', '.join(known)}",
+            )
+        impls = hook.get_hookimpls()
+        ranked: list[tuple[tuple[int, int, int, int], _Entry]] = []
+        for index, impl in enumerate(impls):
+            name = impl.plugin_name
+            if impl.hookwrapper or impl.wrapper:
+                raise LifecycleError(
+                    f"hook wrappers are not supported for lifecycle hook {event}",
+                    where=f"plugin {self.describe(name)}",
+                    fix="use a plain @hookimpl; to rewrite arguments, add middleware",
+                )
+            if name in self._disabled:
+                continue
+            options = self._options(impl, event)
+            priority = self._priorities.get(name, options.priority)
+            tie = -1 if impl.tryfirst else 1 if impl.trylast else 0
+            key = (-priority, tie, self._order.get(name, len(self._order)), index)
+            argnames = tuple(impl.argnames)
+            getter: Callable[[Mapping[str, Any]], Any] | None
+            getter = operator.itemgetter(*argnames) if argnames else None
+            arity = min(len(argnames), 2)
+            test = options.condition.test if options.condition is not None else None
+            stat = self.stats.slot(name, event)
+            ranked.append((key, (impl.function, getter, arity, test, stat, name)))
+        ranked.sort(key=lambda pair: pair[0])
+        plan = _Plan(self._generation, hook, impls, tuple(entry for _, entry in ranked))
+        self._plans[event] = plan
+        return plan
+
+    @staticmethod
+    def _options(impl: pluggy.HookImpl, event: str) -> LifecycleOptions:
+        override = getattr(impl.plugin, "lifecycle_options", None)
+        if callable(override):
+            chosen = override(event)
+            if chosen is not None:
+                return chosen  # type: ignore[no-any-return]
+        options = getattr(impl.function, OPTIONS_ATTR, None)
+        return options if isinstance(options, LifecycleOptions) else DEFAULT_OPTIONS
+
+    # -- errors -------------------------------------------------------------------------
+
+    def describe(self, plugin: str) -> str:
+        """``plugin (distribution version)``, as errors name a plugin."""
+        obj = self.plugin_manager.get_plugin(plugin)
+        label = getattr(obj, "lifecycle_label", None)
+        if isinstance(label, str) and label:
+            return label
+        if self._describe is not None:
+            return self._describe(plugin)
+        return self._describe_from_metadata(plugin, obj)
+
+    def _describe_from_metadata(self, plugin: str, obj: object) -> str:
+        module = getattr(obj, "__module__", None) or getattr(obj, "__name__", None)
+        if not isinstance(module, str):
+            return plugin
+        if self._distributions is None:
+            self._distributions = importlib.metadata.packages_distributions()
+        dists = self._distributions.get(module.partition(".")[0])
+        if not dists:
+            return f"{plugin} (not installed: module {module})"
+        try:
+            version = importlib.metadata.version(dists[0])
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+        return f"{plugin} ({dists[0]} {version})"
+
+    def _failed(
+        self,
+        event: str,
+        name: str,
+        exc: Exception,
+        kwargs: Mapping[str, Any],
+        getter: Callable[[Mapping[str, Any]], Any] | None,
+        arity: int,
+    ) -> None:
+        label = self.describe(name)
+        if isinstance(exc, KeyError) and getter is not None:
+            try:
+                getter(kwargs)
+            except KeyError as missing:
+                raise LifecycleError(
+                    f"event {event} was fired without argument {missing}, which the hook of "
+                    f"plugin {label} takes",
+                    where=f"event {event}",
+                    fix="pass every argument the hookspec declares to fire()",
+                ) from exc
+        error = HookError(
+            f"hook {event} of plugin {label} raised {type(exc).__name__}: {exc}",
+            plugin=name,
+            hook=event,
+            where=f"plugin {label}, hook {event}",
+            fix=f"fix or update {label}, or set its on_error policy to 'warn' or "
+            "{disable_after: N} in the run config",
+        )
+        if event != HookEvents.EXCEPTION and hasattr(self.plugin_manager.hook, HookEvents.EXCEPTION):
+            self.fire(HookEvents.EXCEPTION, error=exc, event=event, plugin=name)
+        policy = self.policy(name)
+        if policy.action == "raise":
+            raise error from exc
+        failures = self._failures[name] = self._failures.get(name, 0) + 1
+        if policy.action == "disable" and failures >= policy.max_failures:
+            self.disable(name, f"{failures} failure(s), last in {event}: {exc}")
+            warnings.warn(
+                f"{error}\n  plugin {label} is disabled after {failures} failure(s)",
+                LifecycleWarning,
+                stacklevel=3,
+            )
+        else:
+            warnings.warn(str(error), LifecycleWarning, stacklevel=3)
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def stats_json(self) -> dict[str, Any]:
+        """The ``hook_stats.json`` document of this dispatcher."""
+        return self.stats.to_json(
+            label=self.describe, stopped=self.control.to_json(), disabled=self._disabled
+        )
+
+    def write_stats(self, location: str | os.PathLike[str]) -> Path:
+        """Write ``hook_stats.json`` atomically into a run directory (or to a ``.json`` path)."""
+        return write_json_atomic(stats_path(location), self.stats_json())
+
+
+def _qualname(obj: object) -> str:
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"

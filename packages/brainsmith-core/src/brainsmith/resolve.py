@@ -1,0 +1,468 @@
+"""Resolve: one verdict per discovered plugin, every problem found at once.
+
+Checks each plugin against the running core (Requires-Dist on ``brainsmith-core`` and the
+manifest's plugin-API range), the project's pins, the other plugins (namespace collisions,
+``requires`` and ``conflicts``, cycles) and the switches (autoload, allowlist, ``disable``).
+A pure function of its inputs: the same records and settings give the same resolution.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from packaging.markers import UndefinedEnvironmentName
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from .config import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
+from .records import PluginRecord
+from .suggest import did_you_mean
+
+CORE_DISTRIBUTION = "brainsmith-core"
+
+
+class State(str, Enum):
+    """A plugin's state after resolution (and, for code-defined plugins, activation)."""
+
+    ACTIVE = "active"
+    NOT_ACTIVATED = "not activated"
+    DISABLED = "disabled"
+    INCOMPATIBLE = "incompatible"
+    BROKEN = "broken"
+    MISSING = "missing"
+
+    @property
+    def usable(self) -> bool:
+        """Whether the plugin's components may be used."""
+        return self in (State.ACTIVE, State.NOT_ACTIVATED)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong, with where it is and how to fix it."""
+
+    severity: Literal["error", "warning"]
+    subject: str
+    """The plugin's namespace, a pinned distribution, or the settings file."""
+    distribution: str
+    version: str
+    reason: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = self.subject
+        if self.distribution:
+            where += f" ({self.distribution} {self.version})".replace(" )", ")")
+        return f"{self.severity}: {where}: {self.reason}" + (f"\n  fix: {self.fix}" if self.fix else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A plugin's (or a missing pin's) state, with the problems that decided it."""
+
+    namespace: str
+    distribution: str
+    version: str
+    state: State
+    record: PluginRecord | None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The first problem's reason, or ``""``."""
+        return self.problems[0].reason if self.problems else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The verdict on every plugin, the problems found, and the order to set plugins up in."""
+
+    verdicts: tuple[Verdict, ...]
+    problems: tuple[Problem, ...]
+    order: tuple[str, ...]
+    """Namespaces of usable plugins, each after the plugins it requires."""
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong: every pin met, every plugin loadable."""
+        return not self.errors
+
+    def verdict(self, namespace: str) -> Verdict | None:
+        """The verdict of the usable plugin with this namespace, else of any with it."""
+        matches = [v for v in self.verdicts if v.namespace == namespace]
+        usable = [v for v in matches if v.state.usable]
+        return (usable or matches or [None])[0]
+
+
+def resolve(
+    records: Iterable[PluginRecord],
+    settings: Settings,
+    *,
+    core_version: str,
+    plugin_api: str,
+    installed: Mapping[str, str],
+) -> Resolution:
+    """Decide every plugin's state.
+
+    ``installed`` maps canonical distribution names to versions, for at least every pinned
+    distribution that is installed.
+    """
+    checker = _Checker(tuple(records), settings, core_version, plugin_api, installed)
+    return checker.run()
+
+
+class _Checker:
+    """Accumulates verdicts; each check only demotes plugins that are still usable."""
+
+    def __init__(
+        self,
+        records: tuple[PluginRecord, ...],
+        settings: Settings,
+        core_version: str,
+        plugin_api: str,
+        installed: Mapping[str, str],
+    ) -> None:
+        self.records = records
+        self.settings = settings
+        self.core_version = Version(core_version)
+        self.plugin_api = Version(plugin_api)
+        self.installed = installed
+        self.states: dict[int, State] = {}
+        self.problems: dict[int, list[Problem]] = defaultdict(list)
+        self.global_problems: list[Problem] = []
+        self.missing: list[Verdict] = []
+        for index, record in enumerate(records):
+            self.states[index] = State.ACTIVE if record.components is not None else State.NOT_ACTIVATED
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _usable(self) -> list[int]:
+        return [i for i, s in self.states.items() if s.usable]
+
+    def _demote(
+        self, index: int, state: State, reason: str, fix: str, severity: Literal["error", "warning"] = "error"
+    ) -> None:
+        record = self.records[index]
+        if self.states[index].usable:
+            self.states[index] = state
+        self.problems[index].append(
+            Problem(severity, record.namespace, record.distribution, record.version, reason, fix)
+        )
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def run(self) -> Resolution:
+        self._broken()
+        self._collisions()
+        self._switches()
+        self._core()
+        self._pins()
+        self._conflicts()
+        self._requires()
+        order = self._order()
+        self._requires()
+        verdicts = [
+            Verdict(r.namespace, r.distribution, r.version, self.states[i], r, tuple(self.problems[i]))
+            for i, r in enumerate(self.records)
+        ]
+        verdicts.extend(self.missing)
+        problems = [p for i in range(len(self.records)) for p in self.problems[i]]
+        problems.extend(p for v in self.missing for p in v.problems)
+        problems.extend(self.global_problems)
+        usable = {self.records[i].namespace for i in self._usable()}
+        return Resolution(
+            tuple(verdicts), tuple(problems), tuple(n for n in order if n in usable)
+        )
+
+    def _broken(self) -> None:
+        for index, record in enumerate(self.records):
+            if record.error:
+                self._demote(index, State.BROKEN, record.error, "")
+
+    def _collisions(self) -> None:
+        by_namespace: dict[str, list[int]] = defaultdict(list)
+        for index, record in enumerate(self.records):
+            by_namespace[record.namespace].append(index)
+        for namespace, indices in by_namespace.items():
+            if len(indices) < 2:
+                continue
+            for index in indices:
+                others = ", ".join(
+                    f"{self.records[o].distribution} {self.records[o].version}"
+                    for o in indices
+                    if o != index
+                )
+                self._demote(
+                    index,
+                    State.INCOMPATIBLE,
+                    f"namespace {namespace!r} is also claimed by {others}",
+                    "uninstall one of them (pip uninstall NAME): a namespace must belong to one "
+                    "distribution",
+                )
+
+    def _switches(self) -> None:
+        known = {r.namespace for r in self.records}
+        settings = self.settings
+        named = [("disable", settings.source or "settings", n) for n in settings.disable]
+        if settings.allowlist is not None:
+            named += [(ALLOWLIST_ENV, "environment", n) for n in settings.allowlist]
+        for key, origin, name in named:
+            if name not in known:
+                self.global_problems.append(
+                    Problem(
+                        "error",
+                        origin,
+                        "",
+                        "",
+                        f"{key} names {name!r}, but no installed plugin has that namespace"
+                        + did_you_mean(name, known),
+                        f"use one of: {', '.join(sorted(known)) or '(no plugins installed)'}",
+                    )
+                )
+        for index, record in enumerate(self.records):
+            if record.namespace in settings.disable:
+                self._demote(
+                    index,
+                    State.DISABLED,
+                    f"disabled by 'disable' in {settings.source}",
+                    "remove it from 'disable' to load it",
+                    "warning",
+                )
+            elif settings.allowlist is not None and record.namespace not in settings.allowlist:
+                why = (
+                    f"autoloading is off ({AUTOLOAD_ENV})"
+                    if not settings.autoload
+                    else f"not named by {ALLOWLIST_ENV}"
+                )
+                self._demote(
+                    index,
+                    State.DISABLED,
+                    why,
+                    f"add it to {ALLOWLIST_ENV} to load it",
+                    "warning",
+                )
+
+    def _core(self) -> None:
+        for index, record in enumerate(self.records):
+            for line in record.requires_dist:
+                try:
+                    requirement = Requirement(line)
+                except InvalidRequirement:
+                    continue
+                if canonicalize_name(requirement.name) != CORE_DISTRIBUTION:
+                    continue
+                if requirement.marker is not None and not _marker_holds(requirement):
+                    continue
+                if not requirement.specifier.contains(self.core_version, prereleases=True):
+                    self._demote(
+                        index,
+                        State.INCOMPATIBLE,
+                        f"requires {CORE_DISTRIBUTION}{requirement.specifier}, but "
+                        f"{CORE_DISTRIBUTION} {self.core_version} is running",
+                        f"pip install '{CORE_DISTRIBUTION}{requirement.specifier}', or install a "
+                        f"release of {record.distribution} made for {CORE_DISTRIBUTION} "
+                        f"{self.core_version}",
+                    )
+            api = record.declaration.api
+            if api:
+                try:
+                    fits = SpecifierSet(api).contains(self.plugin_api, prereleases=True)
+                except InvalidSpecifier:
+                    fits = False
+                if not fits:
+                    self._demote(
+                        index,
+                        State.INCOMPATIBLE,
+                        f"written for plugin API {api}, but this core provides plugin API "
+                        f"{self.plugin_api}",
+                        f"install a release of {record.distribution} whose manifest accepts "
+                        f"plugin API {self.plugin_api}",
+                    )
+
+    def _pins(self) -> None:
+        settings = self.settings
+        pinned: set[str] = set()
+        for text in settings.pins:
+            requirement = Requirement(text)
+            name = canonicalize_name(requirement.name)
+            pinned.add(name)
+            members = [
+                i for i, r in enumerate(self.records) if canonicalize_name(r.distribution) == name
+            ]
+            version = self.installed.get(name)
+            if version is None:
+                problem = Problem(
+                    "error",
+                    requirement.name,
+                    requirement.name,
+                    "",
+                    f"pinned as {text!r} in {settings.source} but not installed",
+                    f"pip install '{text}'",
+                )
+                self.missing.append(
+                    Verdict("-", requirement.name, "", State.MISSING, None, (problem,))
+                )
+                continue
+            if not requirement.specifier.contains(_version(version), prereleases=True):
+                fix = f"pip install '{text}'"
+                reason = f"version {version} does not satisfy the pin {text!r} in {settings.source}"
+                if not members:
+                    self.global_problems.append(
+                        Problem("error", requirement.name, requirement.name, version, reason, fix)
+                    )
+                for index in members:
+                    self._demote(index, State.INCOMPATIBLE, reason, fix)
+        if settings.only_pinned:
+            for index, record in enumerate(self.records):
+                if canonicalize_name(record.distribution) not in pinned:
+                    self._demote(
+                        index,
+                        State.DISABLED,
+                        f"{record.distribution} is not pinned and only-pinned = true",
+                        f"pin it in {settings.source}: plugins = [\"{record.distribution}"
+                        f"=={record.version}\"]",
+                        "warning",
+                    )
+
+    def _conflicts(self) -> None:
+        usable = self._usable()
+        by_namespace = {self.records[i].namespace: i for i in usable}
+        for index in usable:
+            record = self.records[index]
+            for text in record.declaration.conflicts:
+                requirement = self._plugin_requirement(index, text, "conflicts")
+                if requirement is None:
+                    continue
+                other = by_namespace.get(requirement.name)
+                if other is None or other == index:
+                    continue
+                other_record = self.records[other]
+                if not requirement.specifier.contains(_version(other_record.version), prereleases=True):
+                    continue
+                for a, b in ((index, other), (other, index)):
+                    self._demote(
+                        a,
+                        State.INCOMPATIBLE,
+                        f"{record.namespace} declares a conflict with {text!r}: "
+                        f"{self.records[b].label} is installed too",
+                        f"uninstall one of {record.distribution} and {other_record.distribution}, "
+                        "or disable one in [tool.brainsmith] disable",
+                    )
+
+    def _requires(self) -> None:
+        changed = True
+        while changed:
+            changed = False
+            usable = self._usable()
+            by_namespace = {self.records[i].namespace: i for i in usable}
+            all_namespaces = {r.namespace: i for i, r in enumerate(self.records)}
+            for index in usable:
+                for text in self.records[index].declaration.requires:
+                    requirement = self._plugin_requirement(index, text, "requires")
+                    if requirement is None:
+                        changed = True
+                        break
+                    target = by_namespace.get(requirement.name)
+                    if target is None:
+                        other = all_namespaces.get(requirement.name)
+                        why = (
+                            "which is not installed"
+                            if other is None
+                            else f"which is {self.states[other]}"
+                        )
+                        self._demote(
+                            index,
+                            State.INCOMPATIBLE,
+                            f"requires plugin {text!r}, {why}",
+                            "install a distribution providing the plugin "
+                            f"{requirement.name!r}" if other is None
+                            else f"fix {self.records[other].label} first",
+                        )
+                        changed = True
+                        break
+                    version = self.records[target].version
+                    if not requirement.specifier.contains(_version(version), prereleases=True):
+                        self._demote(
+                            index,
+                            State.INCOMPATIBLE,
+                            f"requires plugin {text!r}, but {self.records[target].label} "
+                            "is installed",
+                            f"pip install -U '{self.records[target].distribution}"
+                            f"{requirement.specifier}'",
+                        )
+                        changed = True
+                        break
+
+    def _plugin_requirement(self, index: int, text: str, key: str) -> Requirement | None:
+        try:
+            return Requirement(text)
+        except InvalidRequirement:
+            self._demote(
+                index,
+                State.BROKEN,
+                f"{key} entry {text!r} is not 'namespace' plus an optional version specifier",
+                f"fix the manifest {self.records[index].location}",
+            )
+            return None
+
+    def _order(self) -> list[str]:
+        usable = self._usable()
+        by_namespace = {self.records[i].namespace: i for i in usable}
+        graph: dict[str, list[str]] = {}
+        for index in usable:
+            record = self.records[index]
+            deps = []
+            for text in record.declaration.requires:
+                try:
+                    name = Requirement(text).name
+                except InvalidRequirement:
+                    continue
+                if name in by_namespace:
+                    deps.append(name)
+            graph[record.namespace] = sorted(deps)
+        while True:
+            sorter = graphlib.TopologicalSorter({n: graph[n] for n in sorted(graph)})
+            try:
+                return list(sorter.static_order())
+            except graphlib.CycleError as exc:
+                cycle: list[str] = exc.args[1]
+                text = " -> ".join(reversed(cycle))
+                for name in set(cycle):
+                    self._demote(
+                        by_namespace[name],
+                        State.INCOMPATIBLE,
+                        f"requires cycle: {text}",
+                        "break the cycle: one of these plugins must stop requiring the next",
+                    )
+                    del graph[name]
+                for deps in graph.values():
+                    deps[:] = [d for d in deps if d in graph]
+
+
+def _marker_holds(requirement: Requirement) -> bool:
+    assert requirement.marker is not None
+    try:
+        return requirement.marker.evaluate({"extra": ""})
+    except UndefinedEnvironmentName:
+        return False
+
+
+def _version(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return Version("0")

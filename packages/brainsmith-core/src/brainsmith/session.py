@@ -1,0 +1,304 @@
+"""A session: the discovered, resolved plugin state of one CLI run or API user.
+
+Ties discovery → resolution → registry → activation together around one pluggy
+``PluginManager``. There is no global session; create one per run::
+
+    session = Session.from_environment()
+    component = session.component(Kind.TRANSFORM, "InferShapes")
+    InferShapes = session.load(component)     # the plugin's code is imported here, not before
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from . import hookspecs
+from ._version import __version__
+from .activation import activate, load_target
+from .config import Settings, load_settings
+from .discovery import discover
+from .errors import PluginError
+from .records import Form, Kind, PluginRecord
+from .registry import Component, Registry
+from .resolve import Problem, Resolution, State, Verdict, resolve
+
+
+class Session:
+    """Plugin state for one run: resolution verdicts, the registry and activated plugins."""
+
+    def __init__(
+        self,
+        records: Sequence[PluginRecord],
+        settings: Settings,
+        resolution: Resolution,
+        *,
+        path: Sequence[str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.resolution = resolution
+        self._path = path
+        # with a namespace collision, the usable verdict (if any) wins the name
+        ordered = sorted(resolution.verdicts, key=lambda v: v.state.usable)
+        self._records = {v.namespace: v.record for v in ordered if v.record}
+        self._usable = {v.namespace for v in resolution.verdicts if v.state.usable}
+        self._activated: set[str] = set()
+        self._failures: dict[str, Problem] = {}
+        self._manager: pluggy.PluginManager | None = None
+        self._registry: Registry | None = None
+        del records  # kept in the resolution's verdicts
+
+    @classmethod
+    def from_environment(
+        cls,
+        cwd: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        path: Sequence[str] | None = None,
+    ) -> Session:
+        """Discover installed plugins (on ``path``, default ``sys.path``), read the project
+        settings from ``cwd`` up and resolve everything."""
+        settings = load_settings(cwd, environ)
+        records = discover(path)
+        installed = _installed_versions(settings.pins, path)
+        resolution = resolve(
+            records,
+            settings,
+            core_version=__version__,
+            plugin_api=hookspecs.PLUGIN_API,
+            installed=installed,
+        )
+        return cls(records, settings, resolution, path=path)
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The pluggy manager (project ``brainsmith``) holding every activated plugin's hooks,
+        each registered under its namespace."""
+        if self._manager is None:
+            self._manager = pluggy.PluginManager(hookspecs.PROJECT)
+            self._manager.add_hookspecs(hookspecs)
+        return self._manager
+
+    def verdicts(self) -> tuple[Verdict, ...]:
+        """Every plugin's current verdict: resolution, updated by activations so far."""
+        return tuple(self._current(v) for v in self.resolution.verdicts)
+
+    def problems(self) -> tuple[Problem, ...]:
+        """Resolution problems plus activation failures."""
+        return self.resolution.problems + tuple(self._failures.values())
+
+    def record(self, namespace: str) -> PluginRecord:
+        """The record of the plugin with this namespace (with components once activated)."""
+        try:
+            return self._records[namespace]
+        except KeyError:
+            raise PluginError(f"no plugin with namespace {namespace!r} is installed") from None
+
+    def active_plugins(self) -> tuple[PluginRecord, ...]:
+        """Usable plugins, in dependency order."""
+        return tuple(self._records[n] for n in self.resolution.order if n not in self._failures)
+
+    def describe(self, namespace: str) -> str:
+        """``namespace (distribution version)`` for messages; the namespace if unknown."""
+        record = self._records.get(namespace)
+        return record.label if record else namespace
+
+    # -- activation ------------------------------------------------------------------------
+
+    def activate(self, namespace: str) -> PluginRecord:
+        """Import the plugin's code (after the plugins it requires) and register its hooks.
+
+        Raises :class:`PluginError` if the plugin is not usable or its code fails.
+        """
+        if namespace in self._activated:
+            return self._records[namespace]
+        if namespace in self._failures:
+            problem = self._failures[namespace]
+            raise PluginError(problem.reason, where=f"plugin {self.describe(namespace)}")
+        verdict = self.resolution.verdict(namespace)
+        if verdict is None or not verdict.state.usable or verdict.record is None:
+            state = verdict.state if verdict else "not installed"
+            reason = f": {verdict.reason}" if verdict and verdict.reason else ""
+            raise PluginError(
+                f"plugin {namespace!r} is {state}{reason}",
+                fix="run 'brainsmith plugins check' for details",
+            )
+        for requirement in verdict.record.declaration.requires:
+            self.activate(Requirement(requirement).name)
+        try:
+            record = activate(verdict.record, self.plugin_manager)
+        except PluginError as error:
+            self._failures[namespace] = Problem(
+                "error", namespace, verdict.distribution, verdict.version, error.message, error.fix
+            )
+            self._registry = None
+            raise
+        self._records[namespace] = record
+        self._activated.add(namespace)
+        self._registry = None
+        return record
+
+    def activate_all(self) -> tuple[Problem, ...]:
+        """Activate every usable plugin; failures are recorded and returned, not raised."""
+        for namespace in self.resolution.order:
+            if namespace not in self._failures:
+                try:
+                    self.activate(namespace)
+                except PluginError:
+                    pass
+        return tuple(self._failures.values())
+
+    def check(self) -> tuple[Problem, ...]:
+        """Every problem ``brainsmith plugins check`` reports: resolution problems, failures
+        activating code-defined plugins, and manifest targets or hook modules that do not exist
+        (looked up as files: manifest-first plugins stay unimported)."""
+        from .discovery import module_file_exists
+
+        for namespace in self.resolution.order:
+            if self._records[namespace].components is None:
+                try:
+                    self.activate(namespace)
+                except PluginError:
+                    pass
+        missing: list[Problem] = []
+        for namespace in self.resolution.order:
+            record = self._records[namespace]
+            if record.form is not Form.MANIFEST or namespace in self._failures:
+                continue
+            modules = {record.declaration.hooks: "hooks module"} if record.declaration.hooks else {}
+            for spec in record.components or ():
+                modules.setdefault(spec.target.partition(":")[0], f"{spec.kind} {spec.name}")
+            for module, what in modules.items():
+                if not module_file_exists(module, self._path):
+                    missing.append(
+                        Problem(
+                            "error",
+                            namespace,
+                            record.distribution,
+                            record.version,
+                            f"{what}: module {module!r} is not installed",
+                            f"fix the manifest {record.location}, or install what provides "
+                            f"{module.partition('.')[0]!r}",
+                        )
+                    )
+        return self.problems() + tuple(missing)
+
+    # -- components ------------------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        """Components of every usable plugin whose components are known so far."""
+        if self._registry is None:
+            components = [
+                Component(spec, record)
+                for namespace in sorted(self._usable - set(self._failures))
+                if (record := self._records[namespace]).components
+                for spec in record.components
+            ]
+            unavailable = {
+                v.namespace: f"{v.state}: {v.reason}" if v.reason else str(v.state)
+                for v in self.verdicts()
+                if not v.state.usable
+            }
+            self._registry = Registry(components, self.settings.priority, unavailable)
+        return self._registry
+
+    def component(self, kind: Kind, name: str) -> Component:
+        """Find a component by short or qualified name, activating code-defined plugins
+        (whose components are unknown until imported) only if the name is not found first."""
+        from .errors import UnknownComponentError
+
+        try:
+            return self.registry.find(kind, name)
+        except UnknownComponentError:
+            if not self._activate_unknown(name.rpartition(":")[0]):
+                raise
+        return self.registry.find(kind, name)
+
+    def find_components(self, kind: Kind | None = None) -> tuple[Component, ...]:
+        """Every known component (of one kind), activating code-defined plugins first."""
+        self._activate_unknown("")
+        return self.registry.all(kind)
+
+    def load(self, component: Component) -> Any:
+        """Activate the component's plugin and import its target."""
+        record = self.activate(component.plugin.namespace)
+        return load_target(record, component.spec)
+
+    def check_requirements(self, requirements: Iterable[str], where: str) -> None:
+        """Raise :class:`PluginError` listing every requirement string (PEP 508, on
+        distributions) that the usable plugins do not satisfy."""
+        versions = {
+            canonicalize_name(r.distribution): r.version
+            for n in self._usable - set(self._failures)
+            if (r := self._records[n])
+        }
+        unmet = []
+        for text in requirements:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement as exc:
+                unmet.append(f"{text!r} is not a PEP 508 requirement ({exc})")
+                continue
+            name = canonicalize_name(requirement.name)
+            version = versions.get(name)
+            if name == "brainsmith-core":
+                version = __version__
+            if version is None:
+                unmet.append(f"{text}: not installed (or not usable)")
+            elif not requirement.specifier.contains(version, prereleases=True):
+                unmet.append(f"{text}: {requirement.name} {version} is installed")
+        if unmet:
+            raise PluginError(
+                "unmet plugin requirement(s):\n    " + "\n    ".join(unmet),
+                where=where,
+                fix="pip install the listed requirements, or run 'brainsmith plugins check'",
+            )
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _activate_unknown(self, namespace: str) -> bool:
+        """Activate usable plugins whose components are unknown (all, or one namespace)."""
+        pending = [
+            n
+            for n in self.resolution.order
+            if self._records[n].components is None
+            and n not in self._failures
+            and (not namespace or n == namespace)
+        ]
+        for name in pending:
+            try:
+                self.activate(name)
+            except PluginError:
+                pass
+        return bool(pending)
+
+    def _current(self, verdict: Verdict) -> Verdict:
+        namespace = verdict.namespace
+        if not verdict.state.usable:
+            return verdict
+        if namespace in self._failures:
+            return replace(verdict, state=State.BROKEN, problems=(self._failures[namespace],))
+        record = self._records[namespace]
+        state = State.ACTIVE if record.components is not None else State.NOT_ACTIVATED
+        return replace(verdict, state=state, record=record)
+
+
+def _installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[str, str]:
+    """Installed versions of the pinned distributions (canonical name → version)."""
+    found: dict[str, str] = {}
+    for text in pins:
+        name = canonicalize_name(Requirement(text).name)
+        where = {"path": list(path)} if path is not None else {}
+        dist = next(iter(metadata.distributions(name=name, **where)), None)
+        if dist is not None:
+            found[name] = dist.version
+    return found

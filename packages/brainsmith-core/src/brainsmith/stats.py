@@ -1,0 +1,168 @@
+"""Hook statistics per plugin × hook, and the ``hook_stats.json`` file a run leaves behind.
+
+Shape of the file (times in milliseconds)::
+
+    {"schema": 1,
+     "stopped": {"reason": "...", "by": "early_stopping", "event": "on_validation_end"} | null,
+     "disabled": {"plugin": "why"},
+     "hooks": [{"plugin": "x", "label": "x (brainsmith-plugin-x 1.2.0)", "hook": "on_epoch_end",
+                "calls": 10, "skipped": 2, "errors": 0,
+                "total_ms": 1.5, "max_ms": 0.4, "mean_ms": 0.15}]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+STATS_FILE = "hook_stats.json"
+"""The file name a run's statistics are written to, next to its outputs."""
+
+SCHEMA = 1
+
+
+class HookStat:
+    """Counters of one plugin's implementation of one hook. ``calls`` counts every call
+    (``errors`` of them raised); ``skipped`` counts calls a condition prevented."""
+
+    __slots__ = ("calls", "errors", "hook", "max", "plugin", "skipped", "total")
+
+    def __init__(self, plugin: str, hook: str) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        self.calls = 0
+        self.skipped = 0
+        self.errors = 0
+        self.total = 0.0
+        self.max = 0.0
+
+    def to_json(self, label: str = "") -> dict[str, Any]:
+        """The JSON row of ``hook_stats.json``."""
+        return {
+            "plugin": self.plugin,
+            "label": label or self.plugin,
+            "hook": self.hook,
+            "calls": self.calls,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "total_ms": round(self.total * 1e3, 6),
+            "max_ms": round(self.max * 1e3, 6),
+            "mean_ms": round(self.total * 1e3 / self.calls, 6) if self.calls else 0.0,
+        }
+
+
+class HookStats:
+    """All counters of one dispatcher, created on first use of a (plugin, hook) pair."""
+
+    def __init__(self) -> None:
+        self._slots: dict[tuple[str, str], HookStat] = {}
+
+    def slot(self, plugin: str, hook: str) -> HookStat:
+        """The counters of ``plugin``'s ``hook``, created if new."""
+        key = (plugin, hook)
+        stat = self._slots.get(key)
+        if stat is None:
+            stat = self._slots[key] = HookStat(plugin, hook)
+        return stat
+
+    def get(self, plugin: str, hook: str) -> HookStat | None:
+        """The counters of ``plugin``'s ``hook``, or ``None`` if it never ran."""
+        return self._slots.get((plugin, hook))
+
+    def __iter__(self) -> Iterator[HookStat]:
+        return iter(sorted(self._slots.values(), key=lambda s: (s.plugin, s.hook)))
+
+    def to_json(
+        self,
+        *,
+        label: Callable[[str], str] = str,
+        stopped: dict[str, str] | None = None,
+        disabled: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The whole ``hook_stats.json`` document."""
+        labels: dict[str, str] = {}
+        rows = []
+        for stat in self:
+            if stat.plugin not in labels:
+                labels[stat.plugin] = label(stat.plugin)
+            rows.append(stat.to_json(labels[stat.plugin]))
+        return {
+            "schema": SCHEMA,
+            "stopped": stopped,
+            "disabled": dict(disabled or {}),
+            "hooks": rows,
+        }
+
+
+def write_json_atomic(path: Path, document: object) -> Path:
+    """Write ``document`` as JSON to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, indent=2, sort_keys=False)
+            stream.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def stats_path(location: str | os.PathLike[str]) -> Path:
+    """``location`` itself if it names a ``.json`` file, else ``location/hook_stats.json``."""
+    path = Path(location)
+    return path if path.suffix == ".json" else path / STATS_FILE
+
+
+def read_stats(location: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load a run's ``hook_stats.json`` (a run directory or the file itself)."""
+    from .errors import BrainsmithError
+
+    path = stats_path(location)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BrainsmithError(
+            "no hook statistics here",
+            where=str(path),
+            fix="pass the output directory of a compile or training run",
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise BrainsmithError(f"not valid JSON: {exc}", where=str(path)) from None
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        raise BrainsmithError(
+            f"unknown statistics format (expected schema {SCHEMA})", where=str(path)
+        )
+    return document
+
+
+def format_table(document: dict[str, Any]) -> str:
+    """A human-readable table of a ``hook_stats.json`` document."""
+    header = ("plugin", "hook", "calls", "skipped", "errors", "total ms", "max ms")
+    rows = [
+        (
+            str(row["label"]),
+            str(row["hook"]),
+            str(row["calls"]),
+            str(row["skipped"]),
+            str(row["errors"]),
+            f"{row['total_ms']:.3f}",
+            f"{row['max_ms']:.3f}",
+        )
+        for row in document.get("hooks", [])
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip() for r in [header, *rows]]
+    if not rows:
+        lines.append("(no hook was called)")
+    stopped = document.get("stopped")
+    if stopped:
+        lines.append(f"stopped by {stopped.get('by') or '?'}: {stopped.get('reason', '')}")
+    for plugin, why in sorted(document.get("disabled", {}).items()):
+        lines.append(f"disabled {plugin}: {why}")
+    return "\n".join(lines)
