@@ -18,6 +18,7 @@ instead of a hang. qonnx, onnx and numpy are imported only when a model is compi
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -271,7 +272,7 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
         # SortCommutativeInputsInitializerLast: no initializer before a dynamic input
         if node.op_type in _COMMUTATIVE:
             flags = [name in inits for name in node.input]
-            if any(a and not b for a, b in zip(flags, flags[1:], strict=False)):
+            if any(a and not b for a, b in itertools.pairwise(flags)):
                 return False
         for name in node.output:
             producer.setdefault(name, index)
