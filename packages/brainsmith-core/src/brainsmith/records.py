@@ -125,6 +125,8 @@ class BackendSpec(ComponentSpec):
 
     def __post_init__(self) -> None:
         ComponentSpec.__post_init__(self)
+        if not isinstance(self.kernel, str):
+            check_name(self.kernel, "kernel")  # raises ValueError naming the bad value
         check_name(self.kernel.split(":")[-1], "kernel")
         if self.language not in LANGUAGES:
             raise ValueError(

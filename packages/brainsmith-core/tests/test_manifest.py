@@ -1,0 +1,288 @@
+"""Manifest parsing: every error names the file and the field at fault."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
+import pytest
+from brainsmith.errors import ManifestError
+from brainsmith.manifest import SCHEMA, parse_manifest, read_manifest
+from brainsmith.records import (
+    BackendSpec,
+    Declaration,
+    HwTransformSpec,
+    KernelSpec,
+    TransformSpec,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+FULL = """
+schema = 1
+api = ">=1,<2"
+hooks = "bsp_x.hooks"
+requires = ["builtin>=0.1"]
+conflicts = ["legacy-x"]
+description = "X plugin"
+
+[[transforms]]
+name = "FuseScales"
+stage = "topology_optimization"
+target = "bsp_x.transforms:FuseScales"
+description = "fuse"
+author = "me"
+metadata = { paper = "arXiv:1", year = 2024 }
+
+[[kernels]]
+name = "Conv2D"
+target = "bsp_x.kernels:Conv2D"
+
+[[kernels]]
+name = "FIFO"
+target = "bsp_x.kernels:FIFO"
+infrastructure = true
+
+[[backends]]
+name = "Conv2D_hls"
+kernel = "Conv2D"
+language = "hls"
+target = "bsp_x.backends:Conv2DHLS"
+
+[[hw_transforms]]
+name = "InferConv2D"
+kernels = ["Conv2D"]
+target = "bsp_x.infer:InferConv2D"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "brainsmith-plugin.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> ManifestError:
+    path = write(tmp_path, text)
+    with pytest.raises(ManifestError) as info:
+        read_manifest(path)
+    return info.value
+
+
+def test_full_manifest(tmp_path: Path) -> None:
+    manifest = read_manifest(write(tmp_path, FULL))
+    assert manifest.declaration == Declaration(
+        api=">=1,<2",
+        hooks="bsp_x.hooks",
+        requires=("builtin>=0.1",),
+        conflicts=("legacy-x",),
+        description="X plugin",
+    )
+    assert manifest.components == (
+        TransformSpec(
+            name="FuseScales",
+            target="bsp_x.transforms:FuseScales",
+            stage="topology_optimization",
+            description="fuse",
+            author="me",
+            metadata=(("paper", "arXiv:1"), ("year", "2024")),
+        ),
+        KernelSpec(name="Conv2D", target="bsp_x.kernels:Conv2D"),
+        KernelSpec(name="FIFO", target="bsp_x.kernels:FIFO", infrastructure=True),
+        BackendSpec(
+            name="Conv2D_hls", target="bsp_x.backends:Conv2DHLS", kernel="Conv2D", language="hls"
+        ),
+        HwTransformSpec(name="InferConv2D", target="bsp_x.infer:InferConv2D", kernels=("Conv2D",)),
+    )
+    assert manifest.providers == ()
+
+
+def test_empty_manifest_defaults_to_current_schema(tmp_path: Path) -> None:
+    manifest = read_manifest(write(tmp_path, ""))
+    assert SCHEMA == 1
+    assert manifest.declaration == Declaration()
+    assert manifest.components == ()
+
+
+def test_same_name_in_two_kinds_is_allowed(tmp_path: Path) -> None:
+    manifest = read_manifest(
+        write(
+            tmp_path,
+            """
+            [[kernels]]
+            name = "Conv"
+            target = "p:Conv"
+            [[hw_transforms]]
+            name = "Conv"
+            kernels = ["Conv"]
+            target = "p:InferConv"
+            """,
+        )
+    )
+    assert [c.name for c in manifest.components] == ["Conv", "Conv"]
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    error = error_of(tmp_path, 'schema = 1\ntransform = []\nname = "x"\n')
+    path = tmp_path / "brainsmith-plugin.toml"
+    assert error.where == str(path)
+    assert error.message == "unknown key(s) 'name', 'transform'"
+    assert error.fix == (
+        "allowed top-level keys: api, backends, conflicts, description, hooks, hw_transforms, "
+        "kernels, providers, requires, schema, transforms"
+    )
+    assert str(error).startswith(f"{path}: unknown key(s) 'name', 'transform'\n  fix: ")
+
+
+def test_unknown_component_key(tmp_path: Path) -> None:
+    error = error_of(
+        tmp_path,
+        """
+        [[transforms]]
+        name = "T"
+        stage = "graph_cleanup"
+        target = "p:T"
+        [[kernels]]
+        name = "K"
+        target = "p:K"
+        stage = "graph_cleanup"
+        """,
+    )
+    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: kernels[0]"
+    assert error.message == "unknown key(s) 'stage'"
+    assert error.fix == (
+        "a kernel takes: author, description, infrastructure, metadata, name, target"
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "missing"),
+    [
+        ('[[transforms]]\nname = "T"\ntarget = "p:T"\n', "stage"),
+        ('[[transforms]]\nstage = "graph_cleanup"\ntarget = "p:T"\n', "name"),
+        ('[[kernels]]\nname = "K"\n', "target"),
+        ('[[backends]]\nname = "B"\ntarget = "p:B"\nlanguage = "hls"\n', "kernel"),
+        ('[[backends]]\nname = "B"\ntarget = "p:B"\nkernel = "K"\n', "language"),
+        ('[[hw_transforms]]\nname = "H"\ntarget = "p:H"\n', "kernels"),
+    ],
+)
+def test_missing_required_key(tmp_path: Path, table: str, missing: str) -> None:
+    error = error_of(tmp_path, table)
+    kind = table[2:].partition("]")[0]
+    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: {kind}[0]"
+    assert error.message == f"missing required key {missing!r}"
+
+
+def test_bad_stage_name(tmp_path: Path) -> None:
+    error = error_of(
+        tmp_path, '[[transforms]]\nname = "T"\nstage = "graph cleanup"\ntarget = "p:T"\n'
+    )
+    assert error.where.endswith("brainsmith-plugin.toml: transforms[0]")
+    assert error.message.startswith("stage 'graph cleanup' is not a valid name")
+
+
+def test_bad_target(tmp_path: Path) -> None:
+    error = error_of(
+        tmp_path,
+        """
+        [[kernels]]
+        name = "A"
+        target = "p:A"
+        [[kernels]]
+        name = "B"
+        target = "p.B"
+        """,
+    )
+    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: kernels[1]"
+    assert error.message.startswith("target 'p.B' must have the form 'package.module:attribute'")
+
+
+def test_bad_language(tmp_path: Path) -> None:
+    error = error_of(
+        tmp_path,
+        '[[backends]]\nname = "B"\ntarget = "p:B"\nkernel = "K"\nlanguage = "vhdl"\n',
+    )
+    assert error.where.endswith(": backends[0]")
+    assert error.message == "backend 'B': language 'vhdl' is not one of hls, rtl"
+
+
+def test_backend_kernel_not_a_string(tmp_path: Path) -> None:
+    error = error_of(
+        tmp_path, '[[backends]]\nname = "B"\ntarget = "p:B"\nkernel = 3\nlanguage = "hls"\n'
+    )
+    assert error.where.endswith(": backends[0]")
+    assert error.message.startswith("kernel 3 is not a valid name")
+
+
+def test_duplicate_component(tmp_path: Path) -> None:
+    error = error_of(
+        tmp_path,
+        """
+        [[transforms]]
+        name = "T"
+        stage = "graph_cleanup"
+        target = "p:T"
+        [[transforms]]
+        name = "T"
+        stage = "kernel_mapping"
+        target = "p:T2"
+        """,
+    )
+    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: transforms[1]"
+    assert error.message == "transform 'T' is declared twice"
+    assert error.fix == "give each component of one kind a unique name"
+
+
+def test_bad_toml(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "schema = \n")
+    assert error.where == str(tmp_path / "brainsmith-plugin.toml")
+    assert error.message.startswith("invalid TOML: ")
+
+
+def test_wrong_schema(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "schema = 2\n")
+    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: schema"
+    assert error.message == "schema = 2 is not supported by this core (it reads schema 1)"
+    assert error.fix == "upgrade brainsmith-core, or write the manifest in schema 1"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError) as info:
+        read_manifest(tmp_path / "nope.toml")
+    assert info.value.where == str(tmp_path / "nope.toml")
+    assert info.value.message == "manifest file not found"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("api = 1\n", "api", "must be a string, not int"),
+        ('api = "one"\n', "api", "'one' is not a version specifier"),
+        ('requires = "builtin"\n', "requires", "must be a list of strings"),
+        ("conflicts = [1]\n", "conflicts", "must be a list of strings"),
+        ("hooks = []\n", "hooks", "must be a string, not list"),
+        ('transforms = "T"\n', "transforms", "must be an array of tables ([[transforms]])"),
+        ("providers = [1]\n", "providers", "must be an array of tables ([[providers]])"),
+    ],
+)
+def test_bad_top_level_values(tmp_path: Path, text: str, field: str, message: str) -> None:
+    error = error_of(tmp_path, text)
+    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: {field}"
+    assert error.message == message
+
+
+def test_bad_component_values(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "kernels = [1]\n")
+    assert (error.where.rpartition(": ")[2], error.message) == ("kernels[0]", "must be a table")
+    error = error_of(tmp_path, '[[hw_transforms]]\nname = "H"\ntarget = "p:H"\nkernels = "K"\n')
+    assert error.message == "kernels must be a list of kernel names"
+    error = error_of(tmp_path, '[[kernels]]\nname = "K"\ntarget = "p:K"\nmetadata = 1\n')
+    assert error.where.endswith(": kernels[0].metadata")
+    assert error.message == "metadata must be a table of strings"
+
+
+def test_parse_manifest_uses_where() -> None:
+    with pytest.raises(ManifestError) as info:
+        parse_manifest({"bogus": 1}, where="inline")
+    assert str(info.value).startswith("inline: unknown key(s) 'bogus'")
