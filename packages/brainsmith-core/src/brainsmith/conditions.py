@@ -19,28 +19,49 @@ Test = Callable[[Mapping[str, Any]], bool]
 
 
 class Condition:
-    """A named predicate over an event's arguments; ``test`` is what the dispatcher calls."""
+    """A named predicate over an event's arguments (the mapping ``kw``).
 
-    __slots__ = ("description", "test")
+    It is kept as a Python expression over ``kw`` plus the names it needs, so the dispatcher
+    can inline it into an event's compiled call plan instead of calling it; ``test`` is the
+    same expression as a function.
+    """
 
-    def __init__(self, test: Test, description: str) -> None:
-        self.test = test
+    __slots__ = ("_test", "description", "env", "expression")
+
+    def __init__(self, expression: str, description: str, env: Mapping[str, Any] | None = None):
+        self.expression = expression
         self.description = description
+        self.env: dict[str, Any] = dict(env or {})
+        self._test: Test | None = None
+
+    @property
+    def test(self) -> Test:
+        """The condition as a function of the event's arguments."""
+        if self._test is None:
+            self._test = eval(f"lambda kw: {self.expression}", dict(self.env))
+        return self._test
 
     def __call__(self, arguments: Mapping[str, Any]) -> bool:
         return self.test(arguments)
 
     def __and__(self, other: Condition) -> Condition:
-        a, b = self.test, _check(other).test
-        return Condition(lambda kw: a(kw) and b(kw), f"({self} & {other})")
+        other = _check(other)
+        return Condition(
+            f"({self.expression} and {other.expression})",
+            f"({self} & {other})",
+            {**self.env, **other.env},
+        )
 
     def __or__(self, other: Condition) -> Condition:
-        a, b = self.test, _check(other).test
-        return Condition(lambda kw: a(kw) or b(kw), f"({self} | {other})")
+        other = _check(other)
+        return Condition(
+            f"({self.expression} or {other.expression})",
+            f"({self} | {other})",
+            {**self.env, **other.env},
+        )
 
     def __invert__(self) -> Condition:
-        a = self.test
-        return Condition(lambda kw: not a(kw), f"~{self}")
+        return Condition(f"(not {self.expression})", f"~{self}", self.env)
 
     def __repr__(self) -> str:
         return self.description
@@ -64,60 +85,48 @@ def _whole(n: object, what: str) -> int:
     return n
 
 
+def _on(argument: str, test: str) -> str:
+    """An expression true when the event carries ``argument`` and ``test`` holds for ``_v``."""
+    return f"((_v := kw.get({argument!r})) is not None and {test})"
+
+
 def every_n_epochs(n: int) -> Condition:
     """True on epochs ``n``, ``2n``, … (events that carry ``epoch``)."""
     n = _positive(n, "every_n_epochs")
-
-    def test(kw: Mapping[str, Any]) -> bool:
-        epoch = kw.get("epoch")
-        return epoch is not None and epoch % n == 0
-
-    return Condition(test, f"every_n_epochs({n})")
+    return Condition(_on("epoch", f"_v % {n} == 0"), f"every_n_epochs({n})")
 
 
 def every_n_steps(n: int) -> Condition:
     """True on steps ``n``, ``2n``, … (events that carry ``step``)."""
     n = _positive(n, "every_n_steps")
-
-    def test(kw: Mapping[str, Any]) -> bool:
-        step = kw.get("step")
-        return step is not None and step % n == 0
-
-    return Condition(test, f"every_n_steps({n})")
+    return Condition(_on("step", f"_v % {n} == 0"), f"every_n_steps({n})")
 
 
 def after_epoch(n: int) -> Condition:
     """True once the epoch is greater than ``n``."""
     n = _whole(n, "after_epoch")
-
-    def test(kw: Mapping[str, Any]) -> bool:
-        epoch = kw.get("epoch")
-        return epoch is not None and epoch > n
-
-    return Condition(test, f"after_epoch({n})")
+    return Condition(_on("epoch", f"_v > {n}"), f"after_epoch({n})")
 
 
 def before_epoch(n: int) -> Condition:
     """True while the epoch is less than ``n``."""
     n = _whole(n, "before_epoch")
-
-    def test(kw: Mapping[str, Any]) -> bool:
-        epoch = kw.get("epoch")
-        return epoch is not None and epoch < n
-
-    return Condition(test, f"before_epoch({n})")
+    return Condition(_on("epoch", f"_v < {n}"), f"before_epoch({n})")
 
 
 def in_stages(*stages: str) -> Condition:
     """True for compile events of the named stages (events that carry ``stage``)."""
-    if not stages:
-        raise ValueError("in_stages needs at least one stage name")
+    if not stages or not all(isinstance(s, str) for s in stages):
+        raise ValueError(f"in_stages needs stage names, got {stages!r}")
     wanted = frozenset(stages)
-    return Condition(lambda kw: kw.get("stage") in wanted, f"in_stages{stages!r}")
+    name = f"_stages{id(wanted)}"  # unique while the condition holds it
+    return Condition(f"(kw.get('stage') in {name})", f"in_stages{stages!r}", {name: wanted})
 
 
 def when(predicate: Test, description: str = "") -> Condition:
     """A condition from any ``predicate(arguments) -> bool``."""
     if not callable(predicate):
         raise TypeError(f"when() needs a callable, got {predicate!r}")
-    return Condition(predicate, description or f"when({getattr(predicate, '__name__', '?')})")
+    name = f"_when{id(predicate)}"  # unique while the condition holds it
+    label = description or f"when({getattr(predicate, '__name__', '?')})"
+    return Condition(f"bool({name}(kw))", label, {name: predicate})

@@ -374,9 +374,7 @@ def on_backward_end(
 
 
 @hookspec
-def on_optimizer_step(
-    loop: TrainingLoop, epoch: int, step: int, learning_rate: float
-) -> None:
+def on_optimizer_step(loop: TrainingLoop, epoch: int, step: int, learning_rate: float) -> None:
     """Fires after the optimizer updated the parameters, with the learning rate it used.
 
     Example::
@@ -427,9 +425,7 @@ def on_validation_end(loop: TrainingLoop, epoch: int, metrics: Mapping[str, floa
 
 
 @hookspec
-def on_checkpoint_save(
-    loop: TrainingLoop, epoch: int, path: Path, state: dict[str, Any]
-) -> None:
+def on_checkpoint_save(loop: TrainingLoop, epoch: int, path: Path, state: dict[str, Any]) -> None:
     """Fires when ``loop.save_checkpoint(path)`` is about to write ``state``; hooks may add
     entries to ``state`` (a dict of JSON-able values and arrays).
 

@@ -14,27 +14,27 @@ condition are attached by :func:`lifecycle`, a decorator that only sets an attri
         if metrics["val_loss"] > 10:
             return Stop("diverged")
 
-The dispatcher compiles each event's call plan (order, conditions, argument getters, stat
-slots) once per registration change and then runs it as a plain loop.
+The dispatcher compiles each event's call plan (order, inlined conditions, arguments, stat
+slots) into a function once per registration change (:mod:`brainsmith.callplan`).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import operator
-import os
-import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from .callplan import CompiledPlan, PlannedCall, compile_plan
 from .errors import BrainsmithError
 from .events import HookEvents
-from .stats import HookStat, HookStats, stats_path, write_json_atomic
+from .stats import HookStats, stats_path, write_json_atomic
 
 if TYPE_CHECKING:
+    import os
+    from pathlib import Path
+
     import pluggy
 
     from .conditions import Condition
@@ -167,24 +167,12 @@ class StopControl:
         return {"reason": self.reason, "by": self.by, "event": self.event}
 
 
-# One planned call: function, argument getter, how to apply it (0 none, 1 one, 2 splat),
-# condition test or None, its stats slot, the plugin name.
-_Entry = tuple[
-    Callable[..., Any],
-    Callable[[Mapping[str, Any]], Any] | None,
-    int,
-    "Callable[[Mapping[str, Any]], bool] | None",
-    HookStat,
-    str,
-]
-
-
 @dataclass(frozen=True, slots=True)
 class _Plan:
     generation: int
     hook: pluggy.HookCaller
     impls: list[pluggy.HookImpl]
-    entries: tuple[_Entry, ...]
+    compiled: CompiledPlan
 
 
 class Dispatcher:
@@ -267,7 +255,9 @@ class Dispatcher:
         """Disabled plugins and why."""
         return dict(self._disabled)
 
-    def add_middleware(self, middleware: Middleware, *, events: Iterable[str] | None = None) -> None:
+    def add_middleware(
+        self, middleware: Middleware, *, events: Iterable[str] | None = None
+    ) -> None:
         """Run ``middleware(event, arguments)`` before the hooks of ``events`` (all if None).
 
         A mapping it returns replaces the arguments the hooks (and later middleware) see.
@@ -310,43 +300,11 @@ class Dispatcher:
         ):
             plan = self._compile(event)
         results: list[Any] = []
-        clock = time.perf_counter
-        start = clock()
-        for function, getter, arity, test, stat, name in plan.entries:
-            if test is not None and not test(kwargs):
-                stat.skipped += 1
-                continue
-            try:
-                if arity == 2:
-                    result = function(*getter(kwargs))  # type: ignore[misc]
-                elif arity == 1:
-                    result = function(getter(kwargs))  # type: ignore[misc]
-                else:
-                    result = function()
-            except Exception as exc:
-                now = clock()
-                stat.calls += 1
-                stat.errors += 1
-                stat.total += now - start
-                self._failed(event, name, exc, kwargs, getter, arity)
-                start = clock()
-                continue
-            now = clock()
-            elapsed = now - start
-            start = now
-            stat.calls += 1
-            stat.total += elapsed
-            if elapsed > stat.max:
-                stat.max = elapsed
-            if result is not None:
-                if type(result) is Stop:
-                    self.control.request(result.reason, by=name, event=event)
-                else:
-                    results.append(result)
+        plan.compiled.run(kwargs, results)
         return results
 
-    def subscribers(self, event: str) -> list[str]:
-        """Plugin names that would be called for ``event``, in call order."""
+    def plan(self, event: str) -> CompiledPlan:
+        """The current call plan of ``event`` (its calls in order, and generated source)."""
         plan = self._plans.get(event)
         if (
             plan is None
@@ -354,7 +312,11 @@ class Dispatcher:
             or plan.hook.get_hookimpls() != plan.impls
         ):
             plan = self._compile(event)
-        return [entry[5] for entry in plan.entries]
+        return plan.compiled
+
+    def subscribers(self, event: str) -> list[str]:
+        """Plugin names that would be called for ``event``, in call order."""
+        return [call.plugin for call in self.plan(event).calls]
 
     def _rewrite(self, event: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         for middleware in (*self._middleware.get(None, ()), *self._middleware.get(event, ())):
@@ -372,15 +334,15 @@ class Dispatcher:
     def _compile(self, event: str) -> _Plan:
         hook: pluggy.HookCaller | None = getattr(self.plugin_manager.hook, event, None)
         if hook is None:
-            known = sorted(
-                n for n in dir(self.plugin_manager.hook) if n.startswith("on_")
-            ) or list(HookEvents.ALL)
+            known = sorted(n for n in dir(self.plugin_manager.hook) if n.startswith("on_")) or list(
+                HookEvents.ALL
+            )
             raise LifecycleError(
                 f"no lifecycle hook named {event!r}",
                 fix=f"fire one of: {', '.join(known)}",
             )
         impls = hook.get_hookimpls()
-        ranked: list[tuple[tuple[int, int, int, int], _Entry]] = []
+        ranked: list[tuple[tuple[int, int, int, int], PlannedCall]] = []
         for index, impl in enumerate(impls):
             name = impl.plugin_name
             if impl.hookwrapper or impl.wrapper:
@@ -395,15 +357,23 @@ class Dispatcher:
             priority = self._priorities.get(name, options.priority)
             tie = -1 if impl.tryfirst else 1 if impl.trylast else 0
             key = (-priority, tie, self._order.get(name, len(self._order)), index)
-            argnames = tuple(impl.argnames)
-            getter: Callable[[Mapping[str, Any]], Any] | None
-            getter = operator.itemgetter(*argnames) if argnames else None
-            arity = min(len(argnames), 2)
-            test = options.condition.test if options.condition is not None else None
-            stat = self.stats.slot(name, event)
-            ranked.append((key, (impl.function, getter, arity, test, stat, name)))
+            call = PlannedCall(
+                plugin=name,
+                function=impl.function,
+                argnames=tuple(impl.argnames),
+                condition=options.condition,
+                stat=self.stats.slot(name, event),
+            )
+            ranked.append((key, call))
         ranked.sort(key=lambda pair: pair[0])
-        plan = _Plan(self._generation, hook, impls, tuple(entry for _, entry in ranked))
+        compiled = compile_plan(
+            event,
+            [call for _, call in ranked],
+            failed=self._failed,
+            stop=self.control.request,
+            stop_type=Stop,
+        )
+        plan = _Plan(self._generation, hook, impls, compiled)
         self._plans[event] = plan
         return plan
 
@@ -449,21 +419,18 @@ class Dispatcher:
         event: str,
         name: str,
         exc: Exception,
-        kwargs: Mapping[str, Any],
-        getter: Callable[[Mapping[str, Any]], Any] | None,
-        arity: int,
+        kwargs: dict[str, Any],
+        argnames: tuple[str, ...],
     ) -> None:
         label = self.describe(name)
-        if isinstance(exc, KeyError) and getter is not None:
-            try:
-                getter(kwargs)
-            except KeyError as missing:
-                raise LifecycleError(
-                    f"event {event} was fired without argument {missing}, which the hook of "
-                    f"plugin {label} takes",
-                    where=f"event {event}",
-                    fix="pass every argument the hookspec declares to fire()",
-                ) from exc
+        missing = [arg for arg in argnames if arg not in kwargs]
+        if missing:
+            raise LifecycleError(
+                f"event {event} was fired without argument {missing[0]!r}, which the hook of "
+                f"plugin {label} takes",
+                where=f"event {event}",
+                fix="pass every argument the hookspec declares to fire()",
+            ) from exc
         error = HookError(
             f"hook {event} of plugin {label} raised {type(exc).__name__}: {exc}",
             plugin=name,
@@ -472,7 +439,8 @@ class Dispatcher:
             fix=f"fix or update {label}, or set its on_error policy to 'warn' or "
             "{disable_after: N} in the run config",
         )
-        if event != HookEvents.EXCEPTION and hasattr(self.plugin_manager.hook, HookEvents.EXCEPTION):
+        exception_event = HookEvents.EXCEPTION
+        if event != exception_event and hasattr(self.plugin_manager.hook, exception_event):
             self.fire(HookEvents.EXCEPTION, error=exc, event=event, plugin=name)
         policy = self.policy(name)
         if policy.action == "raise":

@@ -1,4 +1,4 @@
-"""Hook statistics per plugin × hook, and the ``hook_stats.json`` file a run leaves behind.
+"""Hook statistics per plugin and hook, and the ``hook_stats.json`` file a run leaves behind.
 
 Shape of the file (times in milliseconds)::
 
@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 STATS_FILE = "hook_stats.json"
 """The file name a run's statistics are written to, next to its outputs."""
@@ -157,7 +159,13 @@ def format_table(document: dict[str, Any]) -> str:
         for row in document.get("hooks", [])
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip() for r in [header, *rows]]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in [header, *rows]
+    ]
     if not rows:
         lines.append("(no hook was called)")
     stopped = document.get("stopped")
