@@ -27,6 +27,9 @@ from .suggest import did_you_mean
 
 CORE_DISTRIBUTION = "brainsmith-core"
 
+Severity = Literal["error", "warning", "info"]
+"""``info`` explains a state the user chose (disabled); it is never a problem."""
+
 
 class State(str, Enum):
     """A plugin's state after resolution (and, for code-defined plugins, activation)."""
@@ -51,7 +54,7 @@ class State(str, Enum):
 class Problem:
     """One thing wrong, with where it is and how to fix it."""
 
-    severity: Literal["error", "warning"]
+    severity: Severity
     subject: str
     """The plugin's namespace, a pinned distribution, or the settings file."""
     distribution: str
@@ -154,9 +157,11 @@ class _Checker:
         return [i for i, s in self.states.items() if s.usable]
 
     def _demote(
-        self, index: int, state: State, reason: str, fix: str, severity: Literal["error", "warning"] = "error"
+        self, index: int, state: State, reason: str, fix: str, severity: Severity = "error"
     ) -> None:
         record = self.records[index]
+        if self.states[index] is State.DISABLED:
+            return  # a disabled plugin is not loaded: nothing else about it matters
         if self.states[index].usable:
             self.states[index] = state
         self.problems[index].append(
@@ -166,9 +171,10 @@ class _Checker:
     # -- checks ------------------------------------------------------------------------------
 
     def run(self) -> Resolution:
+        self._switches()
+        self._only_pinned()
         self._broken()
         self._collisions()
-        self._switches()
         self._core()
         self._pins()
         self._conflicts()
@@ -180,7 +186,9 @@ class _Checker:
             for i, r in enumerate(self.records)
         ]
         verdicts.extend(self.missing)
-        problems = [p for i in range(len(self.records)) for p in self.problems[i]]
+        problems = [
+            p for i in range(len(self.records)) for p in self.problems[i] if p.severity != "info"
+        ]
         problems.extend(p for v in self.missing for p in v.problems)
         problems.extend(self.global_problems)
         usable = {self.records[i].namespace for i in self._usable()}
@@ -196,7 +204,8 @@ class _Checker:
     def _collisions(self) -> None:
         by_namespace: dict[str, list[int]] = defaultdict(list)
         for index, record in enumerate(self.records):
-            by_namespace[record.namespace].append(index)
+            if self.states[index] is not State.DISABLED:
+                by_namespace[record.namespace].append(index)
         for namespace, indices in by_namespace.items():
             if len(indices) < 2:
                 continue
@@ -240,7 +249,7 @@ class _Checker:
                     State.DISABLED,
                     f"disabled by 'disable' in {settings.source}",
                     "remove it from 'disable' to load it",
-                    "warning",
+                    "info",
                 )
             elif settings.allowlist is not None and record.namespace not in settings.allowlist:
                 why = (
@@ -253,7 +262,7 @@ class _Checker:
                     State.DISABLED,
                     why,
                     f"add it to {ALLOWLIST_ENV} to load it",
-                    "warning",
+                    "info",
                 )
 
     def _core(self) -> None:
@@ -293,13 +302,27 @@ class _Checker:
                         f"plugin API {self.plugin_api}",
                     )
 
+    def _only_pinned(self) -> None:
+        settings = self.settings
+        if not settings.only_pinned:
+            return
+        pinned = {canonicalize_name(Requirement(text).name) for text in settings.pins}
+        for index, record in enumerate(self.records):
+            if canonicalize_name(record.distribution) not in pinned:
+                self._demote(
+                    index,
+                    State.DISABLED,
+                    f"{record.distribution} is not pinned and only-pinned = true",
+                    f"pin it in {settings.source}: plugins = [\"{record.distribution}"
+                    f"=={record.version}\"]",
+                    "info",
+                )
+
     def _pins(self) -> None:
         settings = self.settings
-        pinned: set[str] = set()
         for text in settings.pins:
             requirement = Requirement(text)
             name = canonicalize_name(requirement.name)
-            pinned.add(name)
             members = [
                 i for i, r in enumerate(self.records) if canonicalize_name(r.distribution) == name
             ]
@@ -320,23 +343,12 @@ class _Checker:
             if not requirement.specifier.contains(_version(version), prereleases=True):
                 fix = f"pip install '{text}'"
                 reason = f"version {version} does not satisfy the pin {text!r} in {settings.source}"
-                if not members:
+                if not any(self.states[i] is not State.DISABLED for i in members):
                     self.global_problems.append(
                         Problem("error", requirement.name, requirement.name, version, reason, fix)
                     )
                 for index in members:
                     self._demote(index, State.INCOMPATIBLE, reason, fix)
-        if settings.only_pinned:
-            for index, record in enumerate(self.records):
-                if canonicalize_name(record.distribution) not in pinned:
-                    self._demote(
-                        index,
-                        State.DISABLED,
-                        f"{record.distribution} is not pinned and only-pinned = true",
-                        f"pin it in {settings.source}: plugins = [\"{record.distribution}"
-                        f"=={record.version}\"]",
-                        "warning",
-                    )
 
     def _conflicts(self) -> None:
         usable = self._usable()
@@ -357,8 +369,8 @@ class _Checker:
                     self._demote(
                         a,
                         State.INCOMPATIBLE,
-                        f"{record.namespace} declares a conflict with {text!r}: "
-                        f"{self.records[b].label} is installed too",
+                        f"cannot be active beside {self.records[b].label}: "
+                        f"{record.namespace} declares conflicts = [{text!r}]",
                         f"uninstall one of {record.distribution} and {other_record.distribution}, "
                         "or disable one in [tool.brainsmith] disable",
                     )

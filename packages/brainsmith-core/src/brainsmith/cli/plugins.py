@@ -79,11 +79,9 @@ def _session() -> Session:
 
 
 def _exit_status(session: Session, problems: tuple[Problem, ...], strict: bool) -> int:
-    if any(p.severity == "error" for p in problems) and (strict or session.settings.strict):
-        return 1
-    if problems and (strict or session.settings.strict):
-        return 1
-    return 0
+    """1 under --strict (or strict = true) when any error or warning was found, else 0."""
+    counted = [p for p in problems if p.severity != "info"]
+    return 1 if counted and (strict or session.settings.strict) else 0
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -1,0 +1,2 @@
+def register_all():
+    return {"kernels": [{"name": "Broken"}], "backends": [], "steps": []}

@@ -1,0 +1,2 @@
+def brainsmith_kernels(:
+    return []
