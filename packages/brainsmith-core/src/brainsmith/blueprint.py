@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 DEFAULT_BLUEPRINT = Path(__file__).parent / "blueprints" / "default.yaml"
 """The blueprint ``brainsmith compile`` uses without ``-b``."""
 
+ANY_STAGE = "any"
+"""The stage a transform declares to fit every stage (analysis and naming passes)."""
+
 _TOP_KEYS = ("name", "description", "extends", "plugins", "stages", "edits")
 _EDIT_ACTIONS = ("insert_after", "insert_before", "replace", "remove", "at_start", "at_end")
 _EDIT_KEYS = (*_EDIT_ACTIONS, "transform", "stage")
@@ -350,10 +353,10 @@ def validate(
     """Resolve and check every transform of ``blueprint`` against the session's plugins.
 
     Returns the executable plan and the warnings. A transform used in a stage other than the
-    one it declares is a warning (qonnx's general passes are useful in any stage), an error
-    with ``strict``. Unmet ``plugins`` requirements, unknown names (with did-you-mean),
-    plugins that fail to load and options the constructor does not take are errors, all
-    raised together in one :class:`BlueprintError`.
+    one it declares (unless it declares ``any``) is a warning, an error with ``strict``.
+    Unmet ``plugins`` requirements, unknown names (with did-you-mean), plugins that fail to
+    load and options the constructor does not take are errors, all raised together in one
+    :class:`BlueprintError`.
     """
     from .errors import BrainsmithError as _Error
     from .pipeline import Plan, Step
@@ -375,7 +378,7 @@ def validate(
                 problems.add(entry.where, error.message)
                 continue
             declared = getattr(component.spec, "stage", stage)
-            if declared != stage:
+            if declared not in (stage, ANY_STAGE):
                 text = (
                     f"{component.qualified_name} declares stage {declared!r} but is used in "
                     f"{stage!r}"

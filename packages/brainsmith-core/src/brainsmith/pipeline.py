@@ -239,7 +239,10 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
     Mirrors each of qonnx's cleanup passes in one sweep; any doubt (duplicate names, a cycle)
     answers ``False`` so that qonnx's own cleanup runs and decides.
     """
-    from toposort import CircularDependencyError, toposort_flatten
+    from toposort import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        CircularDependencyError,
+        toposort_flatten,
+    )
 
     graph = model.graph
     nodes = graph.node
@@ -412,13 +415,13 @@ class Executor:
             self._fail(error, step, result, checkpoint_dir)
             raise
         except Exception as exc:
-            error = CompileError(
+            failure = CompileError(
                 f"{_step_label(step)} failed in stage {step.stage}: {type(exc).__name__}: {exc}",
                 where=f"stage {step.stage}",
                 fix=self._fix_text(step, result, checkpoint_dir),
             )
-            self._fail(error, step, result, checkpoint_dir)
-            raise error from exc
+            self._fail(failure, step, result, checkpoint_dir)
+            raise failure from exc
         after = serialize(model)
         seconds = time.perf_counter() - began
         for replacement in self.events.fire(

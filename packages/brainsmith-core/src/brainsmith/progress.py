@@ -1,0 +1,77 @@
+"""Progress of a compile: a live status line on a terminal, plain lines otherwise.
+
+``Progress`` implements the executor's observer protocol (:class:`brainsmith.pipeline.Observer`)
+with the standard library only. On a terminal one line is redrawn in place
+(``[2/5] topology_optimization > qonnx:InferShapes  1.2s``); when the stream is not a terminal
+(CI logs, pipes) each finished transform and stage is one line. ``quiet`` prints nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class Progress:
+    """Reports stages and transforms to ``stream`` (default: standard error)."""
+
+    def __init__(
+        self, stream: TextIO | None = None, *, quiet: bool = False, tty: bool | None = None
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.quiet = quiet
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.began = time.perf_counter()
+        self.stage = ""
+        self.position = ""
+        self._width = 0
+
+    def _elapsed(self) -> str:
+        return f"{time.perf_counter() - self.began:.1f}s"
+
+    def _line(self, text: str) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            padding = " " * max(0, self._width - len(text))
+            self.stream.write(f"\r{text}{padding}")
+            self._width = len(text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _finish_line(self) -> None:
+        if self.tty and self._width and not self.quiet:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._width = 0
+
+    def message(self, text: str) -> None:
+        """A line of its own (a warning, the verification result)."""
+        if self.quiet:
+            return
+        self._finish_line()
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def stage_begin(self, stage: str, index: int, total: int) -> None:
+        self.stage = stage
+        self.position = f"[{index}/{total}]"
+        if self.tty:
+            self._line(f"{self.position} {stage}  {self._elapsed()}")
+
+    def transform_begin(self, stage: str, transform: str) -> None:
+        if self.tty:
+            self._line(f"{self.position} {stage} > {transform}  {self._elapsed()}")
+
+    def transform_end(self, stage: str, transform: str, seconds: float) -> None:
+        if not self.tty:
+            self._line(f"{self.position} {stage}: {transform} ({seconds:.3f}s)")
+
+    def stage_end(self, stage: str, seconds: float) -> None:
+        if self.tty:
+            self._line(f"{self.position} {stage} done in {seconds:.2f}s  {self._elapsed()}")
+            self._finish_line()
+        else:
+            self._line(f"{self.position} {stage} done in {seconds:.2f}s")

@@ -1,0 +1,185 @@
+"""``--verify``: run the original and the compiled model on the same seeded random inputs.
+
+Inputs match each graph input's shape and QONNX datatype (``INT8`` inputs get integers in
+[-128, 127], ``FLOAT32`` inputs uniform floats in [-1, 1]), both models run through qonnx's
+``execute_onnx`` and every output's largest absolute difference is compared with the
+tolerance. Outputs are matched by position: compiling may rename tensors.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import BrainsmithError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from qonnx.core.modelwrapper import ModelWrapper
+
+DEFAULT_TOLERANCE = 1e-4
+"""Default largest absolute difference accepted per output."""
+
+
+class VerificationError(BrainsmithError):
+    """The compiled model computes something else, or a model cannot be executed. Exit 1."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, slots=True)
+class OutputCheck:
+    """The comparison of one output."""
+
+    original: str
+    compiled: str
+    max_abs_diff: float
+    passed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "output": self.original,
+            "compiled_output": self.compiled,
+            "max_abs_diff": self.max_abs_diff,
+            "passed": self.passed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The result of :func:`verify`."""
+
+    seed: int
+    tolerance: float
+    outputs: tuple[OutputCheck, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(o.passed for o in self.outputs)
+
+    @property
+    def max_abs_diff(self) -> float:
+        return max((o.max_abs_diff for o in self.outputs), default=0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "seed": self.seed,
+            "tolerance": self.tolerance,
+            "max_abs_diff": self.max_abs_diff,
+            "outputs": [o.to_json() for o in self.outputs],
+        }
+
+
+def random_inputs(model: ModelWrapper, seed: int = 0) -> dict[str, Any]:
+    """Seeded random values for every graph input, by shape and QONNX datatype."""
+    import numpy as np
+    from onnx import helper
+
+    rng = np.random.default_rng(seed)
+    inputs: dict[str, Any] = {}
+    values: Any
+    initializers = {t.name for t in model.graph.initializer}
+    for vi in model.graph.input:
+        if vi.name in initializers:
+            continue
+        dims = vi.type.tensor_type.shape.dim
+        shape = tuple(d.dim_value if d.dim_value > 0 else 1 for d in dims)
+        np_type = helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type)
+        datatype = model.get_tensor_datatype(vi.name)
+        if datatype.is_integer():
+            low, high = int(datatype.min()), int(datatype.max())
+            values = rng.integers(low, high + 1, size=shape)
+            if datatype.name == "BIPOLAR":
+                values = 2 * rng.integers(0, 2, size=shape) - 1
+        else:
+            values = rng.uniform(-1.0, 1.0, size=shape)
+        inputs[vi.name] = np.asarray(values).astype(np_type)
+    return inputs
+
+
+def run(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
+    """The model's outputs, in graph order, for ``inputs`` (shapes inferred on a copy first
+    when the model does not specify them all, as qonnx execution requires)."""
+    from qonnx.core.onnx_exec import execute_onnx
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    runnable = model
+    if not model.check_all_tensor_shapes_specified():
+        runnable = copy.deepcopy(model).transform(InferShapes())
+    outputs = execute_onnx(runnable, dict(inputs))
+    return [outputs[o.name] for o in runnable.graph.output]
+
+
+def verify(
+    original: ModelWrapper,
+    compiled: ModelWrapper,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    seed: int = 0,
+) -> Verification:
+    """Execute both models on the same random inputs and compare every output.
+
+    Raises :class:`VerificationError` when a model cannot be executed or the interfaces
+    differ; a difference above ``tolerance`` is reported in the result (``passed``), not
+    raised, so callers can print the numbers first.
+    """
+    import numpy as np
+
+    inputs = random_inputs(original, seed)
+    compiled_inputs = [i.name for i in compiled.graph.input if i.name not in _inits(compiled)]
+    if len(compiled_inputs) != len(inputs):
+        raise VerificationError(
+            f"the compiled model has {len(compiled_inputs)} inputs, the original {len(inputs)}"
+        )
+    results = []
+    for label, model, feed in (
+        ("original", original, inputs),
+        ("compiled", compiled, dict(zip(compiled_inputs, inputs.values(), strict=True))),
+    ):
+        try:
+            results.append(run(model, feed))
+        except Exception as exc:
+            raise VerificationError(
+                f"executing the {label} model failed: {type(exc).__name__}: {exc}",
+                fix="check that every operator of the model is supported by onnxruntime or "
+                "is a registered QONNX custom op",
+            ) from exc
+    expected, actual = results
+    names = [o.name for o in original.graph.output]
+    compiled_names = [o.name for o in compiled.graph.output]
+    if len(expected) != len(actual):
+        raise VerificationError(
+            f"the compiled model has {len(actual)} outputs, the original {len(expected)}"
+        )
+    checks = []
+    for name, compiled_name, want, got in zip(names, compiled_names, expected, actual, strict=True):
+        if np.shape(want) != np.shape(got):
+            diff = float("inf")
+        else:
+            delta = np.abs(np.asarray(want, dtype=np.float64) - np.asarray(got, dtype=np.float64))
+            diff = float(np.max(delta)) if delta.size else 0.0
+            if np.isnan(diff):
+                diff = float("inf")
+        checks.append(OutputCheck(name, compiled_name, diff, diff <= tolerance))
+    return Verification(seed, tolerance, tuple(checks))
+
+
+def _inits(model: ModelWrapper) -> set[str]:
+    return {t.name for t in model.graph.initializer}
+
+
+def failure(result: Verification) -> VerificationError:
+    """The error for a failed verification, naming every output above the tolerance."""
+    bad = [o for o in result.outputs if not o.passed]
+    lines = "; ".join(
+        f"output {o.original!r} (compiled {o.compiled!r}) differs by {o.max_abs_diff:.3g}"
+        for o in bad
+    )
+    return VerificationError(
+        f"verification failed: {lines} (tolerance {result.tolerance:g}, seed {result.seed})",
+        fix="a transform changed the model's function: bisect with --stop-stage and "
+        "--checkpoints, or raise --tolerance if the difference is rounding",
+    )

@@ -1,0 +1,1 @@
+"""brainsmith's own transforms, one sub-package per compile stage."""

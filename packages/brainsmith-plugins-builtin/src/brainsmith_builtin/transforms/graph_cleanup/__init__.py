@@ -1,0 +1,1 @@
+"""Transforms of the ``graph_cleanup`` stage."""

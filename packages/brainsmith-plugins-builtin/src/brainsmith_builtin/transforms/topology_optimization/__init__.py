@@ -1,0 +1,1 @@
+"""Transforms of the ``topology_optimization`` stage."""
