@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 
-COMMAND_GROUPS: tuple[str, ...] = ("plugins",)
+COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile")
 """Sub-modules of :mod:`brainsmith.cli`; each defines ``register(subparsers)``."""
 
 
