@@ -27,8 +27,14 @@ SOURCES = [
     *sorted(p.parent for p in (ROOT / "tests" / "plugins").glob("*/pyproject.toml")),
 ]
 CACHE = Path(os.environ.get("BRAINSMITH_TEST_CACHE", ROOT / ".cache" / "integration"))
-_ENV_DROP = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "BRAINSMITH_PLUGINS",
-             "BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD", "CONDA_PREFIX")
+_ENV_DROP = (
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "BRAINSMITH_PLUGINS",
+    "BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD",
+    "CONDA_PREFIX",
+)
 
 
 def _uv() -> str:
@@ -123,6 +129,7 @@ class Venv:
         command = [str(executable) if executable.exists() else program, *rest]
         result = subprocess.run(
             command,
+            check=False,
             cwd=cwd or self.workdir,
             env=self.env(env),
             capture_output=True,
@@ -144,8 +151,9 @@ class Venv:
             command.append("--no-deps")
         else:
             command.append(str(self.wheelhouse.wheel("brainsmith-core")))
-        subprocess.run([*command, *wheels], check=True, capture_output=True, text=True,
-                       env=self.env())
+        subprocess.run(
+            [*command, *wheels], check=True, capture_output=True, text=True, env=self.env()
+        )
 
 
 @pytest.fixture(scope="session")

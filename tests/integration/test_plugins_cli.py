@@ -126,10 +126,16 @@ def test_activation_faults_are_rows_and_others_keep_working(zoo):
         assert plugin(data, namespace)["state"] == "broken"
     assert plugin(data, "pluggyx")["state"] == "active"
     assert plugin(data, "pluggyx")["components"] == {
-        "transforms": 1, "kernels": 1, "backends": 0, "hw_transforms": 0
+        "transforms": 1,
+        "kernels": 1,
+        "backends": 0,
+        "hw_transforms": 0,
     }
     assert plugin(data, "finn")["components"] == {
-        "transforms": 1, "kernels": 3, "backends": 3, "hw_transforms": 2
+        "transforms": 1,
+        "kernels": 3,
+        "backends": 3,
+        "hw_transforms": 2,
     }
     # another plugin's component still loads and runs
     code = (
@@ -261,7 +267,8 @@ def test_only_pinned_and_disable(zoo, tmp_path):
 def test_environment_switches(zoo):
     data, _ = listing(zoo, env={"BRAINSMITH_PLUGINS": "builtin,qonnx"})
     assert sorted(p["namespace"] for p in data["plugins"] if p["state"] == "active") == [
-        "builtin", "qonnx"
+        "builtin",
+        "qonnx",
     ]
     assert plugin(data, "good")["problems"][0]["reason"] == "not named by BRAINSMITH_PLUGINS"
 
@@ -304,15 +311,31 @@ def test_pip_installed_plugin_appears_in_the_next_listing_and_lock_reproduces(
     assert plugin(data, "builtin")["components"]["transforms"] >= 1
 
     # a plugin requiring a plugin that is not there yet
-    venv.run("python", "-m", "pip", "install", "--quiet", "--no-deps",
-             wheelhouse.wheel("brainsmith-plugin-needy"), check=True)
+    venv.run(
+        "python",
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        wheelhouse.wheel("brainsmith-plugin-needy"),
+        check=True,
+    )
     data, _ = listing(venv)
     assert plugin(data, "needy")["problems"][0]["reason"] == (
         "requires plugin 'good>=1.0', which is not installed"
     )
 
-    venv.run("python", "-m", "pip", "install", "--quiet", "--no-deps",
-             wheelhouse.wheel("brainsmith-plugin-good"), check=True)
+    venv.run(
+        "python",
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        wheelhouse.wheel("brainsmith-plugin-good"),
+        check=True,
+    )
     data, _ = listing(venv)
     assert plugin(data, "good")["state"] == "active"
     assert plugin(data, "needy")["state"] == "active"
@@ -326,6 +349,16 @@ def test_pip_installed_plugin_appears_in_the_next_listing_and_lock_reproduces(
         "brainsmith-plugin-needy==0.5.0",
         "brainsmith-plugins-builtin==0.1.0",
     ]
-    result = venv.run("python", "-m", "pip", "install", "--no-index", "--find-links",
-                      wheelhouse.folder, "-r", lock, check=True)
+    result = venv.run(
+        "python",
+        "-m",
+        "pip",
+        "install",
+        "--no-index",
+        "--find-links",
+        wheelhouse.folder,
+        "-r",
+        lock,
+        check=True,
+    )
     assert "brainsmith-plugin-good==1.3.0" in result.stdout

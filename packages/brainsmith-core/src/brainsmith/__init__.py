@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from .records import (
         BackendSpec,
         HwTransformSpec,
-        Kind,
         KernelSpec,
+        Kind,
         PluginRecord,
         TransformSpec,
     )

@@ -99,7 +99,9 @@ def _import(record: PluginRecord, module_name: str, what: str = "") -> ModuleTyp
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        fix = f"reinstall {record.distribution}: pip install --force-reinstall {record.distribution}"
+        fix = (
+            f"reinstall {record.distribution}: pip install --force-reinstall {record.distribution}"
+        )
         if exc.name and exc.name != module_name and not module_name.startswith(exc.name + "."):
             fix = f"install the missing dependency {exc.name!r} (pip install {exc.name})"
         raise _failure(
@@ -110,7 +112,7 @@ def _import(record: PluginRecord, module_name: str, what: str = "") -> ModuleTyp
             record,
             f"{what + ': ' if what else ''}importing {module_name!r} raised {_describe(exc)}",
             f"report it to the maintainers of {record.distribution}, or disable the plugin "
-            f"(BRAINSMITH_PLUGINS or [tool.brainsmith] disable = [\"{record.namespace}\"])",
+            f'(BRAINSMITH_PLUGINS or [tool.brainsmith] disable = ["{record.namespace}"])',
         ) from exc
 
 

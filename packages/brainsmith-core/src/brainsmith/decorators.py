@@ -108,7 +108,7 @@ def backend(
             name=name or cls.__name__,
             target=_target_of(cls),
             kernel=kernel,
-            language=language,  # type: ignore[arg-type]  # validated by BackendSpec
+            language=language,  # validated by BackendSpec
             description=description or _summary(cls),
         )
 

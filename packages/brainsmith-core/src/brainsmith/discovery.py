@@ -6,13 +6,14 @@ Reads installed metadata and static manifests only; never imports a plugin's cod
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 
 from .errors import ManifestError
 from .manifest import read_manifest
-from .records import Form, PluginRecord
+from .records import Declaration, Form, PluginRecord
 
 GROUP = "brainsmith.plugins"
 """The entry-point group every plugin is published in."""
@@ -27,8 +28,7 @@ def discover(path: Sequence[str] | None = None) -> tuple[PluginRecord, ...]:
     imports.
     """
     records: list[PluginRecord] = []
-    where = {"path": list(path)} if path is not None else {}  # path=None would mean no path
-    for dist in _unique(metadata.distributions(**where)):
+    for dist in _unique(metadata.distributions(path=list(sys.path if path is None else path))):
         eps = dist.entry_points.select(group=GROUP)
         if not eps:
             continue
@@ -36,7 +36,11 @@ def discover(path: Sequence[str] | None = None) -> tuple[PluginRecord, ...]:
         version = dist.version or "?"
         requires = tuple(dist.requires or ())
         for ep in eps:
-            records.append(_record(ep, name, version, requires, path, dist))
+            records.append(
+                _record(
+                    ep, dist, distribution=name, version=version, requires_dist=requires, path=path
+                )
+            )
     records.sort(key=lambda r: (r.namespace, r.distribution.lower()))
     return tuple(records)
 
@@ -58,34 +62,37 @@ def _canonical(name: str) -> str:
 
 def _record(
     ep: metadata.EntryPoint,
+    dist: metadata.Distribution,
+    *,
     distribution: str,
     version: str,
     requires_dist: tuple[str, ...],
     path: Sequence[str] | None,
-    dist: metadata.Distribution,
 ) -> PluginRecord:
-    base = {
-        "namespace": ep.name,
-        "value": ep.value,
-        "distribution": distribution,
-        "version": version,
-        "requires_dist": requires_dist,
-    }
-    module, _, attr = ep.value.partition(":")
-    module, attr = module.strip(), attr.strip()
-    if not attr.endswith(MANIFEST_SUFFIXES):
-        return PluginRecord(**base, form=Form.PLUGGY, location=str(dist.locate_file("")))
-    try:
-        manifest_path = locate_package_file(module, attr, path)
-        manifest = read_manifest(manifest_path)
-    except ManifestError as error:
-        return PluginRecord(**base, form=Form.MANIFEST, location=error.where, error=str(error))
+    module, _, attr = (part.strip() for part in ep.value.partition(":"))
+    form, location, error = Form.PLUGGY, str(dist.locate_file("")), ""
+    declaration, components = Declaration(), None
+    if attr.endswith(MANIFEST_SUFFIXES):
+        form = Form.MANIFEST
+        try:
+            manifest_path = locate_package_file(module, attr, path)
+            manifest = read_manifest(manifest_path)
+        except ManifestError as exc:
+            location, error = exc.where, str(exc)
+        else:
+            location = str(manifest_path)
+            declaration, components = manifest.declaration, manifest.components
     return PluginRecord(
-        **base,
-        form=Form.MANIFEST,
-        location=str(manifest_path),
-        declaration=manifest.declaration,
-        components=manifest.components,
+        namespace=ep.name,
+        value=ep.value,
+        distribution=distribution,
+        version=version,
+        requires_dist=requires_dist,
+        form=form,
+        location=location,
+        declaration=declaration,
+        components=components,
+        error=error,
     )
 
 
@@ -141,6 +148,8 @@ def module_file_exists(module: str, path: Sequence[str] | None = None) -> bool:
         return False
     *packages, leaf = rest
     base = Path(folder, *packages)
-    return (base / f"{leaf}.py").is_file() or (base / leaf / "__init__.py").is_file() or any(
-        base.glob(f"{leaf}.*.so")
+    return (
+        (base / f"{leaf}.py").is_file()
+        or (base / leaf / "__init__.py").is_file()
+        or any(base.glob(f"{leaf}.*.so"))
     )

@@ -64,7 +64,7 @@ def adapt_payload(payload: object) -> tuple[AnySpec, ...]:
                 name=_text(item, "name", where),
                 target=_target(item, where, "class_name"),
                 kernel=_text(item, "target_kernel", where),
-                language=_text(item, "language", where),  # type: ignore[arg-type]
+                language=_text(item, "language", where),
             )
         )
     for index, item in enumerate(_items(payload, "steps")):

@@ -27,8 +27,8 @@ from .records import (
     BackendSpec,
     Declaration,
     HwTransformSpec,
-    Kind,
     KernelSpec,
+    Kind,
     TransformSpec,
 )
 
@@ -81,7 +81,8 @@ def parse_manifest(data: Mapping[str, Any], *, where: str) -> Manifest:
         raise ManifestError(
             f"unknown key(s) {', '.join(map(repr, unknown))}",
             where=where,
-            fix=f"allowed top-level keys: {', '.join(sorted(_TOP_KEYS | {k.plural for k in Kind}))}",
+            fix="allowed top-level keys: "
+            + ", ".join(sorted(_TOP_KEYS | {k.plural for k in Kind})),
         )
     schema = data.get("schema", SCHEMA)
     if schema != SCHEMA:
@@ -120,7 +121,9 @@ def parse_manifest(data: Mapping[str, Any], *, where: str) -> Manifest:
             components.append(spec)
     providers = data.get("providers", [])
     if not isinstance(providers, list) or not all(isinstance(p, dict) for p in providers):
-        raise ManifestError("must be an array of tables ([[providers]])", where=f"{where}: providers")
+        raise ManifestError(
+            "must be an array of tables ([[providers]])", where=f"{where}: providers"
+        )
     return Manifest(declaration, tuple(components), tuple(providers))
 
 
@@ -176,7 +179,9 @@ def _metadata(value: object, where: str) -> tuple[tuple[str, str], ...]:
 def _string(data: Mapping[str, Any], key: str, where: str) -> str:
     value = data.get(key, "")
     if not isinstance(value, str):
-        raise ManifestError(f"must be a string, not {type(value).__name__}", where=f"{where}: {key}")
+        raise ManifestError(
+            f"must be a string, not {type(value).__name__}", where=f"{where}: {key}"
+        )
     return value
 
 

@@ -7,9 +7,9 @@ Component specs describe what a plugin contributes without importing it: each na
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import ClassVar, Literal
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
 
 STAGES: tuple[str, ...] = (
     "graph_cleanup",
@@ -47,7 +47,7 @@ def check_target(target: object) -> str:
     return target
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """The four kinds of component a plugin can contribute."""
 
     TRANSFORM = "transform"
@@ -59,9 +59,6 @@ class Kind(str, Enum):
     def plural(self) -> str:
         """The kind's plural, as used in manifests, hook names and JSON (``transforms``)."""
         return self.value + "s"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,15 +116,15 @@ class BackendSpec(ComponentSpec):
     """A kernel's implementation in a language (``hls`` or ``rtl``)."""
 
     kernel: str
-    language: Literal["hls", "rtl"]
+    language: str
+    """``hls`` or ``rtl`` (see :data:`LANGUAGES`)."""
 
     kind: ClassVar[Kind] = Kind.BACKEND
 
     def __post_init__(self) -> None:
         ComponentSpec.__post_init__(self)
-        if not isinstance(self.kernel, str):
-            check_name(self.kernel, "kernel")  # raises ValueError naming the bad value
-        check_name(self.kernel.split(":")[-1], "kernel")
+        kernel: object = self.kernel  # records are built from untyped manifests too
+        check_name(kernel.split(":")[-1] if isinstance(kernel, str) else kernel, "kernel")
         if self.language not in LANGUAGES:
             raise ValueError(
                 f"backend {self.name!r}: language {self.language!r} is not one of "
@@ -148,7 +145,8 @@ class HwTransformSpec(ComponentSpec):
 
     def __post_init__(self) -> None:
         ComponentSpec.__post_init__(self)
-        if isinstance(self.kernels, str) or not isinstance(self.kernels, tuple):
+        kernels: object = self.kernels  # records are built from untyped manifests too
+        if not isinstance(kernels, tuple):
             raise ValueError(f"hw_transform {self.name!r}: kernels must be a tuple of names")
         for k in self.kernels:
             check_name(str(k).split(":")[-1], "kernel")
@@ -167,7 +165,7 @@ SPEC_TYPES: dict[Kind, type[ComponentSpec]] = {
 }
 
 
-class Form(str, Enum):
+class Form(StrEnum):
     """How a plugin describes itself (see docs/plugins.md)."""
 
     MANIFEST = "manifest"
@@ -176,9 +174,6 @@ class Form(str, Enum):
     """A module or object with ``@hookimpl`` functions; known once imported."""
     LEGACY = "legacy"
     """A zero-argument callable returning FINN's ``{kernels, backends, steps}`` payload."""
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,7 @@ import graphlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from packaging.markers import UndefinedEnvironmentName
@@ -31,7 +31,7 @@ Severity = Literal["error", "warning", "info"]
 """``info`` explains a state the user chose (disabled); it is never a problem."""
 
 
-class State(str, Enum):
+class State(StrEnum):
     """A plugin's state after resolution (and, for code-defined plugins, activation)."""
 
     ACTIVE = "active"
@@ -45,9 +45,6 @@ class State(str, Enum):
     def usable(self) -> bool:
         """Whether the plugin's components may be used."""
         return self in (State.ACTIVE, State.NOT_ACTIVATED)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +63,9 @@ class Problem:
         where = self.subject
         if self.distribution:
             where += f" ({self.distribution} {self.version})".replace(" )", ")")
-        return f"{self.severity}: {where}: {self.reason}" + (f"\n  fix: {self.fix}" if self.fix else "")
+        return f"{self.severity}: {where}: {self.reason}" + (
+            f"\n  fix: {self.fix}" if self.fix else ""
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,8 @@ class Resolution:
         """The verdict of the usable plugin with this namespace, else of any with it."""
         matches = [v for v in self.verdicts if v.namespace == namespace]
         usable = [v for v in matches if v.state.usable]
-        return (usable or matches or [None])[0]
+        best = usable or matches
+        return best[0] if best else None
 
 
 def resolve(
@@ -149,7 +149,9 @@ class _Checker:
         self.global_problems: list[Problem] = []
         self.missing: list[Verdict] = []
         for index, record in enumerate(records):
-            self.states[index] = State.ACTIVE if record.components is not None else State.NOT_ACTIVATED
+            self.states[index] = (
+                State.ACTIVE if record.components is not None else State.NOT_ACTIVATED
+            )
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -182,7 +184,9 @@ class _Checker:
         order = self._order()
         self._requires()
         verdicts = [
-            Verdict(r.namespace, r.distribution, r.version, self.states[i], r, tuple(self.problems[i]))
+            Verdict(
+                r.namespace, r.distribution, r.version, self.states[i], r, tuple(self.problems[i])
+            )
             for i, r in enumerate(self.records)
         ]
         verdicts.extend(self.missing)
@@ -192,9 +196,7 @@ class _Checker:
         problems.extend(p for v in self.missing for p in v.problems)
         problems.extend(self.global_problems)
         usable = {self.records[i].namespace for i in self._usable()}
-        return Resolution(
-            tuple(verdicts), tuple(problems), tuple(n for n in order if n in usable)
-        )
+        return Resolution(tuple(verdicts), tuple(problems), tuple(n for n in order if n in usable))
 
     def _broken(self) -> None:
         for index, record in enumerate(self.records):
@@ -313,8 +315,8 @@ class _Checker:
                     index,
                     State.DISABLED,
                     f"{record.distribution} is not pinned and only-pinned = true",
-                    f"pin it in {settings.source}: plugins = [\"{record.distribution}"
-                    f"=={record.version}\"]",
+                    f'pin it in {settings.source}: plugins = ["{record.distribution}'
+                    f'=={record.version}"]',
                     "info",
                 )
 
@@ -363,7 +365,9 @@ class _Checker:
                 if other is None or other == index:
                     continue
                 other_record = self.records[other]
-                if not requirement.specifier.contains(_version(other_record.version), prereleases=True):
+                if not requirement.specifier.contains(
+                    _version(other_record.version), prereleases=True
+                ):
                     continue
                 for a, b in ((index, other), (other, index)):
                     self._demote(
@@ -400,8 +404,8 @@ class _Checker:
                             index,
                             State.INCOMPATIBLE,
                             f"requires plugin {text!r}, {why}",
-                            "install a distribution providing the plugin "
-                            f"{requirement.name!r}" if other is None
+                            f"install a distribution providing the plugin {requirement.name!r}"
+                            if other is None
                             else f"fix {self.records[other].label} first",
                         )
                         changed = True

@@ -10,6 +10,8 @@ Ties discovery → resolution → registry → activation together around one pl
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from importlib import metadata
@@ -148,12 +150,7 @@ class Session:
 
     def activate_all(self) -> tuple[Problem, ...]:
         """Activate every usable plugin; failures are recorded and returned, not raised."""
-        for namespace in self.resolution.order:
-            if namespace not in self._failures:
-                try:
-                    self.activate(namespace)
-                except PluginError:
-                    pass
+        self._try_activate(self.resolution.order)
         return tuple(self._failures.values())
 
     def check(self) -> tuple[Problem, ...]:
@@ -162,12 +159,7 @@ class Session:
         (looked up as files: manifest-first plugins stay unimported)."""
         from .discovery import module_file_exists
 
-        for namespace in self.resolution.order:
-            if self._records[namespace].components is None:
-                try:
-                    self.activate(namespace)
-                except PluginError:
-                    pass
+        self._activate_unknown("")
         missing: list[Problem] = []
         for namespace in self.resolution.order:
             record = self._records[namespace]
@@ -274,12 +266,15 @@ class Session:
             and n not in self._failures
             and (not namespace or n == namespace)
         ]
-        for name in pending:
-            try:
-                self.activate(name)
-            except PluginError:
-                pass
+        self._try_activate(pending)
         return bool(pending)
+
+    def _try_activate(self, namespaces: Iterable[str]) -> None:
+        """Activate each plugin; a failure is recorded as its verdict, never raised."""
+        for namespace in namespaces:
+            if namespace not in self._failures:
+                with contextlib.suppress(PluginError):
+                    self.activate(namespace)
 
     def _current(self, verdict: Verdict) -> Verdict:
         namespace = verdict.namespace
@@ -297,8 +292,8 @@ def _installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict
     found: dict[str, str] = {}
     for text in pins:
         name = canonicalize_name(Requirement(text).name)
-        where = {"path": list(path)} if path is not None else {}
-        dist = next(iter(metadata.distributions(name=name, **where)), None)
+        search = list(sys.path if path is None else path)
+        dist = next(iter(metadata.distributions(name=name, path=search)), None)
         if dist is not None:
             found[name] = dist.version
     return found

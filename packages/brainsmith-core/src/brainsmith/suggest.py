@@ -14,6 +14,8 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     pool = sorted(set(choices))
     short = {c.partition(":")[2] or c: c for c in pool}
     close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
-    close += [short[s] for s in difflib.get_close_matches(name.partition(":")[2] or name, short, n=3)]
+    close += [
+        short[s] for s in difflib.get_close_matches(name.partition(":")[2] or name, short, n=3)
+    ]
     unique = list(dict.fromkeys(close))[:3]
     return f" (did you mean {', '.join(map(repr, unique))}?)" if unique else ""

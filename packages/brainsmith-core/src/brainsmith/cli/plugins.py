@@ -6,6 +6,7 @@ The JSON shapes are documented in docs/cli.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -103,8 +104,16 @@ def _list(args: argparse.Namespace) -> int:
         rows = [_verdict_row(v) for v in verdicts]
         print(
             format_table(
-                ["NAMESPACE", "DISTRIBUTION", "VERSION", "STATE", "TRANSFORMS", "KERNELS",
-                 "BACKENDS", "HW_TRANSFORMS"],
+                [
+                    "NAMESPACE",
+                    "DISTRIBUTION",
+                    "VERSION",
+                    "STATE",
+                    "TRANSFORMS",
+                    "KERNELS",
+                    "BACKENDS",
+                    "HW_TRANSFORMS",
+                ],
                 rows,
             )
             if rows
@@ -129,10 +138,8 @@ def _show(args: argparse.Namespace) -> int:
             fix="run 'brainsmith plugins list' to see the installed plugins",
         )
     if verdict.state.usable:
-        try:
+        with contextlib.suppress(PluginError):  # a failure shows as the plugin's state
             session.activate(args.namespace)
-        except PluginError:
-            pass  # shown as broken below
     index = session.resolution.verdicts.index(verdict)
     verdict = session.verdicts()[index]  # updated by the activation
     record = verdict.record
@@ -266,10 +273,14 @@ def _is_core(requirement: str) -> bool:
 
 def _verdict_row(verdict: Verdict) -> list[str]:
     counts = _counts(verdict.record)
-    numbers = (
-        [str(n) for n in counts.values()] if counts is not None else ["?", "?", "?", "?"]
-    )
-    return [verdict.namespace, verdict.distribution, verdict.version or "-", str(verdict.state), *numbers]
+    numbers = [str(n) for n in counts.values()] if counts is not None else ["?", "?", "?", "?"]
+    return [
+        verdict.namespace,
+        verdict.distribution,
+        verdict.version or "-",
+        str(verdict.state),
+        *numbers,
+    ]
 
 
 def _print_show(data: dict[str, Any]) -> None:

@@ -1,0 +1,59 @@
+"""Development sessions: `nox` runs lint, types, unit tests and integration tests.
+
+`nox -s bench` runs the benchmarks (not part of the default run).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "typecheck", "tests", "integration"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+PACKAGES = ("-e", "packages/brainsmith-core[compile]", "-e", "packages/brainsmith-plugins-builtin")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over both packages."""
+    session.install("mypy>=1.10", "types-PyYAML", *PACKAGES)
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit tests of both packages, examples included."""
+    session.install("pytest>=8", *PACKAGES)
+    session.run(
+        "pytest",
+        "packages/brainsmith-core/tests",
+        "packages/brainsmith-plugins-builtin/tests",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def integration(session: nox.Session) -> None:
+    """Build wheels of every distribution, install them into fresh venvs, drive the CLI."""
+    session.install("pytest>=8", "uv")
+    session.run("pytest", "tests/integration", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: ratios measured side by side, printed (see benchmarks/README.md)."""
+    session.install(*PACKAGES)
+    for script in sorted(Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)
