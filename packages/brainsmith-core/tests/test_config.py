@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def test_no_settings_anywhere(tmp_path: Path) -> None:
     assert load_settings(tmp_path, {}) == Settings()
-    assert Settings().priority == DEFAULT_PRIORITY == ("project", "builtin", "qonnx", "finn")
+    assert Settings().priority == DEFAULT_PRIORITY == ("builtin", "qonnx", "finn")
 
 
 def test_walks_up_to_the_nearest_pyproject(project_dir: ProjectDir) -> None:

@@ -7,7 +7,7 @@ Settings come from the nearest ``brainsmith.toml`` (top-level keys) or ``pyproje
     plugins = ["brainsmith-plugin-x>=1.2,<2"]   # pins: PEP 508 requirement strings
     only-pinned = false                         # load nothing unpinned
     disable = ["legacy-x"]                      # namespaces not to load
-    priority = ["project", "x", "builtin", "qonnx", "finn"]   # short-name resolution order
+    priority = ["x", "builtin", "qonnx", "finn"]   # short-name resolution order
     strict = false                              # any problem makes commands fail
 
 Environment switches: ``BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD=1`` loads no plugin unless the
@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-DEFAULT_PRIORITY: tuple[str, ...] = ("project", "builtin", "qonnx", "finn")
+DEFAULT_PRIORITY: tuple[str, ...] = ("builtin", "qonnx", "finn")
 """Namespaces tried in order when a component is asked for by its short name."""
 
 AUTOLOAD_ENV = "BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD"
