@@ -393,6 +393,8 @@ class Dispatcher:
         """``plugin (distribution version)``, as errors name a plugin."""
         obj = self.plugin_manager.get_plugin(plugin)
         label = getattr(obj, "lifecycle_label", None)
+        if callable(label):
+            label = label()
         if isinstance(label, str) and label:
             return label
         if self._describe is not None:

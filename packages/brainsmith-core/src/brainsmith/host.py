@@ -1,0 +1,313 @@
+"""``LifecycleHost``: drives :class:`~brainsmith.plugin.Plugin` instances through their states
+(register → load → setup → running → teardown → unload) against one dispatcher.
+
+    host = LifecycleHost(dispatcher)
+    host.collect()                                  # classes from brainsmith_lifecycle_plugins
+    host.configure(RunConfig.load("run.yaml"))      # load with options, priorities, schedules
+    with host.running(run_dir):                     # setup … teardown, state saved/restored
+        loop.run()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import BrainsmithError
+from .events import HookEvents
+from .plugin import Plugin, PluginContext, PluginState
+from .runconfig import RunConfig, RunConfigError
+from .stats import write_json_atomic
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from .lifecycle import Dispatcher
+    from .runconfig import PluginEntry
+
+STATE_FILE = "plugin_state.json"
+"""Where plugin states are kept in a run directory, each under its ``state_key``."""
+
+
+class LifecyclePluginError(BrainsmithError):
+    """A lifecycle plugin is unknown, duplicated, missing a requirement or in conflict."""
+
+
+class LifecycleHost:
+    """The lifecycle plugins of one run. ``source`` of a class is the plugin namespace that
+    contributed it (``builtin``)."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self._classes: dict[str, type[Plugin]] = {}
+        self._sources: dict[str, str] = {}
+        self._loaded: dict[str, Plugin] = {}
+        self._entries: dict[str, PluginEntry] = {}
+        self._run_dir: Path | None = None
+
+    # -- register -------------------------------------------------------------------------
+
+    def register(self, cls: type[Plugin], *, source: str = "") -> None:
+        """Make ``cls`` available by its name (state REGISTERED)."""
+        if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+            raise LifecyclePluginError(
+                f"{cls!r} is not a brainsmith.plugin.Plugin subclass",
+                where=f"plugin {source}" if source else "",
+                fix="return Plugin subclasses from brainsmith_lifecycle_plugins()",
+            )
+        known = self._classes.get(cls.name)
+        if known is not None and known is not cls:
+            raise LifecyclePluginError(
+                f"two lifecycle plugins are named {cls.name!r}: {known.label()} from "
+                f"{self._sources[cls.name] or '?'} and {cls.label()} from {source or '?'}",
+                fix="disable one of the plugins that contribute them",
+            )
+        self._classes[cls.name] = cls
+        self._sources[cls.name] = source
+
+    def collect(self) -> None:
+        """Register the classes every registered plugin returns from
+        ``brainsmith_lifecycle_plugins``."""
+        hook = getattr(self.dispatcher.plugin_manager.hook, "brainsmith_lifecycle_plugins", None)
+        if hook is None:
+            return
+        for impl in hook.get_hookimpls():
+            for cls in impl.function() or ():
+                self.register(cls, source=impl.plugin_name)
+
+    @property
+    def available(self) -> Mapping[str, type[Plugin]]:
+        """Registered plugin classes by name."""
+        return dict(self._classes)
+
+    # -- load -----------------------------------------------------------------------------
+
+    def load(
+        self, name: str, options: Mapping[str, Any] | None = None, *, where: str = ""
+    ) -> Plugin:
+        """Instantiate the plugin ``name`` with validated ``options`` (state LOADED)."""
+        cls = self._classes.get(name)
+        if cls is None:
+            choices = ", ".join(sorted(self._classes)) or "(none registered)"
+            raise LifecyclePluginError(
+                f"no lifecycle plugin named {name!r}",
+                where=where,
+                fix=f"use one of: {choices}; or install the plugin that provides it",
+            )
+        if name in self._loaded:
+            raise LifecyclePluginError(f"lifecycle plugin {name!r} is loaded twice", where=where)
+        plugin = cls(options, where=f"{where}.options" if where else "")
+        self._loaded[name] = plugin
+        return plugin
+
+    def add(self, plugin: Plugin) -> Plugin:
+        """Host an instance built by hand (registers its class too)."""
+        self.register(type(plugin), source=self._sources.get(plugin.name, ""))
+        if plugin.name in self._loaded:
+            raise LifecyclePluginError(f"lifecycle plugin {plugin.name!r} is loaded twice")
+        self._loaded[plugin.name] = plugin
+        return plugin
+
+    def configure(self, config: RunConfig) -> None:
+        """Load every enabled plugin of ``config`` with its options, priority, error policy
+        and schedule; its order breaks priority ties."""
+        for entry in config.plugins:
+            where = config.where("plugins", entry.name)
+            if entry.name not in self._classes:
+                choices = ", ".join(sorted(self._classes)) or "(none installed)"
+                raise RunConfigError(
+                    f"no lifecycle plugin named {entry.name!r}",
+                    where=where,
+                    fix=f"use one of: {choices}",
+                )
+            if not entry.enabled:
+                continue
+            self.load(entry.name, entry.options, where=where)
+            self._entries[entry.name] = entry
+            if entry.priority is not None:
+                self.dispatcher.set_priority(entry.name, entry.priority)
+            if entry.on_error is not None:
+                self.dispatcher.set_policy(entry.name, entry.on_error)
+        self.dispatcher.set_order([e.name for e in config.plugins])
+        if any(e.scheduled for e in self._entries.values()):
+            self.dispatcher.add_middleware(self._schedule, events=[HookEvents.EPOCH_BEGIN])
+
+    @property
+    def plugins(self) -> Mapping[str, Plugin]:
+        """Loaded plugins by name, in load order."""
+        return dict(self._loaded)
+
+    # -- setup / teardown -----------------------------------------------------------------
+
+    def setup(self, run_dir: str | Path) -> None:
+        """Check requirements and conflicts, then set every loaded plugin up in dependency
+        order: ``setup()``, restore its saved state, register its hooks (state SETUP)."""
+        order = self._dependency_order()
+        self._run_dir = Path(run_dir)
+        self._run_dir.mkdir(parents=True, exist_ok=True)
+        saved = self._read_states()
+        context = PluginContext(self._run_dir, self.dispatcher)
+        pm = self.dispatcher.plugin_manager
+        for plugin in order:
+            if plugin.state is not PluginState.LOADED:
+                continue
+            plugin.setup(context)
+            if plugin.state_key in saved:
+                plugin.load_state_dict(saved[plugin.state_key])
+            if pm.is_registered(plugin):
+                raise LifecyclePluginError(f"{plugin.label()} is already registered")
+            try:
+                pm.register(plugin, name=plugin.name)
+            except ValueError as exc:
+                raise LifecyclePluginError(
+                    f"cannot register {plugin.label()}: {exc}",
+                    fix="another plugin uses this name; rename the lifecycle plugin",
+                ) from None
+            plugin.bind(self.dispatcher)
+            if plugin.middleware_events:
+                self.dispatcher.add_middleware(plugin.middleware, events=plugin.middleware_events)
+            plugin.state = PluginState.SETUP
+        self.dispatcher.refresh()
+
+    def start(self) -> None:
+        """Mark set-up plugins RUNNING (a run begins)."""
+        for plugin in self._loaded.values():
+            if plugin.state is PluginState.SETUP:
+                plugin.state = PluginState.RUNNING
+
+    def teardown(self) -> None:
+        """``teardown()`` every running or set-up plugin in reverse order and save states."""
+        for plugin in reversed(self._dependency_order()):
+            if plugin.state in (PluginState.SETUP, PluginState.RUNNING):
+                plugin.teardown()
+                plugin.state = PluginState.TORN_DOWN
+        self.save_states()
+
+    def unload(self) -> None:
+        """Unregister every torn-down plugin's hooks and middleware (state UNLOADED)."""
+        pm = self.dispatcher.plugin_manager
+        for plugin in self._loaded.values():
+            if plugin.state is PluginState.TORN_DOWN:
+                if pm.is_registered(plugin):
+                    pm.unregister(plugin)
+                if plugin.middleware_events:
+                    self.dispatcher.remove_middleware(plugin.middleware)
+                plugin.bind(None)
+                plugin.state = PluginState.UNLOADED
+        self.dispatcher.refresh()
+
+    @contextlib.contextmanager
+    def running(self, run_dir: str | Path) -> Iterator[LifecycleHost]:
+        """Setup, start, and always teardown and unload; then write ``hook_stats.json``."""
+        self.setup(run_dir)
+        self.start()
+        try:
+            yield self
+        finally:
+            self.teardown()
+            self.unload()
+            self.dispatcher.write_stats(run_dir)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def save_states(self) -> Path | None:
+        """Write every loaded plugin's ``state_dict()`` to ``run_dir/plugin_state.json``."""
+        if self._run_dir is None:
+            return None
+        states = self._read_states()
+        for plugin in self._loaded.values():
+            states[plugin.state_key] = plugin.state_dict()
+        return write_json_atomic(self._run_dir / STATE_FILE, states)
+
+    def _read_states(self) -> dict[str, Any]:
+        if self._run_dir is None:
+            return {}
+        path = self._run_dir / STATE_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except json.JSONDecodeError as exc:
+            raise LifecyclePluginError(
+                f"saved plugin state is not valid JSON: {exc}",
+                where=str(path),
+                fix="delete the file to start the plugins fresh",
+            ) from None
+        return data if isinstance(data, dict) else {}
+
+    # -- order, schedules, listing --------------------------------------------------------
+
+    def _dependency_order(self) -> list[Plugin]:
+        plugins = self._loaded
+        for plugin in plugins.values():
+            for other in plugin.conflicts:
+                if other in plugins:
+                    raise LifecyclePluginError(
+                        f"{plugin.label()} conflicts with {plugins[other].label()}",
+                        fix=f"enable only one of {plugin.name!r} and {other!r}",
+                    )
+            for needed in plugin.requires:
+                if needed not in plugins:
+                    raise LifecyclePluginError(
+                        f"{plugin.label()} requires the lifecycle plugin {needed!r}, which is "
+                        "not enabled",
+                        fix=f"enable {needed!r} in the run config",
+                    )
+        ordered: list[Plugin] = []
+        visiting: list[str] = []
+
+        def visit(name: str) -> None:
+            plugin = plugins[name]
+            if plugin in ordered:
+                return
+            if name in visiting:
+                cycle = [*visiting[visiting.index(name) :], name]
+                raise LifecyclePluginError(
+                    f"lifecycle plugins require each other in a cycle: {' -> '.join(cycle)}",
+                    fix="remove one of the requirements",
+                )
+            visiting.append(name)
+            for needed in plugin.requires:
+                visit(needed)
+            visiting.pop()
+            ordered.append(plugin)
+
+        for name in plugins:
+            visit(name)
+        return ordered
+
+    def _schedule(self, event: str, arguments: dict[str, Any]) -> None:
+        epoch = arguments.get("epoch")
+        if not isinstance(epoch, int):
+            return
+        for name, entry in self._entries.items():
+            plugin = self._loaded.get(name)
+            if plugin is None or not entry.scheduled:
+                continue
+            wanted = entry.active_at(epoch)
+            if wanted and not plugin.enabled:
+                plugin.enable()
+            elif not wanted and plugin.enabled:
+                plugin.disable(f"scheduled off at epoch {epoch}")
+
+    def rows(self) -> list[dict[str, str]]:
+        """One row per lifecycle plugin, for ``brainsmith plugins list``: name, version,
+        source, state (registered / loaded / setup / running / torn_down / unloaded),
+        enabled."""
+        rows = []
+        for name, cls in sorted(self._classes.items()):
+            plugin = self._loaded.get(name)
+            rows.append(
+                {
+                    "name": name,
+                    "version": cls.plugin_version(),
+                    "source": self._sources.get(name, ""),
+                    "state": str(plugin.state if plugin else PluginState.REGISTERED),
+                    "enabled": "yes" if plugin is None or plugin.enabled else "no",
+                    "requires": ", ".join(cls.requires),
+                    "conflicts": ", ".join(cls.conflicts),
+                }
+            )
+        return rows

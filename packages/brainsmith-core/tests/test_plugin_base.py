@@ -1,0 +1,282 @@
+"""Plugin base class and LifecycleHost: states, options, auto-registration, state keeping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pluggy
+import pytest
+from brainsmith import hookspecs
+from brainsmith.conditions import every_n_epochs
+from brainsmith.events import HookEvents
+from brainsmith.hookspecs import hookimpl
+from brainsmith.host import STATE_FILE, LifecycleHost, LifecyclePluginError
+from brainsmith.lifecycle import Dispatcher, LifecycleOptions, lifecycle
+from brainsmith.options import OptionsError
+from brainsmith.plugin import Plugin, PluginContext, PluginState
+
+
+def make_host() -> LifecycleHost:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    return LifecycleHost(Dispatcher(pm))
+
+
+class Counter(Plugin):
+    """Counts epochs; keeps the count between runs."""
+
+    description = "counts epochs"
+
+    @dataclass
+    class Config:
+        step: int = 1
+        mode: Literal["up", "down"] = "up"
+        scale: float = 1.0
+        tags: list[str] | None = None
+
+    def setup(self, context: PluginContext) -> None:
+        self.events: list[str] = ["setup"]
+        self.count = 0
+        self.run_dir = context.run_dir
+
+    def on_epoch_end(self, epoch: int) -> None:
+        self.count += self.config.step if self.config.mode == "up" else -self.config.step
+        self.events.append(f"epoch{epoch}")
+
+    @lifecycle(priority=5, condition=every_n_epochs(2))
+    @hookimpl
+    def on_epoch_begin(self, epoch: int) -> None:
+        self.events.append(f"begin{epoch}")
+
+    def teardown(self) -> None:
+        self.events.append("teardown")
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"count": self.count}
+
+    def load_state_dict(self, state: Any) -> None:
+        self.count = state["count"]
+
+
+def epoch(host: LifecycleHost, n: int) -> None:
+    host.dispatcher.fire(HookEvents.EPOCH_BEGIN, loop=None, epoch=n)
+    host.dispatcher.fire(HookEvents.EPOCH_END, loop=None, epoch=n, metrics={})
+
+
+def test_name_defaults_to_snake_case_and_methods_become_hookimpls() -> None:
+    assert Counter.name == "counter"
+    assert hasattr(Counter.on_epoch_end, "brainsmith_impl")
+    assert not hasattr(Counter.setup, "brainsmith_impl")
+    assert Counter.plugin_version() == "0+unknown"  # defined in a test file: not installed
+    assert Counter.label() == "counter (not installed)"
+
+
+def test_states_follow_register_load_setup_running_teardown_unload(tmp_path: Path) -> None:
+    host = make_host()
+    host.register(Counter, source="tests")
+    assert host.rows()[0]["state"] == "registered"
+    plugin = host.load("counter", {"step": 2})
+    assert plugin.state is PluginState.LOADED
+    host.setup(tmp_path)
+    assert plugin.state is PluginState.SETUP
+    pm = host.dispatcher.plugin_manager
+    assert pm.get_plugin("counter") is plugin
+    host.start()
+    assert plugin.state is PluginState.RUNNING
+    for n in (1, 2):
+        epoch(host, n)
+    assert plugin.events == ["setup", "epoch1", "begin2", "epoch2"]
+    host.teardown()
+    assert plugin.state is PluginState.TORN_DOWN
+    assert plugin.events[-1] == "teardown"
+    host.unload()
+    assert plugin.state is PluginState.UNLOADED
+    assert pm.get_plugin("counter") is None
+    assert host.rows()[0] | {"version": ""} == {
+        "name": "counter",
+        "version": "",
+        "source": "tests",
+        "state": "unloaded",
+        "enabled": "yes",
+        "requires": "",
+        "conflicts": "",
+    }
+
+
+def test_each_hook_registered_once_with_its_options(tmp_path: Path) -> None:
+    host = make_host()
+    host.add(Counter())
+    host.setup(tmp_path)
+    d = host.dispatcher
+    assert d.subscribers(HookEvents.EPOCH_END) == ["counter"]
+    assert d.subscribers(HookEvents.EPOCH_BEGIN) == ["counter"]
+    (call,) = d.plan(HookEvents.EPOCH_BEGIN).calls
+    assert repr(call.condition) == "every_n_epochs(2)"
+    with pytest.raises(LifecyclePluginError, match="loaded twice"):
+        host.add(Counter())
+
+
+def test_state_is_saved_and_restored_under_its_key(tmp_path: Path) -> None:
+    host = make_host()
+    host.add(Counter({"step": 3}))
+    with host.running(tmp_path):
+        epoch(host, 1)
+    saved = (tmp_path / STATE_FILE).read_text()
+    assert '"count": 3' in saved
+    assert Counter().state_key in saved
+    assert (tmp_path / "hook_stats.json").exists()
+
+    again = make_host()
+    plugin = again.add(Counter({"step": 3}))
+    with again.running(tmp_path):
+        assert plugin.count == 3
+        epoch(again, 1)
+    assert plugin.count == 6
+
+
+def test_options_are_validated_with_clear_errors() -> None:
+    plugin = Counter({"scale": 2, "tags": ["a"]})
+    assert plugin.config.scale == 2.0
+    with pytest.raises(OptionsError, match=r"unknown option 'stpe' \(did you mean 'step'\?\)"):
+        Counter({"stpe": 1})
+    with pytest.raises(OptionsError, match="expected int, got str") as info:
+        Counter({"step": "2"}, where="run.yaml: plugins.counter.options")
+    assert "run.yaml: plugins.counter.options.step" in str(info.value)
+    with pytest.raises(OptionsError, match="'sideways' is not one of 'up', 'down'"):
+        Counter({"mode": "sideways"})
+    with pytest.raises(OptionsError, match=r"tags\[1\]"):
+        Counter({"tags": ["a", 2]})
+
+    class Needs(Plugin):
+        @dataclass
+        class Config:
+            path: str
+
+            def __post_init__(self) -> None:
+                if not self.path.endswith(".jsonl"):
+                    raise ValueError("path must end in .jsonl")
+
+    with pytest.raises(OptionsError, match="missing required option"):
+        Needs()
+    with pytest.raises(OptionsError, match=r"must end in \.jsonl"):
+        Needs({"path": "x.txt"})
+
+
+def test_enable_disable_switch_its_hooks(tmp_path: Path) -> None:
+    host = make_host()
+    plugin = host.add(Counter())
+    host.setup(tmp_path)
+    plugin.disable()
+    epoch(host, 1)
+    plugin.enable()
+    epoch(host, 3)
+    assert plugin.events == ["setup", "epoch3"]
+
+
+def test_requires_conflicts_and_cycles(tmp_path: Path) -> None:
+    class A(Plugin):
+        requires = ("b",)
+
+    class B(Plugin):
+        pass
+
+    class C(Plugin):
+        conflicts = ("a",)
+
+    host = make_host()
+    host.add(A())
+    with pytest.raises(LifecyclePluginError, match="requires the lifecycle plugin 'b'"):
+        host.setup("unused")
+    order: list[str] = []
+
+    class A2(Plugin):
+        name = "a2"
+        requires = ("b2",)
+
+        def setup(self, context: PluginContext) -> None:
+            order.append(self.name)
+
+    class B2(Plugin):
+        name = "b2"
+
+        def setup(self, context: PluginContext) -> None:
+            order.append(self.name)
+
+    host = make_host()
+    host.add(A2())
+    host.add(B2())
+    host.setup(tmp_path)
+    assert order == ["b2", "a2"]
+    host.teardown()
+
+    host = make_host()
+    host.add(A())
+    host.add(B())
+    host.add(C())
+    with pytest.raises(LifecyclePluginError, match="conflicts with"):
+        host.setup("unused")
+
+    class X(Plugin):
+        requires = ("y",)
+
+    class Y(Plugin):
+        requires = ("x",)
+
+    host = make_host()
+    host.add(X())
+    host.add(Y())
+    with pytest.raises(LifecyclePluginError, match="cycle: x -> y -> x"):
+        host.setup("unused")
+
+
+def test_collect_from_hook_and_unknown_or_duplicate_names() -> None:
+    class Contributor:
+        @hookimpl
+        def brainsmith_lifecycle_plugins(self) -> list[type]:
+            return [Counter]
+
+    host = make_host()
+    host.dispatcher.plugin_manager.register(Contributor(), name="tests")
+    host.collect()
+    assert host.available == {"counter": Counter}
+    with pytest.raises(LifecyclePluginError, match="no lifecycle plugin named 'countr'"):
+        host.load("countr")
+
+    class Other(Plugin):
+        name = "counter"
+
+    with pytest.raises(LifecyclePluginError, match="two lifecycle plugins are named 'counter'"):
+        host.register(Other, source="other")
+    with pytest.raises(LifecyclePluginError, match=r"not a brainsmith\.plugin\.Plugin"):
+        host.register(dict, source="bad")  # type: ignore[arg-type]
+
+
+def test_per_instance_options_and_middleware(tmp_path: Path) -> None:
+    seen: list[Any] = []
+
+    class Every(Plugin):
+        @dataclass
+        class Config:
+            n: int = 3
+
+        middleware_events = (HookEvents.EPOCH_END,)
+
+        def lifecycle_options(self, hook: str) -> LifecycleOptions | None:
+            return LifecycleOptions(condition=every_n_epochs(self.config.n))
+
+        def middleware(self, event: str, arguments: dict[str, Any]) -> dict[str, Any]:
+            return {**arguments, "metrics": {"rewritten": arguments["epoch"]}}
+
+        def on_epoch_end(self, epoch: int, metrics: Any) -> None:
+            seen.append((epoch, metrics))
+
+    host = make_host()
+    host.add(Every({"n": 2}))
+    with host.running(tmp_path):
+        for n in range(1, 5):
+            host.dispatcher.fire(HookEvents.EPOCH_END, loop=None, epoch=n, metrics={})
+    assert seen == [(2, {"rewritten": 2}), (4, {"rewritten": 4})]
+    host.dispatcher.fire(HookEvents.EPOCH_END, loop=None, epoch=6, metrics={})
+    assert len(seen) == 2  # unloaded: hooks and middleware gone
