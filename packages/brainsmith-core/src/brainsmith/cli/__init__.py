@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 
-COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile")
+COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks")
 """Sub-modules of :mod:`brainsmith.cli`; each defines ``register(subparsers)``."""
 
 

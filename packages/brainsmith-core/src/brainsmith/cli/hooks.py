@@ -1,0 +1,72 @@
+"""``brainsmith hooks``: the lifecycle hooks plugins can implement, and a run's statistics."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    """Add the ``hooks`` command group."""
+    parser = commands.add_parser(
+        "hooks",
+        help="lifecycle hooks and their statistics",
+        description="List the lifecycle hooks (see docs/lifecycle.md) or show the hook "
+        "statistics a compile or training run wrote (hook_stats.json).",
+    )
+    sub = parser.add_subparsers(dest="hooks_command", metavar="COMMAND", required=True)
+    listing = sub.add_parser("list", help="every lifecycle hook with its arguments")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(run=run_list)
+    stats = sub.add_parser("stats", help="per plugin and hook: calls, skips, errors, time")
+    stats.add_argument("run_dir", metavar="RUN_DIR", help="a run's output directory")
+    stats.add_argument("--json", action="store_true", help="print the file's JSON")
+    stats.set_defaults(run=run_stats)
+
+
+def lifecycle_hooks() -> list[dict[str, str]]:
+    """Name, signature, family and first doc line of every lifecycle hookspec."""
+    from .. import hookspecs
+    from ..events import HookEvents
+
+    rows = []
+    for name in HookEvents.ALL:
+        spec = getattr(hookspecs, name)
+        doc = inspect.getdoc(spec) or ""
+        arguments = ", ".join(inspect.signature(spec).parameters)
+        rows.append(
+            {
+                "name": name,
+                "arguments": arguments,
+                "family": "compile" if name in HookEvents.COMPILE else "training",
+                "summary": doc.split("\n\n")[0].replace("\n", " "),
+            }
+        )
+    return rows
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """``brainsmith hooks list``."""
+    rows = lifecycle_hooks()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    family = ""
+    for row in rows:
+        if row["family"] != family:
+            family = row["family"]
+            print(f"{'' if family == 'compile' else chr(10)}{family} events:")
+        print(f"  {row['name']}({row['arguments']})")
+        print(f"      {row['summary']}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """``brainsmith hooks stats RUN_DIR``."""
+    from ..stats import format_table, read_stats
+
+    document = read_stats(args.run_dir)
+    print(json.dumps(document, indent=2) if args.json else format_table(document))
+    return 0

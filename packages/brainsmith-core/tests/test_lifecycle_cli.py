@@ -1,0 +1,58 @@
+"""`brainsmith hooks list|stats`, and HookEvents kept in step with the hookspecs."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import pluggy
+import pytest
+from brainsmith import hookspecs
+from brainsmith.cli import main
+from brainsmith.events import HookEvents
+from brainsmith.hookspecs import hookimpl
+from brainsmith.lifecycle import Dispatcher
+
+
+def test_every_event_has_a_documented_hookspec_and_back() -> None:
+    specs = {n for n in dir(hookspecs) if n.startswith("on_") and callable(getattr(hookspecs, n))}
+    assert specs == set(HookEvents.ALL)
+    assert len(HookEvents.TRAINING) >= 16
+    for name in HookEvents.ALL:
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert "Fires" in doc, name
+        assert "Example::" in doc, name
+
+
+def test_hooks_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hooks", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "on_transform_before(stage, transform, options)" in out
+    assert "training events:" in out
+    assert main(["hooks", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["name"] for r in rows} == set(HookEvents.ALL)
+
+
+def test_hooks_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    class P:
+        @hookimpl
+        def on_epoch_end(self) -> None:
+            pass
+
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.register(P(), name="p")
+    d = Dispatcher(pm, describe=lambda n: f"{n} (dist 1.0)")
+    for epoch in range(3):
+        d.fire(HookEvents.EPOCH_END, loop=None, epoch=epoch, metrics={})
+    d.write_stats(tmp_path)
+    assert main(["hooks", "stats", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "p (dist 1.0)" in out
+    assert "on_epoch_end" in out
+    assert main(["hooks", "stats", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["hooks"][0]["calls"] == 3
+    assert main(["hooks", "stats", str(tmp_path / "missing")]) == 2
+    assert "no hook statistics here" in capsys.readouterr().err
