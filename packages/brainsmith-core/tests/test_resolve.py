@@ -468,3 +468,10 @@ def test_problem_text() -> None:
     problem = Problem("warning", "x", "d", "1.0", "why", "do this")
     assert str(problem) == "warning: x (d 1.0): why\n  fix: do this"
     assert str(Problem("error", "env", "", "", "why", "")) == "error: env: why"
+
+
+def test_broken_record_splits_reason_and_fix() -> None:
+    resolution = run(rec("b", error="/m.toml: schema: too new\n  fix: upgrade"), rec("ok"))
+    (problem,) = resolution.problems
+    assert (problem.reason, problem.fix) == ("/m.toml: schema: too new", "upgrade")
+    assert states(resolution)["ok/brainsmith-plugin-ok"] == "active"

@@ -200,8 +200,9 @@ class _Checker:
 
     def _broken(self) -> None:
         for index, record in enumerate(self.records):
-            if record.error:
-                self._demote(index, State.BROKEN, record.error, "")
+            if record.error:  # str(ManifestError): "where: message\n  fix: fix"
+                reason, _, fix = record.error.partition("\n  fix: ")
+                self._demote(index, State.BROKEN, reason, fix)
 
     def _collisions(self) -> None:
         by_namespace: dict[str, list[int]] = defaultdict(list)
