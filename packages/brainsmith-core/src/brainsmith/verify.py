@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 
     from qonnx.core.modelwrapper import ModelWrapper
 
+MIN_RUNNABLE_OPSET = 7
+"""onnxruntime does not implement operators of older standard opsets."""
+
+UPGRADE_OPSET = 11
+"""The opset older models are converted to, for execution only."""
+
 DEFAULT_TOLERANCE = 1e-4
 """Default largest absolute difference accepted per output."""
 
@@ -101,14 +107,39 @@ def random_inputs(model: ModelWrapper, seed: int = 0) -> dict[str, Any]:
 
 
 def run(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
-    """The model's outputs, in graph order, for ``inputs`` (shapes inferred on a copy first
-    when the model does not specify them all, as qonnx execution requires)."""
+    """The model's outputs, in graph order, for ``inputs``.
+
+    Runs a copy when needed: shapes inferred when the model does not specify them all (qonnx
+    execution requires them); a model of a standard opset older than onnxruntime supports
+    that fails to run is run again lifted to :data:`UPGRADE_OPSET` by onnx's version converter.
+    """
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    try:
+        return _execute(model, inputs)
+    except Exception:
+        opset = next(
+            (o.version for o in model.model.opset_import if o.domain in ("", "ai.onnx")), 0
+        )
+        if not 0 < opset < MIN_RUNNABLE_OPSET:
+            raise
+    from onnx import version_converter
+
+    proto = copy.deepcopy(model.model)
+    # IR 3 wants every initializer listed as a graph input; qonnx's cleanup removes those
+    # entries, which the converter would take for missing tensors. IR 4 lifts the rule.
+    proto.ir_version = max(proto.ir_version, 4)
+    lifted = version_converter.convert_version(proto, UPGRADE_OPSET)
+    return _execute(ModelWrapper(lifted.SerializeToString()), inputs)
+
+
+def _execute(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
     from qonnx.core.onnx_exec import execute_onnx
     from qonnx.transformation.infer_shapes import InferShapes
 
     runnable = model
-    if not model.check_all_tensor_shapes_specified():
-        runnable = copy.deepcopy(model).transform(InferShapes())
+    if not runnable.check_all_tensor_shapes_specified():
+        runnable = copy.deepcopy(runnable).transform(InferShapes())
     outputs = execute_onnx(runnable, dict(inputs))
     return [outputs[o.name] for o in runnable.graph.output]
 
