@@ -1,0 +1,54 @@
+"""``import brainsmith`` stays thin: no heavy or plugin module, and the lazy ``__init__`` leaves
+discovery, resolution and packaging unimported. What is imported, not how long it takes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+HEAVY = ("onnx", "qonnx", "numpy", "onnxruntime", "yaml", "brainsmith_builtin")
+LAZY = ("brainsmith.session", "brainsmith.discovery", "brainsmith.resolve", "packaging")
+
+
+@dataclass(frozen=True)
+class Imported:
+    by_importtime: frozenset[str]
+    in_sys_modules: frozenset[str]
+
+
+@pytest.fixture(scope="module")
+def imported() -> Imported:
+    code = "import brainsmith, sys; print('\\n'.join(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "package":  # the header line
+                names.add(name)
+    assert "brainsmith" in names
+    return Imported(frozenset(names), frozenset(result.stdout.split()))
+
+
+def _hits(names: frozenset[str], roots: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == r or n.startswith(r + ".") for r in roots))
+
+
+def test_importtime_lists_no_heavy_or_plugin_module(imported: Imported) -> None:
+    assert _hits(imported.by_importtime, HEAVY) == []
+    assert _hits(imported.in_sys_modules, HEAVY) == []
+
+
+def test_lazy_package_init(imported: Imported) -> None:
+    assert _hits(imported.in_sys_modules, LAZY) == []
+    assert "pluggy" in imported.in_sys_modules
+    assert "brainsmith.hookspecs" in imported.in_sys_modules
