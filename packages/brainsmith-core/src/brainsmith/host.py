@@ -294,16 +294,17 @@ class LifecycleHost:
 
     def rows(self) -> list[dict[str, str]]:
         """One row per lifecycle plugin, for ``brainsmith plugins list``: name, version,
-        source, state (registered / loaded / setup / running / torn_down / unloaded),
+        source (the contributing plugin, described), state (registered / loaded / setup / running / torn_down / unloaded),
         enabled."""
         rows = []
         for name, cls in sorted(self._classes.items()):
             plugin = self._loaded.get(name)
+            source = self._sources.get(name, "")
             rows.append(
                 {
                     "name": name,
                     "version": cls.plugin_version(),
-                    "source": self._sources.get(name, ""),
+                    "source": self.dispatcher.describe(source) if source else "",
                     "state": str(plugin.state if plugin else PluginState.REGISTERED),
                     "enabled": "yes" if plugin is None or plugin.enabled else "no",
                     "requires": ", ".join(cls.requires),

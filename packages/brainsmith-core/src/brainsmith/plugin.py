@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -133,11 +134,16 @@ class Plugin:
 
     @classmethod
     def plugin_version(cls) -> str:
-        """``version``, else the distribution's version, else ``"0+unknown"``."""
+        """``version``, else the distribution's version, else the top-level package's
+        ``__version__`` (editable installs), else ``"0+unknown"``."""
         if cls.version:
             return cls.version
         dist = cls.distribution()
-        return dist[1] if dist else "0+unknown"
+        if dist:
+            return dist[1]
+        top = sys.modules.get(cls.__module__.partition(".")[0])
+        version = getattr(top, "__version__", None)
+        return version if isinstance(version, str) else "0+unknown"
 
     @classmethod
     def label(cls) -> str:

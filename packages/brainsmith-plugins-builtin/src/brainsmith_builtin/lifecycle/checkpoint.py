@@ -1,0 +1,60 @@
+"""``checkpoint``: save a checkpoint every N epochs (training) or after chosen stages
+(compile: the stage's model as ``<stage>.onnx``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from brainsmith.conditions import every_n_epochs
+from brainsmith.lifecycle import LifecycleOptions
+from brainsmith.plugin import Plugin, PluginContext
+
+if TYPE_CHECKING:
+    from brainsmith.training import TrainingLoop
+
+
+class Checkpoint(Plugin):
+    """Saves ``checkpoints/epoch-<n>.json`` every ``every_n_epochs`` epochs and
+    ``checkpoints/<stage>.onnx`` after each stage in ``stages``."""
+
+    name = "checkpoint"
+    description = "checkpoint every N epochs or after chosen compile stages"
+
+    @dataclass(frozen=True)
+    class Config:
+        every_n_epochs: int = 1
+        stages: list[str] = field(default_factory=list)
+        directory: str = "checkpoints"
+
+        def __post_init__(self) -> None:
+            if self.every_n_epochs < 1:
+                raise ValueError("every_n_epochs must be at least 1")
+
+    def setup(self, context: PluginContext) -> None:
+        self.directory = context.run_dir / self.config.directory
+        self.saved: list[str] = []
+
+    def lifecycle_options(self, hook: str) -> LifecycleOptions | None:
+        if hook == "on_epoch_end":
+            return LifecycleOptions(condition=every_n_epochs(self.config.every_n_epochs))
+        return None
+
+    def on_compile_begin(self, output_dir: Path | None) -> None:
+        if output_dir is not None:
+            self.directory = Path(output_dir) / self.config.directory
+
+    def on_epoch_end(self, loop: TrainingLoop, epoch: int) -> None:
+        path = loop.save_checkpoint(self.directory / f"epoch-{epoch}.json")
+        self.saved.append(str(path))
+
+    def on_stage_end(self, stage: str, model: Any) -> None:
+        if stage in self.config.stages:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            path = self.directory / f"{stage}.onnx"
+            model.save(str(path))
+            self.saved.append(str(path))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"saved": list(getattr(self, "saved", []))}

@@ -1,0 +1,150 @@
+"""Builtin lifecycle plugins: timing, checkpoint, early stopping, metrics logger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pluggy
+import pytest
+from brainsmith import hookspecs
+from brainsmith.events import HookEvents
+from brainsmith.host import LifecycleHost
+from brainsmith.lifecycle import Dispatcher
+from brainsmith.runconfig import RunConfig
+from brainsmith.training import TrainingLoop
+from brainsmith_builtin.lifecycle import hooks
+
+
+class Plateau:
+    """A model whose validation loss improves for three epochs, then stalls."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.w = 0.0
+
+    def forward(self, batch: Any) -> float:
+        return 1.0
+
+    def backward(self) -> dict[str, float]:
+        return {"w": 0.1}
+
+    def optimizer_step(self, gradients: Any) -> float:
+        self.w += gradients["w"]
+        return 0.01
+
+    def evaluate(self, batch: Any) -> dict[str, float]:
+        return {"val_loss": max(1.0 - 0.25 * round(self.w / 0.2), 0.25)}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"w": self.w}
+
+    def load_state_dict(self, state: Any) -> None:
+        self.w = state["w"]
+
+
+def make_host(plugins: dict[str, Any]) -> LifecycleHost:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.register(hooks, name="builtin")
+    host = LifecycleHost(Dispatcher(pm))
+    host.collect()
+    host.configure(RunConfig.from_mapping({"plugins": plugins}, source="test.yaml"))
+    return host
+
+
+def test_builtins_are_contributed_by_the_hook_module() -> None:
+    host = make_host({})
+    assert sorted(host.available) == ["checkpoint", "early_stopping", "metrics_logger", "timing"]
+
+
+def test_training_with_every_builtin(tmp_path: Path) -> None:
+    host = make_host(
+        {
+            "timing": {},
+            "checkpoint": {"options": {"every_n_epochs": 2}},
+            "early_stopping": {"options": {"patience": 2}},
+            "metrics_logger": {},
+        }
+    )
+    with host.running(tmp_path):
+        loop = TrainingLoop(
+            Plateau(),
+            host.dispatcher,
+            epochs=20,
+            train_data=[1, 2],
+            val_data=[0],
+            run_dir=tmp_path,
+        )
+        result = loop.run()
+    # val_loss: 0.75, 0.5, 0.25, 0.25, 0.25 -> two epochs without improvement after epoch 3
+    assert result.stopped
+    assert result.epochs_run == 5
+    assert result.stopped_by == "early_stopping"
+    assert "best 0.25 at epoch 3" in result.stop_reason
+    lines = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [x["epoch"] for x in lines] == [1, 2, 3, 4, 5]
+    assert lines[0]["val_loss"] == 0.75
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
+        "epoch-2.json",
+        "epoch-4.json",
+    ]
+    timing = json.loads((tmp_path / "timing.json").read_text())
+    assert [e["epoch"] for e in timing["epochs"]] == [1, 2, 3, 4, 5]
+    stats = json.loads((tmp_path / "hook_stats.json").read_text())
+    rows = {(r["plugin"], r["hook"]): r for r in stats["hooks"]}
+    assert (
+        rows["checkpoint", "on_epoch_end"]["calls"],
+        rows["checkpoint", "on_epoch_end"]["skipped"],
+    ) == (2, 3)
+    assert stats["stopped"]["by"] == "early_stopping"
+    state = json.loads((tmp_path / "plugin_state.json").read_text())
+    assert any(
+        key.endswith(":early_stopping") and value["best_epoch"] == 3 for key, value in state.items()
+    )
+
+
+def test_timing_and_checkpoint_on_compile_events(tmp_path: Path) -> None:
+    pytest.importorskip("qonnx")
+    from brainsmith.pipeline import Executor, Plan, Step
+    from onnx import TensorProto, helper
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.transformation.general import GiveUniqueNodeNames
+    from qonnx.util.basic import qonnx_make_model
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+    )
+    model = ModelWrapper(qonnx_make_model(graph))
+    plan = Plan(
+        (
+            (
+                "graph_cleanup",
+                (Step("graph_cleanup", "qonnx:GiveUniqueNodeNames", GiveUniqueNodeNames),),
+            ),
+            ("kernel_mapping", ()),
+        )
+    )
+    host = make_host({"timing": {}, "checkpoint": {"options": {"stages": ["graph_cleanup"]}}})
+    out = tmp_path / "out"
+    with host.running(tmp_path):
+        result = Executor(plan, events=host.dispatcher).run(model, output_dir=out)
+        host.dispatcher.fire(HookEvents.COMPILE_END, model=result.model, report={})
+    timing = json.loads((out / "timing.json").read_text())
+    assert [s["stage"] for s in timing["stages"]] == ["graph_cleanup", "kernel_mapping"]
+    assert [t["transform"] for t in timing["transforms"]] == ["qonnx:GiveUniqueNodeNames"]
+    assert (out / "checkpoints" / "graph_cleanup.onnx").exists()
+    assert not (out / "checkpoints" / "kernel_mapping.onnx").exists()
+
+
+def test_builtin_options_are_checked() -> None:
+    from brainsmith.options import OptionsError
+
+    with pytest.raises(OptionsError, match="patience must be at least 1"):
+        make_host({"early_stopping": {"options": {"patience": 0}}})
+    with pytest.raises(OptionsError, match="'median' is not one of"):
+        make_host({"early_stopping": {"options": {"mode": "median"}}})
