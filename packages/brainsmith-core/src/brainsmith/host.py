@@ -294,8 +294,8 @@ class LifecycleHost:
 
     def rows(self) -> list[dict[str, str]]:
         """One row per lifecycle plugin, for ``brainsmith plugins list``: name, version,
-        source (the contributing plugin, described), state (registered / loaded / setup / running / torn_down / unloaded),
-        enabled."""
+        source (the contributing plugin, described), state (registered / loaded / setup /
+        running / torn_down / unloaded), enabled, requires, conflicts."""
         rows = []
         for name, cls in sorted(self._classes.items()):
             plugin = self._loaded.get(name)
