@@ -1,0 +1,59 @@
+"""The builtin manifests: every declared transform exists and is a qonnx Transformation."""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from importlib import resources
+
+import pytest
+from brainsmith.records import STAGES
+from qonnx.transformation.base import Transformation
+
+MANIFESTS = ("brainsmith-plugin.toml", "qonnx-plugin.toml")
+REQUIRED_QONNX = {
+    "InferShapes",
+    "FoldConstants",
+    "GiveUniqueNodeNames",
+    "GiveReadableTensorNames",
+    "RemoveIdentityOps",
+    "RemoveUnusedTensors",
+    "InferDataTypes",
+    "ConvertSubToAdd",
+    "ConvertDivToMul",
+    "GemmToMatMul",
+    "BatchNormToAffine",
+    "SortGraph",
+}
+
+
+def transforms(manifest: str) -> list[dict[str, str]]:
+    text = resources.files("brainsmith_builtin").joinpath(manifest).read_text()
+    data = tomllib.loads(text)
+    assert data["schema"] == 1
+    return list(data["transforms"])
+
+
+@pytest.mark.parametrize("manifest", MANIFESTS)
+def test_targets_exist_and_stages_are_known(manifest: str) -> None:
+    for entry in transforms(manifest):
+        module, _, attr = entry["target"].partition(":")
+        cls = getattr(importlib.import_module(module), attr)
+        assert issubclass(cls, Transformation), entry["name"]
+        assert entry["stage"] in (*STAGES, "any"), entry["name"]
+        assert entry["description"]
+
+
+def test_qonnx_namespace_covers_the_general_passes() -> None:
+    assert {t["name"] for t in transforms("qonnx-plugin.toml")} >= REQUIRED_QONNX
+
+
+def test_builtin_decorated_specs_match_the_manifest() -> None:
+    for entry in transforms("brainsmith-plugin.toml"):
+        module, _, attr = entry["target"].partition(":")
+        spec = getattr(importlib.import_module(module), attr).__brainsmith_spec__
+        assert (spec.name, spec.stage, spec.target) == (
+            entry["name"],
+            entry["stage"],
+            entry["target"],
+        )
