@@ -70,7 +70,7 @@ def test_name_defaults_to_snake_case_and_methods_become_hookimpls() -> None:
     assert hasattr(Counter.on_epoch_end, "brainsmith_impl")
     assert not hasattr(Counter.setup, "brainsmith_impl")
     assert Counter.plugin_version() == "0+unknown"  # defined in a test file: not installed
-    assert Counter.label() == "counter (not installed)"
+    assert Counter.label() == f"counter ({__name__} 0+unknown)"
 
 
 def test_states_follow_register_load_setup_running_teardown_unload(tmp_path: Path) -> None:

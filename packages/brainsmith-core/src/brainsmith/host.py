@@ -207,8 +207,8 @@ class LifecycleHost:
             yield self
         finally:
             self.teardown()
-            self.unload()
             self.dispatcher.write_stats(run_dir)
+            self.unload()
 
     # -- state ----------------------------------------------------------------------------
 

@@ -149,7 +149,9 @@ class Plugin:
     def label(cls) -> str:
         """``name (distribution version)``, as errors and listings name the plugin."""
         dist = cls.distribution()
-        return f"{cls.name} ({dist[0]} {dist[1]})" if dist else f"{cls.name} (not installed)"
+        if dist:
+            return f"{cls.name} ({dist[0]} {dist[1]})"
+        return f"{cls.name} ({cls.__module__} {cls.plugin_version()})"
 
     def lifecycle_label(self) -> str:
         """What the dispatcher's errors call this plugin (a method: pluggy reads every

@@ -1,0 +1,112 @@
+"""Watch a compile through the lifecycle events.
+
+    python examples/compile_events/compile.py [OUTPUT_DIR]
+
+A small plugin (``Tracer`` below: plain ``@hookimpl`` methods, one with a priority and a
+condition) prints every compile event, vetoes one transform through ``on_transform_before``,
+and the builtin ``timing`` plugin writes ``timing.json``. The pipeline's Executor fires the
+events; ``brainsmith hooks stats OUTPUT_DIR`` shows the statistics afterwards.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from brainsmith.conditions import in_stages
+from brainsmith.events import HookEvents
+from brainsmith.hookspecs import hookimpl
+from brainsmith.host import LifecycleHost
+from brainsmith.lifecycle import Dispatcher, lifecycle
+from brainsmith.pipeline import Executor, Plan, Step
+from brainsmith.runconfig import RunConfig
+from brainsmith.session import Session
+from onnx import TensorProto, helper
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.general import GiveReadableTensorNames, GiveUniqueNodeNames
+from qonnx.transformation.infer_shapes import InferShapes
+from qonnx.util.basic import qonnx_make_model
+
+
+class Tracer:
+    """Prints the compile events; skips qonnx:GiveReadableTensorNames."""
+
+    @hookimpl
+    def on_compile_begin(self, output_dir: Path) -> None:
+        print(f"compile begin -> {output_dir}")
+
+    @hookimpl
+    def on_stage_begin(self, stage: str, model: ModelWrapper) -> None:
+        print(f"  stage {stage}: {len(model.graph.node)} nodes")
+
+    @lifecycle(priority=10, condition=in_stages("graph_cleanup"))
+    @hookimpl
+    def on_transform_before(self, transform: str) -> bool | None:
+        if transform == "qonnx:GiveReadableTensorNames":
+            print(f"    skip {transform}")
+            return False
+        print(f"    run  {transform}")
+        return None
+
+    @hookimpl
+    def on_transform_after(self, transform: str, modified: bool) -> None:
+        print(f"    done {transform} (modified: {modified})")
+
+    @hookimpl
+    def on_stage_end(self, stage: str) -> None:
+        print(f"  stage {stage} done")
+
+    @hookimpl
+    def on_compile_end(self, report: Any) -> None:
+        print(f"compile end: {report}")
+
+
+def model() -> ModelWrapper:
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["h"]), helper.make_node("Neg", ["h"], ["y"])],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+    )
+    return ModelWrapper(qonnx_make_model(graph))
+
+
+def main(output_dir: Path) -> int:
+    session = Session.from_environment()
+    session.activate_all()
+    events = Dispatcher(session.plugin_manager, describe=session.describe)
+    session.plugin_manager.register(Tracer(), name="tracer")
+    host = LifecycleHost(events)
+    host.collect()
+    host.configure(RunConfig.from_mapping({"plugins": {"timing": {}}}, source="compile.py"))
+    stage = "graph_cleanup"
+    plan = Plan(
+        (
+            (
+                stage,
+                (
+                    Step(stage, "qonnx:GiveUniqueNodeNames", GiveUniqueNodeNames),
+                    Step(stage, "qonnx:GiveReadableTensorNames", GiveReadableTensorNames),
+                ),
+            ),
+            (
+                "topology_optimization",
+                (Step("topology_optimization", "qonnx:InferShapes", InferShapes),),
+            ),
+        )
+    )
+    with host.running(output_dir):
+        result = Executor(plan, events=events).run(model(), output_dir=output_dir)
+        report = {"applied": [a.name for a in result.applied if not a.skipped]}
+        events.fire(HookEvents.COMPILE_END, model=result.model, report=report)
+    print(f"outputs in {output_dir}: {', '.join(sorted(p.name for p in output_dir.iterdir()))}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        sys.exit(main(Path(sys.argv[1])))
+    with tempfile.TemporaryDirectory() as tmp:
+        sys.exit(main(Path(tmp)))
