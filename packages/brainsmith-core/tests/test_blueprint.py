@@ -62,7 +62,7 @@ def test_entry_forms_and_options(tmp_path: Path) -> None:
         ("GiveUniqueNodeNames", {"prefix": "n_"}),
     ]
     assert entries[1].where.endswith("b.yaml: stages.graph_cleanup[1]")
-    assert [s for s, _ in bp.stages][0] == "graph_cleanup" and len(bp.stages) == 5
+    assert bp.stages[0][0] == "graph_cleanup" and len(bp.stages) == 5
 
 
 def test_extends_and_every_edit(tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_ambiguous_edit_anchor(tmp_path: Path) -> None:
           - remove: InferShapes
         """,
     )
-    with pytest.raises(BlueprintError, match="occurs 2 times.*add 'stage:'"):
+    with pytest.raises(BlueprintError, match=r"occurs 2 times.*add 'stage:'"):
         load_blueprint(path)
 
 
