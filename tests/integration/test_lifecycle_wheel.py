@@ -1,0 +1,79 @@
+"""A lifecycle plugin installed from a wheel: its hooks, Plugin class and provider work."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from brainsmith.session import Session
+    from brainsmith.lifecycle import Dispatcher
+    from brainsmith.host import LifecycleHost
+    from brainsmith.providers import ProviderRegistry
+    from brainsmith.runconfig import RunConfig
+    from brainsmith.training import TrainingLoop
+
+    class Model:
+        def forward(self, batch): return 1.0
+        def backward(self): return {}
+        def optimizer_step(self, gradients): return 0.1
+        def evaluate(self, batch): return {}
+        def state_dict(self): return {}
+        def load_state_dict(self, state): pass
+
+    session = Session.from_environment()
+    session.activate_all()
+    events = Dispatcher(session.plugin_manager, describe=session.describe)
+    host = LifecycleHost(events)
+    host.collect()
+    host.configure(RunConfig.from_mapping({"plugins": {"stop_at": {"options": {"epoch": 3}}}}))
+    with host.running(sys.argv[1]):
+        result = TrainingLoop(Model(), events, epochs=10, train_data=[1, 2],
+                              run_dir=sys.argv[1]).run()
+    providers = ProviderRegistry.from_plugin_manager(session.plugin_manager)
+    print(json.dumps({
+        "epochs_run": result.epochs_run,
+        "stopped_by": result.stopped_by,
+        "reason": result.stop_reason,
+        "provider": providers.get("greeting")(),
+        "rows": host.rows(),
+        "label": events.describe("lifecycledemo"),
+    }))
+    """
+)
+
+
+def test_lifecycle_plugin_from_wheel(make_venv, tmp_path):
+    venv = make_venv("brainsmith-plugin-lifecycle-demo")
+    run_dir = tmp_path / "run"
+    done = venv.run("python", "-c", SCRIPT, str(run_dir), check=True)
+    lines = done.stdout.splitlines()
+    assert "demo hook: epoch 2" in lines
+    assert "demo hook: epoch 1" not in lines  # every_n_epochs(2)
+    assert "demo hook: trained 3 epochs" in lines
+    result = json.loads(lines[-1])
+    assert result["epochs_run"] == 3
+    assert result["stopped_by"] == "stop_at"
+    assert result["provider"] == "hello from the demo provider"
+    assert result["label"] == "lifecycledemo (brainsmith-plugin-lifecycle-demo 0.3.0)"
+    (row,) = result["rows"]
+    assert row["name"] == "stop_at"
+    assert row["version"] == "0.3.0"
+    assert row["state"] == "unloaded"
+    assert "brainsmith-plugin-lifecycle-demo 0.3.0" in row["source"]
+
+    stats = venv.run("brainsmith", "hooks", "stats", str(run_dir), "--json", check=True)
+    document = json.loads(stats.stdout)
+    rows = {(r["plugin"], r["hook"]): r for r in document["hooks"]}
+    demo = rows["lifecycledemo", "on_epoch_end"]
+    assert (demo["calls"], demo["skipped"]) == (1, 2)
+    assert demo["label"] == "lifecycledemo (brainsmith-plugin-lifecycle-demo 0.3.0)"
+    assert document["stopped"]["by"] == "stop_at"
+    state = json.loads((run_dir / "plugin_state.json").read_text())
+    assert [v for k, v in state.items() if k.endswith(":stop_at")] == [{"stops": 1}]

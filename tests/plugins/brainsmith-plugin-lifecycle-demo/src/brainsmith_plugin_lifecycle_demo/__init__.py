@@ -1,0 +1,1 @@
+"""A lifecycle demo plugin for brainsmith's integration tests."""
