@@ -1,0 +1,1 @@
+"""A third-party brainsmith plugin used by the integration tests."""
