@@ -6,6 +6,7 @@ Reads installed metadata and static manifests only; never imports a plugin's cod
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from importlib import metadata
@@ -32,9 +33,10 @@ def discover(path: Sequence[str] | None = None) -> tuple[PluginRecord, ...]:
         eps = dist.entry_points.select(group=GROUP)
         if not eps:
             continue
-        name = dist.metadata["Name"] or "?"
-        version = dist.version or "?"
-        requires = tuple(dist.requires or ())
+        meta = dist.metadata  # parsed once: .version and .requires would each parse it again
+        name = meta["Name"] or "?"
+        version = meta["Version"] or "?"
+        requires = tuple(meta.get_all("Requires-Dist") or dist.requires or ())
         for ep in eps:
             records.append(
                 _record(
@@ -48,16 +50,13 @@ def discover(path: Sequence[str] | None = None) -> tuple[PluginRecord, ...]:
 def _unique(dists: Iterable[metadata.Distribution]) -> Iterable[metadata.Distribution]:
     seen: set[str] = set()
     for dist in dists:
-        key = _canonical(dist.metadata["Name"] or "")
+        # the name in the .dist-info folder's name, as importlib.metadata.entry_points() itself
+        # deduplicates: parsing every METADATA file of a large environment is the slow part
+        name = getattr(dist, "_normalized_name", None) or dist.metadata["Name"] or ""
+        key = re.sub(r"[-_.]+", "_", name).lower()
         if key not in seen:
             seen.add(key)
             yield dist
-
-
-def _canonical(name: str) -> str:
-    from packaging.utils import canonicalize_name
-
-    return canonicalize_name(name)
 
 
 def _record(
