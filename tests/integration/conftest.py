@@ -112,6 +112,7 @@ class Venv:
         env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
         env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(self.root)
+        env["BRAINSMITH_CACHE_DIR"] = str(self.root.parent / "cache")  # exercised, not shared
         env.update(extra or {})
         return env
 

@@ -171,3 +171,12 @@ def project_dir(tmp_path: Path) -> ProjectDir:
     project = ProjectDir(folder)
     project.write("")
     return project
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions of the real environment cache into a folder of the test's own, never the
+    user's ``~/.cache``."""
+    monkeypatch.setenv("BRAINSMITH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -1,7 +1,7 @@
 """Brainsmith: compile quantized ONNX/QONNX models into FPGA dataflow accelerators through
 plugins.
 
-The public API. Importing this package is cheap: it loads pluggy and nothing else; the names
+The public API. Importing this package is cheap: it loads nothing but its version; the names
 below are imported from their modules on first use.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .hookspecs import PLUGIN_API, hookimpl, hookspec
+from ._version import PLUGIN_API, __version__
 
 if TYPE_CHECKING:
     from .decorators import backend, hw_transform, kernel, transform
     from .errors import BrainsmithError
+    from .hookspecs import hookimpl, hookspec
     from .records import (
         BackendSpec,
         HwTransformSpec,
@@ -25,10 +25,12 @@ if TYPE_CHECKING:
         TransformSpec,
     )
     from .registry import Component
-    from .resolve import State
     from .session import Session
+    from .verdicts import State
 
 _LAZY = {
+    "hookimpl": "hookspecs",
+    "hookspec": "hookspecs",
     "transform": "decorators",
     "kernel": "decorators",
     "backend": "decorators",
@@ -41,7 +43,7 @@ _LAZY = {
     "Kind": "records",
     "PluginRecord": "records",
     "Component": "registry",
-    "State": "resolve",
+    "State": "verdicts",
     "Session": "session",
 }
 

@@ -17,6 +17,9 @@ so hooks can grow new arguments without breaking plugins::
 Plugins that ship a static manifest (``brainsmith-plugin.toml``) declare their components there
 instead and implement only the lifecycle hooks they need, in the manifest's ``hooks`` module.
 
+The plugin-API version these hooks make is ``brainsmith.PLUGIN_API``; it changes only when a hook
+changes incompatibly.
+
 Component hooks return records (:mod:`brainsmith.records`) or objects decorated with
 ``@transform``, ``@kernel``, ``@backend`` or ``@hw_transform``; they are called once, when the
 plugin is activated (its code first imported).
@@ -35,9 +38,6 @@ if TYPE_CHECKING:
 PROJECT = "brainsmith"
 """The pluggy project name: markers, the entry-point group prefix and the PluginManager."""
 
-PLUGIN_API = "1.0"
-"""The plugin-API version. It changes only when a hook here changes incompatibly; manifests
-declare the range they were written against (``api = ">=1,<2"``)."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

@@ -23,6 +23,7 @@ STAGES: tuple[str, ...] = (
 LANGUAGES: tuple[str, ...] = ("hls", "rtl")
 """Languages a backend may implement a kernel in."""
 
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -45,6 +46,13 @@ def check_target(target: object) -> str:
             "e.g. 'brainsmith_plugin_x.transforms:FuseScales'"
         )
     return target
+
+
+def requirement_name(line: str) -> str:
+    """The normalized distribution name a PEP 508 requirement line starts with (``""`` if
+    none), read without importing ``packaging``."""
+    match = _REQUIREMENT_NAME.match(line)
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else ""
 
 
 class Kind(StrEnum):

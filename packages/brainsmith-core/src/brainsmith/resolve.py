@@ -11,9 +11,6 @@ from __future__ import annotations
 import graphlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Literal
 
 from packaging.markers import UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
@@ -21,94 +18,13 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ._version import CORE_DISTRIBUTION
 from .config import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
-from .records import PluginRecord
+from .records import PluginRecord, requirement_name
 from .suggest import did_you_mean
+from .verdicts import Problem, Resolution, Severity, State, Verdict
 
-CORE_DISTRIBUTION = "brainsmith-core"
-
-Severity = Literal["error", "warning", "info"]
-"""``info`` explains a state the user chose (disabled); it is never a problem."""
-
-
-class State(StrEnum):
-    """A plugin's state after resolution (and, for code-defined plugins, activation)."""
-
-    ACTIVE = "active"
-    NOT_ACTIVATED = "not activated"
-    DISABLED = "disabled"
-    INCOMPATIBLE = "incompatible"
-    BROKEN = "broken"
-    MISSING = "missing"
-
-    @property
-    def usable(self) -> bool:
-        """Whether the plugin's components may be used."""
-        return self in (State.ACTIVE, State.NOT_ACTIVATED)
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong, with where it is and how to fix it."""
-
-    severity: Severity
-    subject: str
-    """The plugin's namespace, a pinned distribution, or the settings file."""
-    distribution: str
-    version: str
-    reason: str
-    fix: str
-
-    def __str__(self) -> str:
-        where = self.subject
-        if self.distribution:
-            where += f" ({self.distribution} {self.version})".replace(" )", ")")
-        return f"{self.severity}: {where}: {self.reason}" + (
-            f"\n  fix: {self.fix}" if self.fix else ""
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """A plugin's (or a missing pin's) state, with the problems that decided it."""
-
-    namespace: str
-    distribution: str
-    version: str
-    state: State
-    record: PluginRecord | None
-    problems: tuple[Problem, ...] = ()
-
-    @property
-    def reason(self) -> str:
-        """The first problem's reason, or ``""``."""
-        return self.problems[0].reason if self.problems else ""
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """The verdict on every plugin, the problems found, and the order to set plugins up in."""
-
-    verdicts: tuple[Verdict, ...]
-    problems: tuple[Problem, ...]
-    order: tuple[str, ...]
-    """Namespaces of usable plugins, each after the plugins it requires."""
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing is wrong: every pin met, every plugin loadable."""
-        return not self.errors
-
-    def verdict(self, namespace: str) -> Verdict | None:
-        """The verdict of the usable plugin with this namespace, else of any with it."""
-        matches = [v for v in self.verdicts if v.namespace == namespace]
-        usable = [v for v in matches if v.state.usable]
-        best = usable or matches
-        return best[0] if best else None
+__all__ = ["Problem", "Resolution", "State", "Verdict", "resolve"]
 
 
 def resolve(
@@ -271,6 +187,8 @@ class _Checker:
     def _core(self) -> None:
         for index, record in enumerate(self.records):
             for line in record.requires_dist:
+                if requirement_name(line) != CORE_DISTRIBUTION:
+                    continue  # parse only the lines that matter
                 try:
                     requirement = Requirement(line)
                 except InvalidRequirement:

@@ -11,38 +11,32 @@ Ties discovery → resolution → registry → activation together around one pl
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pluggy
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
-from . import hookspecs
-from ._version import __version__
-from .activation import activate, load_target
-from .config import Settings, load_settings
-from .discovery import discover
+from ._version import CORE_DISTRIBUTION, PLUGIN_API, __version__
+from .config import Settings
 from .errors import PluginError
 from .records import Form, Kind, PluginRecord
 from .registry import Component, Registry
-from .resolve import Problem, Resolution, State, Verdict, resolve
+from .verdicts import Problem, Resolution, State, Verdict
+
+if TYPE_CHECKING:
+    import pluggy
+
+# Importing pluggy, packaging, the manifest reader and the resolver is most of a short
+# command's cost: they are imported where needed, so a cached start-up never pays for them.
 
 
 class Session:
     """Plugin state for one run: resolution verdicts, the registry and activated plugins."""
 
     def __init__(
-        self,
-        records: Sequence[PluginRecord],
-        settings: Settings,
-        resolution: Resolution,
-        *,
-        path: Sequence[str] | None = None,
+        self, settings: Settings, resolution: Resolution, *, path: Sequence[str] | None = None
     ) -> None:
         self.settings = settings
         self.resolution = resolution
@@ -55,7 +49,6 @@ class Session:
         self._failures: dict[str, Problem] = {}
         self._manager: pluggy.PluginManager | None = None
         self._registry: Registry | None = None
-        del records  # kept in the resolution's verdicts
 
     @classmethod
     def from_environment(
@@ -63,20 +56,54 @@ class Session:
         cwd: Path | None = None,
         environ: Mapping[str, str] | None = None,
         path: Sequence[str] | None = None,
+        *,
+        cache: Path | bool = True,
     ) -> Session:
         """Discover installed plugins (on ``path``, default ``sys.path``), read the project
-        settings from ``cwd`` up and resolve everything."""
+        settings from ``cwd`` up and resolve everything.
+
+        The result is cached on disk (:mod:`brainsmith.cache`) for the default ``path``;
+        ``cache`` may name the cache folder, or be ``False`` to bypass it.
+        """
+        from . import cache as disk
+
+        env = os.environ if environ is None else environ
+        folder = cwd if cwd is not None else Path.cwd()
+        search = list(sys.path if path is None else path)
+        directory = None
+        if cache is True and path is None:
+            directory = disk.cache_dir(env)
+        elif isinstance(cache, Path):
+            directory = cache
+        if directory is None:
+            return cls._resolved(folder, env, path)
+        file = disk.cache_file(directory, search)
+        key = disk.fingerprint(search, folder, env)
+        snapshot = disk.load(file, key)
+        if snapshot is not None:
+            return cls(snapshot.settings, snapshot.resolution, path=path)
+        session = cls._resolved(folder, env, path)
+        disk.store(file, key, disk.Snapshot(session.settings, session.resolution))
+        return session
+
+    @classmethod
+    def _resolved(
+        cls, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
+    ) -> Session:
+        from .config import load_settings
+        from .discovery import discover
+        from .resolve import resolve
+
         settings = load_settings(cwd, environ)
         records = discover(path)
-        installed = _installed_versions(settings.pins, path)
         resolution = resolve(
             records,
             settings,
             core_version=__version__,
-            plugin_api=hookspecs.PLUGIN_API,
-            installed=installed,
+            plugin_api=PLUGIN_API,
+            installed=_installed_versions(settings.pins, path),
         )
-        return cls(records, settings, resolution, path=path)
+        return cls(settings, resolution, path=path)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -85,6 +112,10 @@ class Session:
         """The pluggy manager (project ``brainsmith``) holding every activated plugin's hooks,
         each registered under its namespace."""
         if self._manager is None:
+            import pluggy
+
+            from . import hookspecs
+
             self._manager = pluggy.PluginManager(hookspecs.PROJECT)
             self._manager.add_hookspecs(hookspecs)
         return self._manager
@@ -133,6 +164,10 @@ class Session:
                 f"plugin {namespace!r} is {state}{reason}",
                 fix="run 'brainsmith plugins check' for details",
             )
+        from packaging.requirements import Requirement
+
+        from .activation import activate
+
         for requirement in verdict.record.declaration.requires:
             self.activate(Requirement(requirement).name)
         try:
@@ -222,12 +257,17 @@ class Session:
 
     def load(self, component: Component) -> Any:
         """Activate the component's plugin and import its target."""
+        from .activation import load_target
+
         record = self.activate(component.plugin.namespace)
         return load_target(record, component.spec)
 
     def check_requirements(self, requirements: Iterable[str], where: str) -> None:
         """Raise :class:`PluginError` listing every requirement string (PEP 508, on
         distributions) that the usable plugins do not satisfy."""
+        from packaging.requirements import InvalidRequirement, Requirement
+        from packaging.utils import canonicalize_name
+
         versions = {
             canonicalize_name(r.distribution): r.version
             for n in self._usable - set(self._failures)
@@ -242,7 +282,7 @@ class Session:
                 continue
             name = canonicalize_name(requirement.name)
             version = versions.get(name)
-            if name == "brainsmith-core":
+            if name == CORE_DISTRIBUTION:
                 version = __version__
             if version is None:
                 unmet.append(f"{text}: not installed (or not usable)")
@@ -289,6 +329,11 @@ class Session:
 
 def _installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[str, str]:
     """Installed versions of the pinned distributions (canonical name → version)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
     found: dict[str, str] = {}
     for text in pins:
         name = canonicalize_name(Requirement(text).name)

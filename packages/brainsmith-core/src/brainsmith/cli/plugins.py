@@ -203,8 +203,7 @@ def _lock(args: argparse.Namespace) -> int:
 
 
 def _header(session: Session) -> dict[str, Any]:
-    from .._version import __version__
-    from ..hookspecs import PLUGIN_API
+    from .._version import PLUGIN_API, __version__
 
     return {
         "core": {"version": __version__, "plugin_api": PLUGIN_API},
@@ -221,6 +220,9 @@ def _counts(record: PluginRecord | None) -> dict[str, int] | None:
 
 
 def _verdict_json(verdict: Verdict) -> dict[str, Any]:
+    from .._version import CORE_DISTRIBUTION
+    from ..records import requirement_name
+
     record = verdict.record
     return {
         "namespace": verdict.namespace,
@@ -232,7 +234,7 @@ def _verdict_json(verdict: Verdict) -> dict[str, Any]:
         "location": record.location if record else None,
         "components": _counts(record),
         "constraints": {
-            "core": [r for r in record.requires_dist if _is_core(r)],
+            "core": [r for r in record.requires_dist if requirement_name(r) == CORE_DISTRIBUTION],
             "api": record.declaration.api or None,
             "requires": list(record.declaration.requires),
             "conflicts": list(record.declaration.conflicts),
@@ -259,16 +261,6 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
         "reason": problem.reason,
         "fix": problem.fix or None,
     }
-
-
-def _is_core(requirement: str) -> bool:
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    try:
-        return canonicalize_name(Requirement(requirement).name) == "brainsmith-core"
-    except InvalidRequirement:
-        return False
 
 
 def _verdict_row(verdict: Verdict) -> list[str]:
