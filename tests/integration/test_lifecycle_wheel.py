@@ -77,3 +77,26 @@ def test_lifecycle_plugin_from_wheel(make_venv, tmp_path):
     assert document["stopped"]["by"] == "stop_at"
     state = json.loads((run_dir / "plugin_state.json").read_text())
     assert [v for k, v in state.items() if k.endswith(":stop_at")] == [{"stops": 1}]
+
+
+def test_lifecycle_plugins_show_in_the_plugin_listing(make_venv):
+    venv = make_venv("brainsmith-plugin-lifecycle-demo")
+    shown = json.loads(
+        venv.run("brainsmith", "plugins", "show", "lifecycledemo", "--json", check=True).stdout
+    )
+    assert shown["lifecycle_plugins"] == [
+        {
+            "name": "stop_at",
+            "version": "0.3.0",
+            "source": "lifecycledemo (brainsmith-plugin-lifecycle-demo 0.3.0)",
+            "state": "registered",
+            "enabled": "yes",
+            "requires": "",
+            "conflicts": "",
+        }
+    ]
+    listed = venv.run("brainsmith", "plugins", "list", "--activate", check=True).stdout
+    assert "lifecycle plugins:" in listed
+    assert "stop_at" in listed
+    plain = venv.run("brainsmith", "plugins", "list", check=True).stdout
+    assert "lifecycle plugins:" not in plain  # listing alone imports no plugin code

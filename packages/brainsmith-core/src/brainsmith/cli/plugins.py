@@ -11,12 +11,13 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..verdicts import State
 from .output import format_table, write_atomically
 
 if TYPE_CHECKING:
     from ..records import PluginRecord
-    from ..resolve import Problem, Verdict
     from ..session import Session
+    from ..verdicts import Problem, Verdict
 
 
 def register(commands: Any) -> None:
@@ -91,6 +92,7 @@ def _list(args: argparse.Namespace) -> int:
         session.activate_all()
     verdicts = session.verdicts()
     problems = session.problems()
+    lifecycle = _lifecycle_rows(session) if args.activate else None
     if args.json:
         _print_json(
             {
@@ -98,6 +100,7 @@ def _list(args: argparse.Namespace) -> int:
                 "plugins": [_verdict_json(v) for v in verdicts],
                 "problems": [_problem_json(p) for p in problems],
                 "ok": not any(p.severity == "error" for p in problems),
+                **({"lifecycle_plugins": lifecycle} if lifecycle is not None else {}),
             }
         )
     else:
@@ -119,6 +122,7 @@ def _list(args: argparse.Namespace) -> int:
             if rows
             else "no plugins installed (entry-point group 'brainsmith.plugins' is empty)"
         )
+        _print_lifecycle(lifecycle)
         _print_problems(problems)
     return _exit_status(session, problems, args.strict)
 
@@ -147,10 +151,14 @@ def _show(args: argparse.Namespace) -> int:
     if record is not None and record.components:
         components = [_spec_json(record, s) for s in record.components]
     data = {**_verdict_json(verdict), "components": components}
+    if verdict.state.usable and verdict.state is State.ACTIVE:
+        label = session.describe(verdict.namespace)
+        data["lifecycle_plugins"] = [r for r in _lifecycle_rows(session) if r["source"] == label]
     if args.json:
         _print_json(data)
     else:
         _print_show(data)
+        _print_lifecycle(data.get("lifecycle_plugins"))
         _print_problems(verdict.problems)
     return _exit_status(session, verdict.problems, args.strict)
 
@@ -304,6 +312,26 @@ def _detail(component: dict[str, Any]) -> str:
     if "kernels" in component:
         return "kernels=" + ",".join(component["kernels"])
     return "infrastructure" if component.get("infrastructure") else ""
+
+
+def _lifecycle_rows(session: Session) -> list[dict[str, str]]:
+    """The stateful lifecycle plugins (brainsmith.plugin.Plugin) of the activated plugins."""
+    from ..host import LifecycleHost
+    from ..lifecycle import Dispatcher
+
+    host = LifecycleHost(Dispatcher(session.plugin_manager, describe=session.describe))
+    host.collect()
+    return host.rows()
+
+
+def _print_lifecycle(rows: list[dict[str, str]] | None) -> None:
+    if not rows:
+        return
+    print()
+    print("lifecycle plugins:")
+    columns = ["name", "version", "state", "enabled", "source", "requires", "conflicts"]
+    table = [[row[c] or "-" for c in columns] for row in rows]
+    print(format_table([c.upper() for c in columns], table))
 
 
 def _print_problems(problems: tuple[Problem, ...]) -> None:
