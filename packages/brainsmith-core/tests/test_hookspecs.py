@@ -6,7 +6,6 @@ import inspect
 
 import pluggy
 import pytest
-
 from brainsmith import hookspecs
 
 

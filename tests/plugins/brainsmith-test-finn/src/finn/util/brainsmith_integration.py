@@ -29,16 +29,33 @@ def register_all():
             },
         ],
         "backends": [
-            {"name": "MVAU_hls", "module": f"{op}.hls.matrixvectoractivation_hls",
-             "class_name": "MVAU_hls", "target_kernel": "finn:MVAU", "language": "hls"},
-            {"name": "MVAU_rtl", "module": f"{op}.rtl.matrixvectoractivation_rtl",
-             "class_name": "MVAU_rtl", "target_kernel": "finn:MVAU", "language": "rtl"},
-            {"name": "Thresholding_rtl", "module": f"{op}.rtl.thresholding_rtl",
-             "class_name": "Thresholding_rtl", "target_kernel": "finn:Thresholding",
-             "language": "rtl"},
+            {
+                "name": "MVAU_hls",
+                "module": f"{op}.hls.matrixvectoractivation_hls",
+                "class_name": "MVAU_hls",
+                "target_kernel": "finn:MVAU",
+                "language": "hls",
+            },
+            {
+                "name": "MVAU_rtl",
+                "module": f"{op}.rtl.matrixvectoractivation_rtl",
+                "class_name": "MVAU_rtl",
+                "target_kernel": "finn:MVAU",
+                "language": "rtl",
+            },
+            {
+                "name": "Thresholding_rtl",
+                "module": f"{op}.rtl.thresholding_rtl",
+                "class_name": "Thresholding_rtl",
+                "target_kernel": "finn:Thresholding",
+                "language": "rtl",
+            },
         ],
         "steps": [
-            {"name": "step_streamline", "module": "finn.builder.build_dataflow_steps",
-             "func_name": "step_streamline"},
+            {
+                "name": "step_streamline",
+                "module": "finn.builder.build_dataflow_steps",
+                "func_name": "step_streamline",
+            },
         ],
     }
