@@ -100,3 +100,33 @@ def test_lifecycle_plugins_show_in_the_plugin_listing(make_venv):
     assert "stop_at" in listed
     plain = venv.run("brainsmith", "plugins", "list", check=True).stdout
     assert "lifecycle plugins:" not in plain  # listing alone imports no plugin code
+
+
+def test_compile_fires_the_installed_plugins_hooks(make_venv, tmp_path):
+    venv = make_venv("brainsmith-plugins-builtin", "brainsmith-plugin-lifecycle-demo")
+    run_config = tmp_path / "run.yaml"
+    run_config.write_text("plugins:\n  timing: {}\n")
+    out = tmp_path / "out"
+    done = venv.run(
+        "brainsmith",
+        "compile",
+        "--example",
+        "--verify",
+        "-o",
+        out,
+        "--run-config",
+        run_config,
+        check=True,
+    )
+    assert "demo hook: skipping qonnx:GiveReadableTensorNames" in done.stdout
+    report = json.loads((out / "compile_report.json").read_text())
+    skipped = [t["transform"] for t in report["transforms"] if t["skipped"]]
+    assert skipped == ["qonnx:GiveReadableTensorNames"]
+    assert report["verification"]["passed"] is True
+    stats = json.loads((out / "hook_stats.json").read_text())
+    rows = {(r["plugin"], r["hook"]): r for r in stats["hooks"]}
+    transforms = len(report["transforms"])
+    assert rows["lifecycledemo", "on_transform_before"]["calls"] == transforms
+    assert rows["timing", "on_transform_after"]["calls"] == transforms - 1
+    timing = json.loads((out / "timing.json").read_text())
+    assert [s["stage"] for s in timing["stages"]] == report["stages"]

@@ -19,7 +19,10 @@ from ..errors import BrainsmithError
 if TYPE_CHECKING:
     import argparse
 
-    from ..pipeline import Applied, Events, Plan
+    from ..host import LifecycleHost
+    from ..lifecycle import Dispatcher
+    from ..pipeline import Applied, Plan
+    from ..progress import Progress
     from ..session import Session
 
 REPORT_NAME = "compile_report.json"
@@ -76,15 +79,41 @@ def register(commands: Any) -> None:
         "--start-stage", metavar="STAGE", help="resume from the checkpoint before STAGE"
     )
     parser.add_argument("--stop-stage", metavar="STAGE", help="stop after STAGE")
+    parser.add_argument(
+        "--run-config",
+        type=Path,
+        metavar="FILE",
+        help="run config YAML enabling lifecycle plugins with options and priorities "
+        "(e.g. the builtin 'timing' report); see docs/lifecycle.md",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     parser.set_defaults(run=run)
 
 
-def _lifecycle_events(session: Session, output_dir: Path) -> Events | None:
-    """The lifecycle dispatcher for this compile (``None``: no events)."""
-    del session, output_dir
-    return None
+def _lifecycle(
+    session: Session, run_config: Path | None, progress: Progress
+) -> tuple[Dispatcher, LifecycleHost]:
+    """The dispatcher that fires this compile's lifecycle events to every active plugin's
+    hooks, and the host of the lifecycle plugins the run config enables.
+
+    Activating imports the plugins' hook modules; one that fails to import is reported and
+    left out, and the compile goes on without it.
+    """
+    from ..host import LifecycleHost
+    from ..lifecycle import Dispatcher
+    from ..runconfig import RunConfig
+
+    for problem in session.activate_all():
+        progress.message(f"warning: plugin {problem.subject} left out: {problem.reason}")
+    dispatcher = Dispatcher(
+        session.plugin_manager, describe=session.describe, order=session.resolution.order
+    )
+    host = LifecycleHost(dispatcher)
+    host.collect()
+    if run_config is not None:
+        host.configure(RunConfig.load(run_config))
+    return dispatcher, host
 
 
 def _read_model(path: Path) -> bytes:
@@ -237,41 +266,42 @@ def run(args: argparse.Namespace) -> int:
     model, previous = (None, [])
     if start:
         model, previous = _resume(plan, start, outdir)
+    events, host = _lifecycle(session, args.run_config, progress)
     _prepare_output(outdir)
 
-    events = _lifecycle_events(session, outdir)
-    executor = pipeline.Executor(plan, events=events, observer=progress)
-    result = executor.run(
-        model if model is not None else original,
-        start_stage=start,
-        stop_stage=stop,
-        checkpoint_dir=outdir / CHECKPOINTS if args.checkpoints else None,
-        previous=previous,
-        blueprint=blueprint,
-        output_dir=outdir,
-    )
-    pipeline.stamp(result.model, result.provenance())
+    with host.running(outdir):  # writes hook_stats.json (and plugin_state.json) at the end
+        executor = pipeline.Executor(plan, events=events, observer=progress)
+        result = executor.run(
+            model if model is not None else original,
+            start_stage=start,
+            stop_stage=stop,
+            checkpoint_dir=outdir / CHECKPOINTS if args.checkpoints else None,
+            previous=previous,
+            blueprint=blueprint,
+            output_dir=outdir,
+        )
+        pipeline.stamp(result.model, result.provenance())
 
-    verification = None
-    if args.verify:
-        tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
-        verification = verify(original, result.model, tolerance=tolerance, seed=args.seed)
-    output = outdir / OUTPUT_NAME
-    report = _report(
-        source=source,
-        output=output,
-        blueprint=blueprint,
-        plan=plan,
-        result=result,
-        session=session,
-        verification=verification,
-        warnings=warnings,
-    )
-    pipeline.write_atomic(output, pipeline.serialize(result.model))
-    pipeline.write_atomic(
-        outdir / REPORT_NAME, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
-    )
-    (events or pipeline.NoEvents()).fire("on_compile_end", model=result.model, report=report)
+        verification = None
+        if args.verify:
+            tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+            verification = verify(original, result.model, tolerance=tolerance, seed=args.seed)
+        output = outdir / OUTPUT_NAME
+        report = _report(
+            source=source,
+            output=output,
+            blueprint=blueprint,
+            plan=plan,
+            result=result,
+            session=session,
+            verification=verification,
+            warnings=warnings,
+        )
+        pipeline.write_atomic(output, pipeline.serialize(result.model))
+        pipeline.write_atomic(
+            outdir / REPORT_NAME, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
+        )
+        events.fire("on_compile_end", model=result.model, report=report)
 
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))

@@ -63,3 +63,12 @@ def brainsmith_providers():
 
 def hello():
     return "hello from the demo provider"
+
+
+@hookimpl
+def on_transform_before(transform):
+    """Compile event: veto one transform, to show a plugin steering a compile."""
+    if transform == "qonnx:GiveReadableTensorNames":
+        print("demo hook: skipping qonnx:GiveReadableTensorNames")
+        return False
+    return None
