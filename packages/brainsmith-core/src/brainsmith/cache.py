@@ -17,6 +17,7 @@ distribution, an edited manifest or settings file, or a changed switch is seen a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ._version import PLUGIN_API, __version__
+from .atomic import write_atomic
 from .config import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
 from .records import SPEC_TYPES, AnySpec, Declaration, Form, Kind, PluginRecord
 from .verdicts import Problem, Resolution, State, Verdict
@@ -112,13 +114,8 @@ def store(file: Path, key: str, snapshot: Snapshot) -> None:
             "order": list(snapshot.resolution.order),
         },
     }
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, file)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        write_atomic(file, json.dumps(data))
 
 
 # -- (de)serialisation -------------------------------------------------------------------------

@@ -15,11 +15,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .atomic import write_json_atomic
 from .errors import BrainsmithError
 from .events import HookEvents
 from .plugin import Plugin, PluginContext, PluginState
 from .runconfig import RunConfig, RunConfigError
-from .stats import write_json_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping

@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from .atomic import write_json_atomic
 from .callplan import CompiledPlan, PlannedCall, compile_plan
 from .errors import BrainsmithError
 from .events import HookEvents
-from .stats import HookStats, stats_path, write_json_atomic
+from .stats import HookStats, stats_path
 
 if TYPE_CHECKING:
     import os

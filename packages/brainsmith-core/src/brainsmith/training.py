@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .atomic import write_json_atomic
 from .events import HookEvents as E
 from .lifecycle import HookError
-from .stats import write_json_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping

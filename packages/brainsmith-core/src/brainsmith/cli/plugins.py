@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..verdicts import State
-from .output import format_table, write_atomically
+from .output import format_table
 
 if TYPE_CHECKING:
     from ..records import PluginRecord
@@ -200,7 +200,9 @@ def _lock(args: argparse.Namespace) -> int:
     lines += [f"{name}=={version}" for name, version in sorted(pinned.items())]
     text = "\n".join(lines) + "\n"
     if args.output:
-        write_atomically(args.output, text)
+        from ..atomic import write_atomic
+
+        write_atomic(args.output, text)
         print(f"wrote {len(pinned)} pins to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

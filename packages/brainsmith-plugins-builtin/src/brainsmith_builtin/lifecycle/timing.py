@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from brainsmith.atomic import write_json_atomic
 from brainsmith.hookspecs import hookimpl
 from brainsmith.lifecycle import lifecycle
 from brainsmith.plugin import Plugin, PluginContext
-from brainsmith.stats import write_json_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
