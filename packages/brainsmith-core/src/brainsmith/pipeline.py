@@ -239,11 +239,6 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
     Mirrors each of qonnx's cleanup passes in one sweep; any doubt (duplicate names, a cycle)
     answers ``False`` so that qonnx's own cleanup runs and decides.
     """
-    from toposort import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
-        CircularDependencyError,
-        toposort_flatten,
-    )
-
     graph = model.graph
     nodes = graph.node
     init_names = [t.name for t in graph.initializer]
@@ -279,21 +274,35 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
                 return False
         for name in node.output:
             producer.setdefault(name, index)
-    # SortGraph: its topological order must be the current order
+    # SortGraph: toposort_flatten's order must be the current order. toposort yields nodes
+    # level by level (level = longest dependency path, self-dependencies ignored), each level
+    # sorted, and drops nodes that neither depend on anything nor are depended upon. So the
+    # order is unchanged iff every node is kept and levels never decrease along the list; a
+    # dependency on a later node breaks that (or is a cycle). One pass, no toposort.
     if len(nodes) <= 1:
         return True
-    dependencies: dict[int, set[int]] = {}
+    levels: list[int] = []
+    kept = [False] * len(nodes)
     for index, node in enumerate(nodes):
-        predecessors = {producer[name] for name in node.input if name in producer}
-        if predecessors:
-            dependencies[index] = predecessors
-        elif any(name in inits or name in inputs for name in node.input):
-            dependencies[index] = set()
-    try:
-        order = toposort_flatten(dependencies)
-    except CircularDependencyError:
-        return False
-    return bool(order == list(range(len(nodes))))
+        level = 0
+        has_producer = False
+        for name in node.input:
+            source = producer.get(name)
+            if source is None:
+                continue
+            has_producer = True
+            if source == index:
+                continue
+            if source > index:
+                return False
+            kept[source] = True
+            level = max(level, levels[source] + 1)
+        if levels and level < levels[-1]:
+            return False
+        levels.append(level)
+        if has_producer or any(name in inits or name in inputs for name in node.input):
+            kept[index] = True
+    return all(kept)
 
 
 def _step_label(step: Step) -> str:
