@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import write_atomic
 from ..errors import BrainsmithError
 
 if TYPE_CHECKING:
@@ -297,8 +298,8 @@ def run(args: argparse.Namespace) -> int:
             verification=verification,
             warnings=warnings,
         )
-        pipeline.write_atomic(output, pipeline.serialize(result.model))
-        pipeline.write_atomic(
+        write_atomic(output, pipeline.serialize(result.model))
+        write_atomic(
             outdir / REPORT_NAME, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
         )
         events.fire("on_compile_end", model=result.model, report=report)
