@@ -293,19 +293,16 @@ class Dispatcher:
         in call order. Middleware runs first; a :class:`Stop` result sets the stop control."""
         if self._middleware:
             kwargs = self._rewrite(event, kwargs)
-        plan = self._plans.get(event)
-        if (
-            plan is None
-            or plan.generation != self._generation
-            or plan.hook.get_hookimpls() != plan.impls
-        ):
-            plan = self._compile(event)
         results: list[Any] = []
-        plan.compiled.run(kwargs, results)
+        self._current(event).compiled.run(kwargs, results)
         return results
 
     def plan(self, event: str) -> CompiledPlan:
         """The current call plan of ``event`` (its calls in order, and generated source)."""
+        return self._current(event).compiled
+
+    def _current(self, event: str) -> _Plan:
+        """The compiled plan of ``event``, rebuilt if registrations or settings changed."""
         plan = self._plans.get(event)
         if (
             plan is None
@@ -313,7 +310,7 @@ class Dispatcher:
             or plan.hook.get_hookimpls() != plan.impls
         ):
             plan = self._compile(event)
-        return plan.compiled
+        return plan
 
     def subscribers(self, event: str) -> list[str]:
         """Plugin names that would be called for ``event``, in call order."""
