@@ -62,7 +62,7 @@ def test_transform_requires_a_qonnx_transformation() -> None:
     with pytest.raises(TypeError) as info:
         transform(stage="graph_cleanup")(NotATransformation)
     assert str(info.value) == (
-        "@transform on 'NotATransformation': a transform must be a subclass of "
+        "@transform on 'NotATransformation': must be a subclass of "
         "qonnx.transformation.base.Transformation"
     )
     with pytest.raises(ValueError, match="stage 'no stage' is not a valid name"):

@@ -59,11 +59,7 @@ def transform(
     """Declare a qonnx ``Transformation`` subclass as a transform run in ``stage``."""
 
     def spec(cls: Any) -> AnySpec:
-        if not is_qonnx_transformation(cls):
-            raise TypeError(
-                f"@transform on {getattr(cls, '__qualname__', cls)!r}: a transform must be a "
-                "subclass of qonnx.transformation.base.Transformation"
-            )
+        _require_transformation(cls, "@transform")
         return TransformSpec(
             name=name or cls.__name__,
             target=_target_of(cls),
@@ -121,11 +117,7 @@ def hw_transform(
     """Declare a rewrite that maps nodes to (or tunes) ``kernels``."""
 
     def spec(cls: Any) -> AnySpec:
-        if not is_qonnx_transformation(cls):
-            raise TypeError(
-                f"@hw_transform on {getattr(cls, '__qualname__', cls)!r}: must be a subclass of "
-                "qonnx.transformation.base.Transformation"
-            )
+        _require_transformation(cls, "@hw_transform")
         return HwTransformSpec(
             name=name or cls.__name__,
             target=_target_of(cls),
@@ -148,6 +140,14 @@ def spec_of(obj: object) -> AnySpec:
             "@backend or @hw_transform"
         )
     return spec  # type: ignore[no-any-return]
+
+
+def _require_transformation(obj: object, decorator: str) -> None:
+    if not is_qonnx_transformation(obj):
+        raise TypeError(
+            f"{decorator} on {getattr(obj, '__qualname__', obj)!r}: must be a subclass of "
+            "qonnx.transformation.base.Transformation"
+        )
 
 
 def _require_class(obj: object, decorator: str) -> None:
