@@ -411,3 +411,13 @@ def test_load_target_attribute_missing(site: FakeSite) -> None:
         load_target(record, record.components[0])  # type: ignore[index]
     assert info.value.message == ("transform lt:T: module 'bsp_lt.transforms' has no attribute 'T'")
     assert info.value.fix == f"fix the target 'bsp_lt.transforms:T' in {record.location}"
+
+
+def test_legacy_flags_must_be_booleans() -> None:
+    from brainsmith.legacy import PayloadError, adapt_payload
+
+    payload = {
+        "kernels": [{"name": "K", "module": "m", "class_name": "K", "is_infrastructure": "yes"}]
+    }
+    with pytest.raises(PayloadError, match=r"kernels\[0\]: 'is_infrastructure' must be True"):
+        adapt_payload(payload)

@@ -286,3 +286,15 @@ def test_parse_manifest_uses_where() -> None:
     with pytest.raises(ManifestError) as info:
         parse_manifest({"bogus": 1}, where="inline")
     assert str(info.value).startswith("inline: unknown key(s) 'bogus'")
+
+
+def test_flags_and_texts_are_type_checked(tmp_path: Path) -> None:
+    path = tmp_path / "brainsmith-plugin.toml"
+    path.write_text('schema = 1\n[[kernels]]\nname = "K"\ntarget = "m:K"\ninfrastructure = "no"\n')
+    with pytest.raises(ManifestError) as info:
+        read_manifest(path)
+    assert str(info.value) == f"{path}: kernels[0]: infrastructure must be true or false, not 'no'"
+    path.write_text('schema = 1\n[[kernels]]\nname = "K"\ntarget = "m:K"\ndescription = 3\n')
+    with pytest.raises(ManifestError) as info:
+        read_manifest(path)
+    assert str(info.value) == f"{path}: kernels[0]: description: must be a string, not int"

@@ -46,7 +46,7 @@ def adapt_payload(payload: object) -> tuple[AnySpec, ...]:
             KernelSpec(
                 name=name,
                 target=_target(item, where, "class_name"),
-                infrastructure=bool(item.get("is_infrastructure", False)),
+                infrastructure=_flag(item, "is_infrastructure", where),
                 description=str(item.get("description", "")),
             )
         )
@@ -92,6 +92,13 @@ def _text(item: Mapping[str, Any], key: str, where: str) -> str:
     value = item.get(key)
     if not isinstance(value, str) or not value:
         raise PayloadError(f"{where}: {key!r} is missing or not a string")
+    return value
+
+
+def _flag(item: Mapping[str, Any], key: str, where: str) -> bool:
+    value = item.get(key, False)
+    if not isinstance(value, bool):
+        raise PayloadError(f"{where}: {key!r} must be True or False, not {value!r}")
     return value
 
 

@@ -143,15 +143,18 @@ def _component(kind: Kind, table: object, where: str) -> AnySpec:
     common: dict[str, Any] = {
         "name": table["name"],
         "target": table["target"],
-        "description": table.get("description", ""),
-        "author": table.get("author", ""),
+        "description": _string(table, "description", where),
+        "author": _string(table, "author", where),
         "metadata": _metadata(table.get("metadata", {}), where),
     }
     try:
         if kind is Kind.TRANSFORM:
             return TransformSpec(**common, stage=table["stage"])
         if kind is Kind.KERNEL:
-            return KernelSpec(**common, infrastructure=bool(table.get("infrastructure", False)))
+            infrastructure = table.get("infrastructure", False)
+            if not isinstance(infrastructure, bool):
+                raise ValueError(f"infrastructure must be true or false, not {infrastructure!r}")
+            return KernelSpec(**common, infrastructure=infrastructure)
         if kind is Kind.BACKEND:
             return BackendSpec(**common, kernel=table["kernel"], language=table["language"])
         kernels = table.get("kernels", [])
