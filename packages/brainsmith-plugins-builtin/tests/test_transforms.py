@@ -129,3 +129,26 @@ def test_fuse_scalar_muls() -> None:
     assert [n.name for n in fused.graph.node] == ["m2", "m3"]
     np.testing.assert_allclose(fused.get_initializer("b"), [6.0])
     np.testing.assert_allclose(outputs(fused)[0], outputs(model)[0])
+
+
+def test_fuse_scalar_muls_leaves_a_shared_constant_alone() -> None:
+    nodes = [
+        helper.make_node("Mul", ["x", "a"], ["t"], name="m1"),
+        helper.make_node("Mul", ["t", "b"], ["u"], name="m2"),
+        helper.make_node("Mul", ["x", "b"], ["v"], name="m3"),
+        helper.make_node("Add", ["u", "v"], ["y"], name="add"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "shared",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])],
+        initializer=[
+            numpy_helper.from_array(np.array(2.0, dtype=np.float32), "a"),
+            numpy_helper.from_array(np.array(3.0, dtype=np.float32), "b"),
+        ],
+    )
+    model = ModelWrapper(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    fused = model.transform(FuseScalarMuls(), cleanup=False)
+    assert [n.name for n in fused.graph.node] == ["m1", "m2", "m3", "add"]
+    np.testing.assert_allclose(outputs(fused)[0], outputs(model)[0])

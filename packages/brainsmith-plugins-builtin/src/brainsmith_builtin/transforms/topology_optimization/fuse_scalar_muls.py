@@ -18,7 +18,8 @@ from qonnx.transformation.base import Transformation
 @transform(name="FuseScalarMuls", stage="topology_optimization")
 class FuseScalarMuls(Transformation):  # type: ignore[misc]
     """Fuse ``Mul(Mul(x, a), b)`` into ``Mul(x, a * b)`` when ``a`` and ``b`` are scalar
-    initializers and the first Mul feeds only the second."""
+    initializers, the first Mul feeds only the second, and no other node reads ``b`` (it is
+    overwritten with the product)."""
 
     def apply(self, model: Any) -> tuple[Any, bool]:
         graph = model.graph
@@ -36,6 +37,9 @@ class FuseScalarMuls(Transformation):  # type: ignore[misc]
             b = model.get_initializer(second.input[1])
             if b is None or b.size != 1 or b.dtype != a.dtype:
                 continue
+            if len(model.find_consumers(second.input[1])) != 1:
+                continue  # b is shared: overwriting it would change the other reader
+
             fused = np.asarray(a.reshape(()) * b.reshape(()), dtype=a.dtype).reshape(
                 np.broadcast_shapes(a.shape, b.shape)
             )
