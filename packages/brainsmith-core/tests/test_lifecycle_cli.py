@@ -56,3 +56,29 @@ def test_hooks_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert json.loads(capsys.readouterr().out)["hooks"][0]["calls"] == 3
     assert main(["hooks", "stats", str(tmp_path / "missing")]) == 2
     assert "no hook statistics here" in capsys.readouterr().err
+
+
+def test_hooks_stats_on_a_file_that_is_not_a_run_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a run\n")
+    assert main(["hooks", "stats", str(notes)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read hook statistics" in err
+    assert str(notes) in err
+    assert "fix:" in err
+
+
+def test_hooks_stats_rejects_rows_the_table_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "hook_stats.json"
+    path.write_text(json.dumps({"schema": 1, "hooks": [{"plugin": "p", "hook": "on_epoch_end"}]}))
+    assert main(["hooks", "stats", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "hooks[0] lacks 'label'" in err
+    assert str(path) in err
+    path.write_bytes(b'{"schema": 1, "hooks": ["\xff"]}')
+    assert main(["hooks", "stats", str(path)]) == 2
+    assert "cannot read hook statistics" in capsys.readouterr().err

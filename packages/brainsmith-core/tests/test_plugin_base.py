@@ -280,3 +280,16 @@ def test_per_instance_options_and_middleware(tmp_path: Path) -> None:
     assert seen == [(2, {"rewritten": 2}), (4, {"rewritten": 4})]
     host.dispatcher.fire(HookEvents.EPOCH_END, loop=None, epoch=6, metrics={})
     assert len(seen) == 2  # unloaded: hooks and middleware gone
+
+
+def test_unreadable_saved_state_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / STATE_FILE).mkdir()  # a folder where the state file belongs
+    host = make_host()
+    host.add(Counter())
+    with pytest.raises(LifecyclePluginError, match="cannot read saved plugin state") as info:
+        host.setup(tmp_path)
+    assert STATE_FILE in info.value.where
+    (tmp_path / STATE_FILE).rmdir()
+    (tmp_path / STATE_FILE).write_bytes(b'{"counter": "\xff"}')
+    with pytest.raises(LifecyclePluginError, match="cannot read saved plugin state"):
+        make_host().setup(tmp_path)

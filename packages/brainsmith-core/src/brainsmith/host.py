@@ -235,6 +235,12 @@ class LifecycleHost:
                 where=str(path),
                 fix="delete the file to start the plugins fresh",
             ) from None
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise LifecyclePluginError(
+                f"cannot read saved plugin state: {exc}",
+                where=str(path),
+                fix="make it a readable JSON file, or delete it to start the plugins fresh",
+            ) from None
         return data if isinstance(data, dict) else {}
 
     # -- order, schedules, listing --------------------------------------------------------

@@ -105,26 +105,64 @@ def stats_path(location: str | os.PathLike[str]) -> Path:
     return path if path.suffix == ".json" else path / STATS_FILE
 
 
+ROW_KEYS = ("label", "hook", "calls", "skipped", "errors", "total_ms", "max_ms")
+"""The keys of a ``hooks`` row that :func:`format_table` reads."""
+
+
 def read_stats(location: str | os.PathLike[str]) -> dict[str, Any]:
     """Load a run's ``hook_stats.json`` (a run directory or the file itself)."""
     from .errors import BrainsmithError
 
     path = stats_path(location)
+    fix = "pass the output directory of a compile or training run, or its hook_stats.json"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BrainsmithError(
-            "no hook statistics here",
-            where=str(path),
-            fix="pass the output directory of a compile or training run",
-        ) from None
+        raise BrainsmithError("no hook statistics here", where=str(path), fix=fix) from None
     except json.JSONDecodeError as exc:
-        raise BrainsmithError(f"not valid JSON: {exc}", where=str(path)) from None
+        raise BrainsmithError(
+            f"not valid JSON: {exc}",
+            where=str(path),
+            fix="delete the file and run again to write it anew",
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BrainsmithError(
+            f"cannot read hook statistics: {exc}", where=str(path), fix=fix
+        ) from None
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise BrainsmithError(
             f"unknown statistics format (expected schema {SCHEMA})", where=str(path)
         )
+    problem = _shape_problem(document)
+    if problem:
+        raise BrainsmithError(
+            problem, where=str(path), fix="delete the file and run again to write it anew"
+        )
     return document
+
+
+def _shape_problem(document: dict[str, Any]) -> str:
+    """What keeps :func:`format_table` from reading ``document``, or ``""``."""
+    rows = document.get("hooks", [])
+    if not isinstance(rows, list):
+        return f"'hooks' must be a list of rows, not {type(rows).__name__}"
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            return f"hooks[{index}] must be an object, not {type(row).__name__}"
+        missing = [key for key in ROW_KEYS if key not in row]
+        if missing:
+            return f"hooks[{index}] lacks {', '.join(repr(k) for k in missing)}"
+        for key in ("total_ms", "max_ms"):
+            value = row[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return f"hooks[{index}].{key} must be a number, not {value!r}"
+    stopped = document.get("stopped")
+    if stopped is not None and not isinstance(stopped, dict):
+        return f"'stopped' must be an object or null, not {type(stopped).__name__}"
+    disabled = document.get("disabled", {})
+    if not isinstance(disabled, dict):
+        return f"'disabled' must be an object, not {type(disabled).__name__}"
+    return ""
 
 
 def format_table(document: dict[str, Any]) -> str:
