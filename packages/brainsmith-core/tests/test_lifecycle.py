@@ -507,3 +507,31 @@ def test_priority_condition_middleware_stats_policy_and_stop_together() -> None:
     assert rows["scaler"]["calls"] == 4
     assert document["stopped"]["by"] == "checker"
     assert "flaky" in document["disabled"]
+
+
+class NeedsLoss:
+    """Its condition reads a metric the event may not carry."""
+
+    calls = 0
+
+    @lifecycle(condition=when(lambda kw: kw["metrics"]["val_loss"] < 1, "val_loss < 1"))
+    @hookimpl
+    def on_epoch_end(self, epoch: int) -> None:
+        NeedsLoss.calls += 1
+
+
+def test_a_condition_that_raises_is_the_plugins_error_under_its_policy() -> None:
+    pm = make_pm()
+    pm.register(NeedsLoss(), name="needs")
+    d = Dispatcher(pm, describe=lambda n: f"{n} (dist-{n} 1.0)")
+    with pytest.raises(HookError) as info:
+        fire_epoch(d)
+    assert "needs (dist-needs 1.0)" in str(info.value)
+    assert "KeyError" in str(info.value)
+    d.set_policy("needs", ErrorPolicy("warn"))
+    with pytest.warns(LifecycleWarning, match="needs"):
+        fire_epoch(d)
+    assert d.fire(HookEvents.EPOCH_END, loop=None, epoch=3, metrics={"val_loss": 0.5}) == []
+    assert NeedsLoss.calls == 1
+    stat = next(s for s in d.stats if s.plugin == "needs")
+    assert (stat.calls, stat.errors, stat.skipped) == (1, 2, 0)
