@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from .conditions import Condition
     from .stats import HookStat
 
-Failed = "Callable[[str, str, Exception, dict[str, Any], tuple[str, ...]], None]"
-
-
 @dataclass(frozen=True, slots=True)
 class PlannedCall:
     """One implementation in call order."""
@@ -73,8 +70,17 @@ def compile_plan(
             for name, value in call.condition.env.items():
                 if namespace.setdefault(name, value) is not value:
                     raise ValueError(f"condition name clash on {name!r}")  # pragma: no cover
+            # a condition that raises is the plugin's error: its policy applies
             lines += [
-                f"    if not {call.condition.expression}:",
+                "    try:",
+                f"        ok = {call.condition.expression}",
+                "    except Exception as exc:",
+                f"        s{i}.errors += 1",
+                f"        _failed(_event, p{i}, exc, kw, a{i})",
+                "        ok = None",
+                "    if ok is None:",
+                "        pass",
+                "    elif not ok:",
                 f"        s{i}.skipped += 1",
                 "    else:",
             ]
