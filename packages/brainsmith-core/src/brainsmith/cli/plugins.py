@@ -151,7 +151,7 @@ def _show(args: argparse.Namespace) -> int:
     if record is not None and record.components:
         components = [_spec_json(record, s) for s in record.components]
     data = {**_verdict_json(verdict), "components": components}
-    if verdict.state.usable and verdict.state is State.ACTIVE:
+    if verdict.state is State.ACTIVE:
         label = session.describe(verdict.namespace)
         data["lifecycle_plugins"] = [r for r in _lifecycle_rows(session) if r["source"] == label]
     if args.json:
@@ -190,10 +190,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _lock(args: argparse.Namespace) -> int:
-    from .._version import __version__
+    from .._version import CORE_DISTRIBUTION, __version__
 
     session = _session()
-    pinned = {"brainsmith-core": __version__}
+    pinned = {CORE_DISTRIBUTION: __version__}
     for record in session.active_plugins():
         pinned.setdefault(record.distribution, record.version)
     lines = ["# brainsmith plugins lock: pip install -r this file to reproduce the plugins"]
