@@ -91,7 +91,11 @@ def test_priority_and_order_from_config(tmp_path: Path) -> None:
     host = host_for(RunConfig.from_mapping({"plugins": {"other": None, "seen": {"priority": 1}}}))
     host.setup(tmp_path)
     assert host.dispatcher.subscribers(HookEvents.EPOCH_BEGIN) == ["seen", "other"]
-    assert host.dispatcher.policy("seen") == ErrorPolicy()
+    assert host.dispatcher.policy("seen") == ErrorPolicy()  # no on_error: the default
+    config = {"plugins": {"seen": {"on_error": {"disable_after": 2}}}}
+    host = host_for(RunConfig.from_mapping(config))
+    host.setup(tmp_path)
+    assert host.dispatcher.policy("seen") == ErrorPolicy("disable", 2)
 
 
 def test_disabled_entry_is_not_loaded() -> None:
@@ -158,4 +162,20 @@ def test_unknown_plugin_and_option_name_file_and_key(tmp_path: Path) -> None:
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RunConfigError, match="not found"):
+        RunConfig.load(tmp_path / "nope.yaml")
+
+
+def test_unreadable_run_config_files_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(RunConfigError, match="cannot read the run config"):
+        RunConfig.load(tmp_path)  # a folder
+    latin = tmp_path / "run.yaml"
+    latin.write_bytes(b"plugins:\n  caf\xe9: {}\n")
+    with pytest.raises(RunConfigError, match="cannot read the run config"):
+        RunConfig.load(latin)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("plugins: [\n")
+    with pytest.raises(RunConfigError) as info:
+        RunConfig.load(broken)
+    assert str(info.value).startswith(f"{broken}:2:1: not valid YAML")
+    with pytest.raises(RunConfigError, match="run config file not found"):
         RunConfig.load(tmp_path / "nope.yaml")

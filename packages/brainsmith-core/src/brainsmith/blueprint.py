@@ -136,26 +136,10 @@ def load_blueprint(path: Path | str) -> Blueprint:
 
 
 def _read_yaml(path: Path, chain: Sequence[Path]) -> dict[str, Any]:
-    import yaml
+    from .yamlfile import read_yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        by = f" (extended by {chain[-1]})" if chain else ""
-        raise BlueprintError(
-            f"blueprint file not found{by}", where=str(path), fix="check the path"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BlueprintError(f"cannot read the blueprint: {exc}", where=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise BlueprintError(
-            f"not valid YAML: {problem}", where=where, fix="fix the YAML syntax"
-        ) from None
+    by = f" (extended by {chain[-1]})" if chain else ""
+    data = read_yaml(path, "blueprint", BlueprintError, missing=by)
     if not isinstance(data, dict):
         raise BlueprintError(
             f"a blueprint must be a YAML mapping with a 'stages' key, not {type(data).__name__}",

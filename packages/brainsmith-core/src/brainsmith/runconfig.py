@@ -19,13 +19,13 @@ reported by :meth:`brainsmith.host.LifecycleHost.configure`, which knows the plu
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import BrainsmithError
 from .lifecycle import ErrorPolicy
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -76,15 +76,10 @@ class RunConfig:
     @classmethod
     def load(cls, path: str | Path) -> RunConfig:
         """Read and check a YAML run config file."""
-        import yaml
+        from .yamlfile import read_yaml
 
         path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise RunConfigError("run config not found", where=str(path)) from None
-        except yaml.YAMLError as exc:
-            raise RunConfigError(f"not valid YAML: {exc}", where=str(path)) from None
+        data = read_yaml(path, "run config", RunConfigError)
         return cls.from_mapping({} if data is None else data, source=str(path))
 
     @classmethod
@@ -109,9 +104,8 @@ def _no_unknown(
 ) -> None:
     for key in data:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
             raise RunConfigError(
-                f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                f"unknown key {key!r}" + did_you_mean(str(key), known),
                 where=f"{source}: {'.'.join((*at, str(key)))}",
                 fix=f"use one of: {', '.join(known)}",
             )
