@@ -293,3 +293,69 @@ def test_unreadable_saved_state_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / STATE_FILE).write_bytes(b'{"counter": "\xff"}')
     with pytest.raises(LifecyclePluginError, match="cannot read saved plugin state"):
         make_host().setup(tmp_path)
+
+
+class Journal(Plugin):
+    """Records setup and teardown in a shared list; ``fail`` names a step that raises."""
+
+    log: list[str] = []  # shared on purpose; each test resets it
+
+    @dataclass
+    class Config:
+        fail: str = ""
+
+    def setup(self, context: PluginContext) -> None:
+        if self.config.fail == "setup":
+            raise RuntimeError(f"{self.name} setup failed")
+        Journal.log.append(f"setup {self.name}")
+
+    def on_epoch_end(self, epoch: int) -> None:
+        pass
+
+    def teardown(self) -> None:
+        Journal.log.append(f"teardown {self.name}")
+        if self.config.fail == "teardown":
+            raise RuntimeError(f"{self.name} teardown failed")
+
+
+class JournalA(Journal):
+    name = "journal_a"
+
+
+class JournalB(Journal):
+    name = "journal_b"
+
+
+def test_a_failing_setup_tears_down_the_plugins_set_up_before_it(tmp_path: Path) -> None:
+    Journal.log = []
+    host = make_host()
+    first = host.add(JournalA())
+    second = host.add(JournalB({"fail": "setup"}))
+    with pytest.raises(RuntimeError, match="journal_b setup failed"), host.running(tmp_path):
+        pytest.fail("the run must not start")
+    assert Journal.log == ["setup journal_a", "teardown journal_a"]
+    assert first.state is PluginState.UNLOADED
+    assert second.state is PluginState.LOADED
+    assert not host.dispatcher.plugin_manager.is_registered(first)
+    assert (tmp_path / "hook_stats.json").exists()
+
+
+def test_a_failing_teardown_still_tears_down_the_rest_writes_stats_and_unloads(
+    tmp_path: Path,
+) -> None:
+    Journal.log = []
+    host = make_host()
+    first = host.add(JournalA())
+    second = host.add(JournalB({"fail": "teardown"}))
+    with pytest.raises(RuntimeError, match="journal_b teardown failed"), host.running(tmp_path):
+        epoch(host, 1)
+    assert Journal.log == [
+        "setup journal_a",
+        "setup journal_b",
+        "teardown journal_b",
+        "teardown journal_a",
+    ]
+    assert first.state is second.state is PluginState.UNLOADED
+    assert host.dispatcher.subscribers(HookEvents.EPOCH_END) == []
+    assert (tmp_path / "hook_stats.json").exists()
+    assert (tmp_path / STATE_FILE).exists()

@@ -31,6 +31,10 @@ STATE_FILE = "plugin_state.json"
 """Where plugin states are kept in a run directory, each under its ``state_key``."""
 
 
+_LIVE = (PluginState.SETUP, PluginState.RUNNING)
+"""The states of a plugin whose ``setup()`` ran and whose ``teardown()`` has not."""
+
+
 class LifecyclePluginError(BrainsmithError):
     """A lifecycle plugin is unknown, duplicated, missing a requirement or in conflict."""
 
@@ -46,6 +50,7 @@ class LifecycleHost:
         self._loaded: dict[str, Plugin] = {}
         self._entries: dict[str, PluginEntry] = {}
         self._run_dir: Path | None = None
+        self._order: list[Plugin] = []  # the dependency order of the last setup()
 
     # -- register -------------------------------------------------------------------------
 
@@ -144,7 +149,7 @@ class LifecycleHost:
     def setup(self, run_dir: str | Path) -> None:
         """Check requirements and conflicts, then set every loaded plugin up in dependency
         order: ``setup()``, restore its saved state, register its hooks (state SETUP)."""
-        order = self._dependency_order()
+        order = self._order = self._dependency_order()
         self._run_dir = Path(run_dir)
         self._run_dir.mkdir(parents=True, exist_ok=True)
         saved = self._read_states()
@@ -154,6 +159,7 @@ class LifecycleHost:
             if plugin.state is not PluginState.LOADED:
                 continue
             plugin.setup(context)
+            plugin.state = PluginState.SETUP  # from here on, teardown() pairs with setup()
             if plugin.state_key in saved:
                 plugin.load_state_dict(saved[plugin.state_key])
             if pm.is_registered(plugin):
@@ -168,7 +174,6 @@ class LifecycleHost:
             plugin.bind(self.dispatcher)
             if plugin.middleware_events:
                 self.dispatcher.add_middleware(plugin.middleware, events=plugin.middleware_events)
-            plugin.state = PluginState.SETUP
         self.dispatcher.refresh()
 
     def start(self) -> None:
@@ -178,12 +183,23 @@ class LifecycleHost:
                 plugin.state = PluginState.RUNNING
 
     def teardown(self) -> None:
-        """``teardown()`` every running or set-up plugin in reverse order and save states."""
-        for plugin in reversed(self._dependency_order()):
-            if plugin.state in (PluginState.SETUP, PluginState.RUNNING):
-                plugin.teardown()
-                plugin.state = PluginState.TORN_DOWN
-        self.save_states()
+        """``teardown()`` every running or set-up plugin in reverse order and save states.
+        A failing ``teardown()`` does not stop the others; the first failure is raised after
+        the states are saved."""
+        failure: BaseException | None = None
+        for plugin in reversed(self._order):
+            if plugin.state in _LIVE:
+                try:
+                    plugin.teardown()
+                except BaseException as exc:
+                    failure = failure or exc
+                finally:
+                    plugin.state = PluginState.TORN_DOWN
+        try:
+            self.save_states()
+        finally:
+            if failure is not None:
+                raise failure
 
     def unload(self) -> None:
         """Unregister every torn-down plugin's hooks and middleware (state UNLOADED)."""
@@ -200,15 +216,20 @@ class LifecycleHost:
 
     @contextlib.contextmanager
     def running(self, run_dir: str | Path) -> Iterator[LifecycleHost]:
-        """Setup, start, and always teardown and unload; then write ``hook_stats.json``."""
-        self.setup(run_dir)
-        self.start()
+        """Setup, start, and always teardown, write ``hook_stats.json`` and unload, even when
+        a setup or a teardown fails (plugins set up before a failing one are torn down)."""
         try:
+            self.setup(run_dir)
+            self.start()
             yield self
         finally:
-            self.teardown()
-            self.dispatcher.write_stats(run_dir)
-            self.unload()
+            try:
+                self.teardown()
+            finally:
+                try:
+                    self.dispatcher.write_stats(run_dir)
+                finally:
+                    self.unload()
 
     # -- state ----------------------------------------------------------------------------
 
@@ -218,7 +239,8 @@ class LifecycleHost:
             return None
         states = self._read_states()
         for plugin in self._loaded.values():
-            states[plugin.state_key] = plugin.state_dict()
+            if plugin.state in (*_LIVE, PluginState.TORN_DOWN):  # set up, so it has a state
+                states[plugin.state_key] = plugin.state_dict()
         return write_json_atomic(self._run_dir / STATE_FILE, states)
 
     def _read_states(self) -> dict[str, Any]:
