@@ -86,7 +86,8 @@ def test_training_with_every_builtin(tmp_path: Path) -> None:
     lines = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [x["epoch"] for x in lines] == [1, 2, 3, 4, 5]
     assert lines[0]["val_loss"] == 0.75
-    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
+    assert not (tmp_path / "checkpoints").exists()  # the executor's folder
+    assert sorted(p.name for p in (tmp_path / "plugin_checkpoints").iterdir()) == [
         "epoch-2.json",
         "epoch-4.json",
     ]
@@ -137,8 +138,12 @@ def test_timing_and_checkpoint_on_compile_events(tmp_path: Path) -> None:
     timing = json.loads((out / "timing.json").read_text())
     assert [s["stage"] for s in timing["stages"]] == ["graph_cleanup", "kernel_mapping"]
     assert [t["transform"] for t in timing["transforms"]] == ["qonnx:GiveUniqueNodeNames"]
-    assert (out / "checkpoints" / "graph_cleanup.onnx").exists()
-    assert not (out / "checkpoints" / "kernel_mapping.onnx").exists()
+    assert not (out / "checkpoints").exists()  # the executor's resumable checkpoints only
+    saved = sorted(p.name for p in (out / "plugin_checkpoints").iterdir())
+    assert saved == ["graph_cleanup.onnx"]  # no temporary file left, no other stage
+    import onnx
+
+    assert onnx.load(str(out / "plugin_checkpoints" / "graph_cleanup.onnx")).graph.node
 
 
 def test_builtin_options_are_checked() -> None:
@@ -148,3 +153,43 @@ def test_builtin_options_are_checked() -> None:
         make_host({"early_stopping": {"options": {"patience": 0}}})
     with pytest.raises(OptionsError, match="'median' is not one of"):
         make_host({"early_stopping": {"options": {"mode": "median"}}})
+
+
+def test_early_stopping_resumes_from_its_saved_state(tmp_path: Path) -> None:
+    from brainsmith_builtin.lifecycle.early_stopping import EarlyStopping
+
+    first = EarlyStopping({"patience": 3})
+    first.setup(None)  # type: ignore[arg-type]
+    assert first.on_epoch_end(1, {"val_loss": 0.5}) is None
+    assert first.on_epoch_end(2, {"val_loss": 0.6}) is None
+    assert first.on_epoch_end(3, {"val_loss": 0.7}) is None
+    state = json.loads(json.dumps(first.state_dict()))
+    assert state == {"best": 0.5, "best_epoch": 1, "wait": 2}
+
+    resumed = EarlyStopping({"patience": 3})
+    resumed.setup(None)  # type: ignore[arg-type]
+    resumed.load_state_dict(state)
+    stop = resumed.on_epoch_end(4, {"val_loss": 0.8})
+    assert stop is not None
+    assert "best 0.5 at epoch 1" in stop.reason
+
+
+def test_early_stopping_state_is_restored_by_the_host(tmp_path: Path) -> None:
+    for epoch, loss in ((1, 0.5), (2, 0.6)):  # two runs in one directory
+        host = make_host({"early_stopping": {"options": {"patience": 2}}})
+        with host.running(tmp_path):
+            host.dispatcher.fire(
+                HookEvents.EPOCH_END, loop=None, epoch=epoch, metrics={"val_loss": loss}
+            )
+    state = json.loads((tmp_path / "plugin_state.json").read_text())
+    (saved,) = (v for k, v in state.items() if k.endswith(":early_stopping"))
+    assert saved == {"best": 0.5, "best_epoch": 1, "wait": 1}
+
+
+def test_checkpoint_keeps_the_list_of_saved_files_across_runs(tmp_path: Path) -> None:
+    from brainsmith_builtin.lifecycle.checkpoint import Checkpoint
+
+    plugin = Checkpoint()
+    plugin.setup(type("Context", (), {"run_dir": tmp_path})())  # type: ignore[arg-type]
+    plugin.load_state_dict({"saved": ["old/epoch-1.json"]})
+    assert plugin.state_dict() == {"saved": ["old/epoch-1.json"]}

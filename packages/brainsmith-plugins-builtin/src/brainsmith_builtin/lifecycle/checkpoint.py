@@ -1,5 +1,9 @@
 """``checkpoint``: save a checkpoint every N epochs (training) or after chosen stages
-(compile: the stage's model as ``<stage>.onnx``)."""
+(compile: the stage's model as ``<stage>.onnx``).
+
+Its files go to ``plugin_checkpoints/``, not ``checkpoints/``: that folder holds the
+executor's ``NN_<stage>.onnx`` (``brainsmith compile --checkpoints``), which
+``--start-stage`` resumes from, and this plugin's files must not be mistaken for them."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from brainsmith.atomic import write_atomic
 from brainsmith.conditions import every_n_epochs
 from brainsmith.lifecycle import LifecycleOptions
 from brainsmith.plugin import Plugin, PluginContext
@@ -16,8 +21,8 @@ if TYPE_CHECKING:
 
 
 class Checkpoint(Plugin):
-    """Saves ``checkpoints/epoch-<n>.json`` every ``every_n_epochs`` epochs and
-    ``checkpoints/<stage>.onnx`` after each stage in ``stages``."""
+    """Saves ``plugin_checkpoints/epoch-<n>.json`` every ``every_n_epochs`` epochs and
+    ``plugin_checkpoints/<stage>.onnx`` (atomically) after each stage in ``stages``."""
 
     name = "checkpoint"
     description = "checkpoint every N epochs or after chosen compile stages"
@@ -26,7 +31,7 @@ class Checkpoint(Plugin):
     class Config:
         every_n_epochs: int = 1
         stages: list[str] = field(default_factory=list)
-        directory: str = "checkpoints"
+        directory: str = "plugin_checkpoints"
 
         def __post_init__(self) -> None:
             if self.every_n_epochs < 1:
@@ -51,10 +56,14 @@ class Checkpoint(Plugin):
 
     def on_stage_end(self, stage: str, model: Any) -> None:
         if stage in self.config.stages:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            path = self.directory / f"{stage}.onnx"
-            model.save(str(path))
+            path = write_atomic(self.directory / f"{stage}.onnx", model.model.SerializeToString())
             self.saved.append(str(path))
 
     def state_dict(self) -> dict[str, Any]:
-        return {"saved": list(getattr(self, "saved", []))}
+        return {"saved": list(self.saved)}
+
+    def load_state_dict(self, state: Any) -> None:
+        """Carry on the list of files saved by earlier runs into this one."""
+        saved = state.get("saved") if isinstance(state, dict) else None
+        if isinstance(saved, list):
+            self.saved = [str(p) for p in saved] + self.saved

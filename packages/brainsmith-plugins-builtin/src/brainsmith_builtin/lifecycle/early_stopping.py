@@ -53,4 +53,12 @@ class EarlyStopping(Plugin):
         return None
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best, "best_epoch": self.best_epoch}
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+
+    def load_state_dict(self, state: Any) -> None:
+        """Resume watching where a saved run left off: best value, its epoch, epochs waited."""
+        if not isinstance(state, dict):
+            return
+        self.best = float(state.get("best", self.best))
+        self.best_epoch = int(state.get("best_epoch", self.best_epoch))
+        self.wait = int(state.get("wait", self.wait))
