@@ -106,6 +106,16 @@ def test_executor_does_not_change_its_input() -> None:
     assert serialize(model) == before
 
 
+def test_executor_leaves_the_callers_random_generator_alone() -> None:
+    import random
+
+    random.seed(1234)
+    expected = [random.random() for _ in range(3)]
+    random.seed(1234)
+    Executor(plan_of(SEQUENCE)).run(ModelWrapper(example_model()))
+    assert [random.random() for _ in range(3)] == expected
+
+
 def _dirty_variants() -> dict[str, onnx.ModelProto]:
     """Clean models broken in each way one of qonnx's cleanup passes repairs."""
     from onnx import helper, numpy_helper

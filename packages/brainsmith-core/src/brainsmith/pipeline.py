@@ -17,7 +17,6 @@ instead of a hang. qonnx, onnx and numpy are imported only when a model is compi
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import random
@@ -35,9 +34,6 @@ if TYPE_CHECKING:
 
 PROVENANCE_KEY = "brainsmith.provenance"
 """The ``metadata_props`` key holding the compile's provenance (a JSON document)."""
-
-_COMMUTATIVE = frozenset({"Add", "Mul", "And", "Or", "Xor", "Sum"})
-"""qonnx's ``SortCommutativeInputsInitializerLast.SUPPORTED_COMMUTATIVE_OPS``."""
 
 
 class CompileError(BrainsmithError):
@@ -222,6 +218,9 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
     Mirrors each of qonnx's cleanup passes in one sweep; any doubt (duplicate names, a cycle)
     answers ``False`` so that qonnx's own cleanup runs and decides.
     """
+    from qonnx.transformation.general import SortCommutativeInputsInitializerLast
+
+    commutative = SortCommutativeInputsInitializerLast.SUPPORTED_COMMUTATIVE_OPS
     graph = model.graph
     nodes = graph.node
     init_names = [t.name for t in graph.initializer]
@@ -251,7 +250,7 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
                     return False
                 seen.add(name)
         # SortCommutativeInputsInitializerLast: no initializer before a dynamic input
-        if node.op_type in _COMMUTATIVE:
+        if node.op_type in commutative:
             flags = [name in inits for name in node.input]
             if any(a and not b for a, b in itertools.pairwise(flags)):
                 return False
@@ -332,13 +331,37 @@ class Executor:
         already applied (to the checkpoint a resumed compile starts from), kept in the
         provenance. ``blueprint`` and ``output_dir`` are passed on to lifecycle events.
         """
-        import copy
-
         names = self.plan.stage_names
         first = names.index(start_stage) if start_stage else 0
         last = names.index(stop_stage) if stop_stage else len(names) - 1
-        if self.seed is not None:
-            random.seed(self.seed)
+        selected = self.plan.stages[first : last + 1]
+        state = random.getstate()
+        try:
+            if self.seed is not None:
+                random.seed(self.seed)
+            return self._run(
+                model,
+                selected,
+                checkpoint_dir=checkpoint_dir,
+                previous=previous,
+                blueprint=blueprint,
+                output_dir=output_dir,
+            )
+        finally:
+            random.setstate(state)  # reproducible, without resetting anyone else's generator
+
+    def _run(
+        self,
+        model: ModelWrapper,
+        selected: Sequence[tuple[str, tuple[Step, ...]]],
+        *,
+        checkpoint_dir: Path | None,
+        previous: Sequence[Applied],
+        blueprint: Any,
+        output_dir: Path | None,
+    ) -> Result:
+        import copy
+
         began = time.perf_counter()
         model = copy.deepcopy(model)
         result = Result(model, self.plan, list(previous), [])
@@ -346,7 +369,6 @@ class Executor:
             "on_compile_begin", model=model, blueprint=blueprint, output_dir=output_dir
         )
         before = serialize(model)
-        selected = self.plan.stages[first : last + 1]
         for position, (stage, steps) in enumerate(selected):
             stage_began = time.perf_counter()
             if self.observer:
@@ -404,7 +426,7 @@ class Executor:
         try:
             model, iterations, cleaned = self._apply(step, options, model)
         except CompileError as error:
-            self._fail(error, step, result, checkpoint_dir)
+            self._fail(error, step)
             raise
         except Exception as exc:
             failure = CompileError(
@@ -412,7 +434,7 @@ class Executor:
                 where=f"stage {step.stage}",
                 fix=self._fix_text(step, result, checkpoint_dir),
             )
-            self._fail(failure, step, result, checkpoint_dir)
+            self._fail(failure, step)
             raise failure from exc
         after = serialize(model)
         seconds = time.perf_counter() - began
@@ -480,13 +502,5 @@ class Executor:
             text += f" (resume with --start-stage {step.stage})"
         return text
 
-    def _fail(
-        self, error: BrainsmithError, step: Step, result: Result, checkpoint_dir: Path | None
-    ) -> None:
-        del result, checkpoint_dir
+    def _fail(self, error: BrainsmithError, step: Step) -> None:
         self.events.fire("on_compile_error", error=error, stage=step.stage, transform=step.name)
-
-
-def blueprint_digest(text: bytes) -> str:
-    """The SHA-256 of a blueprint's canonical form, hex."""
-    return hashlib.sha256(text).hexdigest()

@@ -23,7 +23,6 @@ class Progress:
         self.quiet = quiet
         self.tty = self.stream.isatty() if tty is None else tty
         self.began = time.perf_counter()
-        self.stage = ""
         self.position = ""
         self._width = 0
 
@@ -56,7 +55,6 @@ class Progress:
         self.stream.flush()
 
     def stage_begin(self, stage: str, index: int, total: int) -> None:
-        self.stage = stage
         self.position = f"[{index}/{total}]"
         if self.tty:
             self._line(f"{self.position} {stage}  {self._elapsed()}")

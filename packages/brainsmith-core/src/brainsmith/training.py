@@ -65,9 +65,6 @@ class TrainResult:
     history: tuple[Mapping[str, float], ...] = field(default=())
 
 
-Data = "Iterable[Any] | Callable[[int], Iterable[Any]]"
-
-
 class TrainingLoop:
     """Runs ``model`` for ``epochs`` over ``train_data`` (an iterable, or ``f(epoch)``
     returning one), firing every training event through ``events``."""
