@@ -359,3 +359,41 @@ def test_a_failing_teardown_still_tears_down_the_rest_writes_stats_and_unloads(
     assert host.dispatcher.subscribers(HookEvents.EPOCH_END) == []
     assert (tmp_path / "hook_stats.json").exists()
     assert (tmp_path / STATE_FILE).exists()
+
+
+def test_installed_metadata_is_scanned_once_for_labels_and_descriptions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata
+
+    from brainsmith import distributions
+
+    real = importlib.metadata.packages_distributions
+    scans: list[int] = []
+
+    def counting() -> Any:
+        scans.append(1)
+        return real()
+
+    class Plain:
+        @hookimpl
+        def on_epoch_end(self) -> None:
+            pass
+
+    Plain.__module__ = "pluggy"  # an installed distribution, described from its metadata
+    monkeypatch.setattr(importlib.metadata, "packages_distributions", counting)
+    distributions._top_level_distributions.cache_clear()
+    distributions.distribution_of.cache_clear()
+    try:
+        host = make_host()
+        host.dispatcher.plugin_manager.register(Plain(), name="plain")
+        assert host.dispatcher.describe("plain") == f"plain (pluggy {pluggy.__version__})"
+        assert Counter.label().startswith("counter (")
+        assert Journal.distribution() == Counter.distribution()
+        other = make_host().dispatcher  # a second run's dispatcher asks again
+        other.plugin_manager.register(Plain(), name="plain")
+        assert other.describe("plain") == f"plain (pluggy {pluggy.__version__})"
+        assert len(scans) == 1
+    finally:
+        distributions._top_level_distributions.cache_clear()
+        distributions.distribution_of.cache_clear()

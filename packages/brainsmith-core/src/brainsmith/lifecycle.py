@@ -20,7 +20,6 @@ slots) into a function once per registration change (:mod:`brainsmith.callplan`)
 
 from __future__ import annotations
 
-import importlib.metadata
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .atomic import write_json_atomic
 from .callplan import CompiledPlan, PlannedCall, compile_plan
+from .distributions import distribution_of
 from .errors import BrainsmithError
 from .events import HookEvents
 from .stats import HookStats, stats_path
@@ -205,7 +205,6 @@ class Dispatcher:
         self._middleware: dict[str | None, list[Middleware]] = {}
         self._generation = 0
         self._plans: dict[str, _Plan] = {}
-        self._distributions: Mapping[str, list[str]] | None = None
         self.stats = HookStats()
         self.control = StopControl()
 
@@ -403,16 +402,10 @@ class Dispatcher:
         module = getattr(obj, "__module__", None) or getattr(obj, "__name__", None)
         if not isinstance(module, str):
             return plugin
-        if self._distributions is None:
-            self._distributions = importlib.metadata.packages_distributions()
-        dists = self._distributions.get(module.partition(".")[0])
-        if not dists:
+        found = distribution_of(module.partition(".")[0])
+        if found is None:
             return f"{plugin} (not installed: module {module})"
-        try:
-            version = importlib.metadata.version(dists[0])
-        except importlib.metadata.PackageNotFoundError:
-            version = "?"
-        return f"{plugin} ({dists[0]} {version})"
+        return f"{plugin} ({found[0]} {found[1]})"
 
     def _failed(
         self,

@@ -26,13 +26,13 @@ register → load → setup → running → teardown → unload.
 
 from __future__ import annotations
 
-import importlib.metadata
 import re
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .distributions import distribution_of
 from .events import HookEvents
 from .hookspecs import PROJECT, hookimpl
 from .options import validate_options
@@ -95,7 +95,6 @@ class Plugin:
     """Lifecycle plugins that must be enabled too (they are set up first)."""
     conflicts: ClassVar[tuple[str, ...]] = ()
     """Lifecycle plugins that cannot be enabled beside this one."""
-    _distribution: ClassVar[tuple[str, str] | None]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -118,19 +117,8 @@ class Plugin:
     @classmethod
     def distribution(cls) -> tuple[str, str] | None:
         """``(distribution, version)`` the class is installed from, or ``None`` (looked up
-        once per class)."""
-        if "_distribution" in cls.__dict__:
-            return cls.__dict__["_distribution"]  # type: ignore[no-any-return]
-        found: tuple[str, str] | None = None
-        top = cls.__module__.partition(".")[0]
-        names = importlib.metadata.packages_distributions().get(top)
-        if names:
-            try:
-                found = (names[0], importlib.metadata.version(names[0]))
-            except importlib.metadata.PackageNotFoundError:
-                found = None
-        cls._distribution = found
-        return found
+        once per process, see :func:`brainsmith.distributions.distribution_of`)."""
+        return distribution_of(cls.__module__.partition(".")[0])
 
     @classmethod
     def plugin_version(cls) -> str:

@@ -1,0 +1,29 @@
+"""Which installed distribution provides a top-level module, looked up once per process.
+
+``importlib.metadata.packages_distributions()`` reads every installed distribution's metadata
+(~150 ms); :func:`distribution_of` pays that once, however many plugins and labels ask.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from collections.abc import Mapping
+
+
+@functools.cache
+def _top_level_distributions() -> Mapping[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+@functools.cache
+def distribution_of(top_level_module: str) -> tuple[str, str] | None:
+    """``(distribution, version)`` of the installed distribution that provides the top-level
+    module ``top_level_module`` (the first, if several do), or ``None`` if none does."""
+    names = _top_level_distributions().get(top_level_module)
+    if not names:
+        return None
+    try:
+        return names[0], importlib.metadata.version(names[0])
+    except importlib.metadata.PackageNotFoundError:
+        return None
