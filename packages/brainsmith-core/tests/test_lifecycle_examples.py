@@ -33,7 +33,7 @@ def test_training_example(tmp_path: Path) -> None:
         "hook_stats.json",
         "metrics.jsonl",
         "timing.json",
-        "checkpoints",
+        "plugin_checkpoints",
         "plugin_state.json",
     }
     first = json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[0])
