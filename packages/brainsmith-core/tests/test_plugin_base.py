@@ -397,3 +397,22 @@ def test_installed_metadata_is_scanned_once_for_labels_and_descriptions(
     finally:
         distributions._top_level_distributions.cache_clear()
         distributions.distribution_of.cache_clear()
+
+
+def test_unknown_names_suggest_close_ones() -> None:
+    with pytest.raises(OptionsError, match=r"unknown option 'mod' \(did you mean 'mode'\?\)"):
+        Counter({"mod": "up"})
+
+    @dataclass
+    class Schema:
+        steps: int = 1
+        step: int = 1
+
+    from brainsmith.options import validate_options
+
+    with pytest.raises(OptionsError, match=r"'stepz' \(did you mean 'step', 'steps'\?\)"):
+        validate_options(Schema, {"stepz": 1}, where="test")
+    host = make_host()
+    host.register(Counter)
+    with pytest.raises(LifecyclePluginError, match=r"'countr' \(did you mean 'counter'\?\)"):
+        host.load("countr")

@@ -70,3 +70,17 @@ def test_duplicates_and_two_defaults_name_both_sources() -> None:
         ProviderSpec("attention", "x", "no-colon")
     with pytest.raises(ProviderError, match="not a ProviderSpec"):
         providers.add(("attention", "x"), source="bad")  # type: ignore[arg-type]
+
+
+def test_suggestions_name_every_close_choice() -> None:
+    providers = registry()
+    providers.register("attention", "flashy", object(), source="app")
+    with pytest.raises(ProviderError) as info:
+        providers.get("attention", "flash")
+    assert "no attention provider named 'flash' (did you mean 'flashy', 'flash_v2'?)" in str(
+        info.value
+    )
+    providers.register("attentions", "x", object(), source="app")
+    with pytest.raises(ProviderError) as info:
+        providers.get("atention")
+    assert "(did you mean 'attention', 'attentions'?)" in str(info.value)

@@ -20,6 +20,7 @@ from .errors import BrainsmithError
 from .events import HookEvents
 from .plugin import Plugin, PluginContext, PluginState
 from .runconfig import RunConfig, RunConfigError
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -97,7 +98,7 @@ class LifecycleHost:
         if cls is None:
             choices = ", ".join(sorted(self._classes)) or "(none registered)"
             raise LifecyclePluginError(
-                f"no lifecycle plugin named {name!r}",
+                f"no lifecycle plugin named {name!r}{did_you_mean(name, self._classes)}",
                 where=where,
                 fix=f"use one of: {choices}; or install the plugin that provides it",
             )
@@ -123,7 +124,8 @@ class LifecycleHost:
             if entry.name not in self._classes:
                 choices = ", ".join(sorted(self._classes)) or "(none installed)"
                 raise RunConfigError(
-                    f"no lifecycle plugin named {entry.name!r}",
+                    f"no lifecycle plugin named {entry.name!r}"
+                    f"{did_you_mean(entry.name, self._classes)}",
                     where=where,
                     fix=f"use one of: {choices}",
                 )

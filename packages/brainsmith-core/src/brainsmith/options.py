@@ -9,13 +9,13 @@ the types ``bool``, ``int``, ``float``, ``str``, ``None``, ``Literal``, unions, 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import types
 import typing
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, Union
 
 from .errors import BrainsmithError
+from .suggest import did_you_mean
 
 T = TypeVar("T")
 
@@ -38,9 +38,8 @@ def validate_options(schema: type[T], values: Mapping[str, Any], *, where: str) 
     hints = typing.get_type_hints(schema)
     for key in values:
         if key not in fields:
-            close = difflib.get_close_matches(str(key), fields, n=1)
             raise OptionsError(
-                f"unknown option {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                f"unknown option {key!r}{did_you_mean(str(key), fields)}",
                 where=where,
                 fix=f"use one of: {', '.join(fields) or '(this plugin takes no options)'}",
             )

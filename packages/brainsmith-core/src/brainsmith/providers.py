@@ -12,13 +12,13 @@ directly, the APT way::
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownComponentError
 from .records import check_name, check_target
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     import pluggy
@@ -122,10 +122,8 @@ class ProviderRegistry:
         """The provider ``name`` of ``category`` (its default if ``name`` is None), imported."""
         entries = self._providers.get(category)
         if entries is None:
-            close = difflib.get_close_matches(category, self._providers, n=1)
             raise ProviderError(
-                f"no provider category {category!r}"
-                + (f" (did you mean {close[0]!r}?)" if close else ""),
+                f"no provider category {category!r}{did_you_mean(category, self._providers)}",
                 fix=f"categories: {', '.join(self.categories()) or '(none registered)'}",
             )
         if name is None:
@@ -137,10 +135,8 @@ class ProviderRegistry:
                 )
         provider = entries.get(name)
         if provider is None:
-            close = difflib.get_close_matches(name, entries, n=1)
             raise ProviderError(
-                f"no {category} provider named {name!r}"
-                + (f" (did you mean {close[0]!r}?)" if close else ""),
+                f"no {category} provider named {name!r}{did_you_mean(name, entries)}",
                 fix=f"choose one of: {', '.join(self._choices(category))}",
             )
         if not provider.loaded:
