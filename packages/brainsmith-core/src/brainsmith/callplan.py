@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .conditions import Condition
     from .stats import HookStat
 
+
 @dataclass(frozen=True, slots=True)
 class PlannedCall:
     """One implementation in call order."""
