@@ -6,7 +6,7 @@
    ``importlib.metadata.entry_points(group="brainsmith.plugins")``: the ratio must be <= 1.5,
    the listing must show the 50 plugins, and no plugin module may be imported (each fake
    plugin package appends to the file named by ``BENCH_IMPORT_LOG`` when imported).
-   The listing is measured as users meet it, with the discovery cache (brainsmith.cache)
+   The listing is measured as users meet it, with the discovery cache (brainsmith.plugins._cache)
    warm; the first listing after any change to the environment pays for a full scan, and is
    reported beside it.
 

@@ -13,10 +13,10 @@ import timeit
 from typing import Any
 
 import pluggy
-from brainsmith import hookspecs
-from brainsmith.conditions import after_epoch, every_n_epochs
-from brainsmith.hookspecs import hookimpl
+from brainsmith import hookimpl
 from brainsmith.lifecycle import Dispatcher, lifecycle
+from brainsmith.lifecycle.conditions import after_epoch, every_n_epochs
+from brainsmith.plugins import new_plugin_manager
 
 N = 10
 
@@ -44,8 +44,7 @@ def make_lifecycle(i: int) -> object:
 
 
 def manager(factory: Any) -> pluggy.PluginManager:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    pm = new_plugin_manager()
     for i in range(N):
         pm.register(factory(i), name=f"p{i}")
     return pm

@@ -20,10 +20,10 @@ import sys
 import time
 from typing import Any
 
+from brainsmith.compile import Executor, Plan, Step
 from brainsmith.examples import mlp_model
-from brainsmith.pipeline import Executor, Plan, Step
-from brainsmith.records import Kind
-from brainsmith.session import Session
+from brainsmith.plugins.records import Kind
+from brainsmith.plugins.session import Session
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.fold_constants import FoldConstants
 from qonnx.transformation.general import (

@@ -15,14 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from brainsmith.conditions import in_stages
-from brainsmith.events import HookEvents
-from brainsmith.hookspecs import hookimpl
-from brainsmith.host import LifecycleHost
-from brainsmith.lifecycle import Dispatcher, lifecycle
-from brainsmith.pipeline import Executor, Plan, Step
-from brainsmith.runconfig import RunConfig
-from brainsmith.session import Session
+from brainsmith import hookimpl
+from brainsmith.compile import Executor, Plan, Step
+from brainsmith.lifecycle import Dispatcher, LifecycleHost, RunConfig, lifecycle
+from brainsmith.lifecycle.conditions import in_stages
+from brainsmith.lifecycle.events import HookEvents
+from brainsmith.plugins.session import Session
 from onnx import TensorProto, helper
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.general import GiveReadableTensorNames, GiveUniqueNodeNames

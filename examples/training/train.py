@@ -16,15 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from brainsmith.conditions import every_n_epochs
-from brainsmith.events import HookEvents
-from brainsmith.hookspecs import hookimpl
-from brainsmith.host import LifecycleHost
-from brainsmith.lifecycle import Dispatcher, LifecycleOptions, lifecycle
-from brainsmith.plugin import Plugin
-from brainsmith.runconfig import RunConfig
-from brainsmith.session import Session
-from brainsmith.training import TrainingLoop
+from brainsmith import hookimpl
+from brainsmith.lifecycle import (
+    Dispatcher,
+    LifecycleHost,
+    LifecycleOptions,
+    LifecyclePlugin,
+    RunConfig,
+    TrainingLoop,
+    lifecycle,
+)
+from brainsmith.lifecycle.conditions import every_n_epochs
+from brainsmith.lifecycle.events import HookEvents
+from brainsmith.plugins.session import Session
 
 HERE = Path(__file__).parent
 
@@ -70,7 +74,7 @@ class Logistic:
         self.w, self.b = np.array(state["w"]), float(state["b"])
 
 
-class Report(Plugin):
+class Report(LifecyclePlugin):
     """The example's own plugin: a priority, a condition from its options, and middleware."""
 
     name = "report"

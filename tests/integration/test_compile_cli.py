@@ -67,7 +67,7 @@ def test_third_party_transform_in_a_blueprint(venv, tmp_path: Path) -> None:  # 
     default = venv.run(
         "python",
         "-c",
-        "from brainsmith.blueprint import DEFAULT_BLUEPRINT; print(DEFAULT_BLUEPRINT)",
+        "from brainsmith.compile import DEFAULT_BLUEPRINT; print(DEFAULT_BLUEPRINT)",
         check=True,
     ).stdout.strip()
     blueprint = tmp_path / "flow.yaml"

@@ -12,12 +12,12 @@ pytestmark = pytest.mark.integration
 SCRIPT = textwrap.dedent(
     """
     import json, sys
-    from brainsmith.session import Session
+    from brainsmith.plugins.session import Session
     from brainsmith.lifecycle import Dispatcher
-    from brainsmith.host import LifecycleHost
-    from brainsmith.providers import ProviderRegistry
-    from brainsmith.runconfig import RunConfig
-    from brainsmith.training import TrainingLoop
+    from brainsmith.lifecycle import LifecycleHost
+    from brainsmith.lifecycle import ProviderRegistry
+    from brainsmith.lifecycle import RunConfig
+    from brainsmith.lifecycle import TrainingLoop
 
     class Model:
         def forward(self, batch): return 1.0

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
-from brainsmith.discovery import GROUP
-from brainsmith.session import Session
+from brainsmith.plugins._discovery import GROUP
+from brainsmith.plugins.session import Session
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import pluggy
 import pytest
-from brainsmith import hookspecs
-from brainsmith.activation import activate, load_target
-from brainsmith.discovery import discover
 from brainsmith.errors import PluginError
-from brainsmith.records import (
+from brainsmith.plugins import new_plugin_manager
+from brainsmith.plugins._activation import activate, load_target
+from brainsmith.plugins._discovery import discover
+from brainsmith.plugins.records import (
     BackendSpec,
     Form,
     HwTransformSpec,
@@ -28,9 +28,7 @@ if TYPE_CHECKING:
 
 
 def manager() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    return pm
+    return new_plugin_manager()
 
 
 def code_plugin(
@@ -52,8 +50,8 @@ def failure(record: PluginRecord) -> PluginError:
 
 PLUGGY_MODULE = """
 from brainsmith import hookimpl
-from brainsmith.decorators import backend, kernel
-from brainsmith.records import TransformSpec
+from brainsmith.plugins.decorators import backend, kernel
+from brainsmith.plugins.records import TransformSpec
 
 
 @kernel
@@ -110,7 +108,7 @@ def test_plain_pluggy_plugin(site: FakeSite) -> None:
 def test_hooks_on_an_object_attribute(site: FakeSite) -> None:
     module = """
 from brainsmith import hookimpl
-from brainsmith.records import KernelSpec
+from brainsmith.plugins.records import KernelSpec
 
 class Plugin:
     @hookimpl
@@ -337,7 +335,7 @@ def test_entry_point_naming_nothing_usable(site: FakeSite) -> None:
 
 HOOK_RETURNS = """
 from brainsmith import hookimpl
-from brainsmith.records import KernelSpec, TransformSpec
+from brainsmith.plugins.records import KernelSpec, TransformSpec
 
 class Plain:
     pass
@@ -414,7 +412,7 @@ def test_load_target_attribute_missing(site: FakeSite) -> None:
 
 
 def test_legacy_flags_must_be_booleans() -> None:
-    from brainsmith.legacy import PayloadError, adapt_payload
+    from brainsmith.plugins._legacy import PayloadError, adapt_payload
 
     payload = {
         "kernels": [{"name": "K", "module": "m", "class_name": "K", "is_infrastructure": "yes"}]

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from brainsmith.blueprint import (
+from brainsmith.compile import (
     DEFAULT_BLUEPRINT,
     Blueprint,
     BlueprintError,
@@ -14,7 +14,7 @@ from brainsmith.blueprint import (
     load_blueprint,
     validate,
 )
-from brainsmith.session import Session
+from brainsmith.plugins.session import Session
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-from brainsmith.session import Session
+from brainsmith.plugins.session import Session
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -94,10 +94,11 @@ def test_a_cache_hit_imports_neither_packaging_nor_the_resolver(tmp_path: Path) 
     env = {**os.environ, "BRAINSMITH_CACHE_DIR": str(tmp_path / "cache")}
     code = (
         "import sys\n"
-        "from brainsmith.session import Session\n"
+        "from brainsmith.plugins.session import Session\n"
         "s = Session.from_environment()\n"
         "print(len(s.verdicts()), sorted(m for m in sys.modules if m.startswith("
-        "('packaging', 'brainsmith.resolve', 'brainsmith.discovery', 'tomllib', 'pluggy'))))\n"
+        "('packaging', 'brainsmith.plugins._resolve', 'brainsmith.plugins._discovery', "
+        "'tomllib', 'pluggy'))))\n"
     )
     run = [sys.executable, "-c", code]
     first = subprocess.run(
@@ -106,6 +107,6 @@ def test_a_cache_hit_imports_neither_packaging_nor_the_resolver(tmp_path: Path) 
     second = subprocess.run(
         run, env=env, capture_output=True, text=True, check=True, cwd=tmp_path / "work"
     )
-    assert "brainsmith.resolve" in first.stdout
+    assert "brainsmith.plugins._resolve" in first.stdout
     assert second.stdout.split(" ", 1)[1].strip() == "[]"
     assert first.stdout.split(" ", 1)[0] == second.stdout.split(" ", 1)[0]

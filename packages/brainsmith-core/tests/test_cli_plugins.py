@@ -17,7 +17,7 @@ import brainsmith
 import brainsmith.cli
 import brainsmith.cli.compile
 import brainsmith.cli.plugins
-import brainsmith.session
+import brainsmith.plugins.session
 import pytest
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def install_mixed(site: FakeSite) -> None:
         files={
             "cp_pkg/__init__.py": "",
             "cp_pkg/plugin.py": "from brainsmith import hookimpl\n"
-            "from brainsmith.records import KernelSpec\n\n"
+            "from brainsmith.plugins.records import KernelSpec\n\n"
             "@hookimpl\ndef brainsmith_kernels():\n"
             "    return [KernelSpec(name='Pool', target='cp_pkg.plugin:Pool')]\n",
         },

@@ -12,9 +12,8 @@ import numpy as np
 import onnx
 import pytest
 from brainsmith.cli import main
+from brainsmith.compile import read_provenance, run
 from brainsmith.examples import mlp_model
-from brainsmith.pipeline import read_provenance
-from brainsmith.verify import run
 from compile_helpers import PYTORCH_CONVERTED, PYTORCH_MODELS
 from onnx import numpy_helper
 from qonnx.core.modelwrapper import ModelWrapper

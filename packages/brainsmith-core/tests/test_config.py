@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from brainsmith.config import DEFAULT_PRIORITY, Settings, find_project_file, load_settings
 from brainsmith.errors import ConfigError
+from brainsmith.plugins._settings import (
+    DEFAULT_PRIORITY,
+    Settings,
+    find_project_file,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path

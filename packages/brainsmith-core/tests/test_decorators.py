@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from brainsmith.decorators import (
+from brainsmith.plugins.decorators import (
     SPEC_ATTRIBUTE,
     backend,
     hw_transform,
@@ -14,7 +14,7 @@ from brainsmith.decorators import (
     spec_of,
     transform,
 )
-from brainsmith.records import BackendSpec, HwTransformSpec, KernelSpec, TransformSpec
+from brainsmith.plugins.records import BackendSpec, HwTransformSpec, KernelSpec, TransformSpec
 
 
 class NotATransformation:

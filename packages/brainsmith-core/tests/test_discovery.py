@@ -6,9 +6,9 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from brainsmith.discovery import discover, locate_package_file, module_file_exists
 from brainsmith.errors import ManifestError
-from brainsmith.records import Declaration, Form, KernelSpec, TransformSpec
+from brainsmith.plugins._discovery import discover, locate_package_file, module_file_exists
+from brainsmith.plugins.records import Declaration, Form, KernelSpec, TransformSpec
 
 if TYPE_CHECKING:
     from pathlib import Path

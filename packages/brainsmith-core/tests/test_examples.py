@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
+from brainsmith.compile import random_inputs, run
 from brainsmith.examples import QUANT_DOMAIN, example_model, mlp_model
-from brainsmith.verify import random_inputs, run
 from qonnx.core.modelwrapper import ModelWrapper
 
 

@@ -1,17 +1,41 @@
-"""Every hook is documented: hookspecs.py is the page plugin authors read."""
+"""Every hook is documented, and each audience has its own short page: the component hooks
+(plugins/hookspecs.py, the page plugin authors read), the compile events and the lifecycle
+hooks."""
 
 from __future__ import annotations
 
 import inspect
 
-import pluggy
 import pytest
-from brainsmith import hookspecs
+from brainsmith.compile import hookspecs as compile_hooks
+from brainsmith.lifecycle import hookspecs as lifecycle_hooks
+from brainsmith.plugins import hookspecs as component_hooks
+from brainsmith.plugins import new_plugin_manager
+
+PAGES = (component_hooks, compile_hooks, lifecycle_hooks)
 
 
-def _hookspecs() -> list[tuple[str, object]]:
-    marker = f"{hookspecs.PROJECT}_spec"
-    return [(n, f) for n, f in vars(hookspecs).items() if hasattr(f, marker)]
+def _hookspecs(*pages: object) -> list[tuple[str, object]]:
+    marker = f"{component_hooks.PROJECT}_spec"
+    return [(n, f) for page in pages or PAGES for n, f in vars(page).items() if hasattr(f, marker)]
+
+
+def test_the_component_page_holds_only_the_four_component_hooks() -> None:
+    assert {name for name, _ in _hookspecs(component_hooks)} == {
+        "brainsmith_transforms",
+        "brainsmith_kernels",
+        "brainsmith_backends",
+        "brainsmith_hw_transforms",
+    }
+    assert {name for name, _ in _hookspecs(compile_hooks)} == {
+        "on_compile_begin",
+        "on_stage_begin",
+        "on_transform_before",
+        "on_transform_after",
+        "on_stage_end",
+        "on_compile_end",
+        "on_compile_error",
+    }
 
 
 def test_there_are_component_and_lifecycle_hooks() -> None:
@@ -34,7 +58,6 @@ def test_each_hook_has_a_docstring_with_an_example(name: str, function: object) 
 
 
 def test_hookspecs_register_with_pluggy() -> None:
-    manager = pluggy.PluginManager(hookspecs.PROJECT)
-    manager.add_hookspecs(hookspecs)
+    manager = new_plugin_manager()
     for name, _ in _hookspecs():
         assert hasattr(manager.hook, name)

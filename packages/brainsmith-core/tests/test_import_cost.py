@@ -10,7 +10,12 @@ from dataclasses import dataclass
 import pytest
 
 HEAVY = ("onnx", "qonnx", "numpy", "onnxruntime", "yaml", "brainsmith_builtin")
-LAZY = ("brainsmith.session", "brainsmith.discovery", "brainsmith.resolve", "packaging")
+LAZY = (
+    "brainsmith.plugins.session",
+    "brainsmith.plugins._discovery",
+    "brainsmith.plugins._resolve",
+    "packaging",
+)
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,12 @@ def test_importtime_lists_no_heavy_or_plugin_module(imported: Imported) -> None:
 def test_lazy_package_init(imported: Imported) -> None:
     assert _hits(imported.in_sys_modules, LAZY) == []
     # even pluggy waits until a hook marker or the plugin manager is asked for
-    assert _hits(imported.in_sys_modules, ("pluggy", "brainsmith.hookspecs")) == []
+    assert _hits(imported.in_sys_modules, ("pluggy", "brainsmith.plugins.hookspecs")) == []
 
 
 def test_public_names_resolve_lazily() -> None:
     import brainsmith
 
     assert brainsmith.hookimpl.project_name == "brainsmith"
-    assert brainsmith.Session.__module__ == "brainsmith.session"
+    assert brainsmith.Session.__module__ == "brainsmith.plugins.session"
     assert brainsmith.State.ACTIVE == "active"

@@ -8,11 +8,9 @@ from typing import Any
 
 import pluggy
 import pytest
-from brainsmith import hookspecs
-from brainsmith.conditions import after_epoch, before_epoch, every_n_epochs, every_n_steps, when
-from brainsmith.events import HookEvents
-from brainsmith.hookspecs import hookimpl
+from brainsmith import hookimpl
 from brainsmith.lifecycle import (
+    STATS_FILE,
     Dispatcher,
     ErrorPolicy,
     HookError,
@@ -21,13 +19,20 @@ from brainsmith.lifecycle import (
     Stop,
     lifecycle,
 )
-from brainsmith.stats import STATS_FILE, read_stats
+from brainsmith.lifecycle._stats import read_stats
+from brainsmith.lifecycle.conditions import (
+    after_epoch,
+    before_epoch,
+    every_n_epochs,
+    every_n_steps,
+    when,
+)
+from brainsmith.lifecycle.events import HookEvents
+from brainsmith.plugins import new_plugin_manager
 
 
 def make_pm() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    return pm
+    return new_plugin_manager()
 
 
 class Recorder:

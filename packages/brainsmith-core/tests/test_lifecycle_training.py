@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pluggy
 import pytest
-from brainsmith import hookspecs
-from brainsmith.events import HookEvents
-from brainsmith.hookspecs import hookimpl
-from brainsmith.lifecycle import Dispatcher, HookError, Stop
-from brainsmith.training import TrainingLoop
+from brainsmith import hookimpl
+from brainsmith.lifecycle import Dispatcher, HookError, Stop, TrainingLoop
+from brainsmith.lifecycle.events import HookEvents
+from brainsmith.plugins import new_plugin_manager
 
 
 class Scalar:
@@ -62,8 +60,7 @@ def tracer_plugin(log: list[str]) -> object:
 
 
 def make(log: list[str], *extra: object) -> Dispatcher:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    pm = new_plugin_manager()
     pm.register(tracer_plugin(log), name="trace")
     for i, plugin in enumerate(extra):
         pm.register(plugin, name=f"extra{i}")

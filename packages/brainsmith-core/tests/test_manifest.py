@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from brainsmith.errors import ManifestError
-from brainsmith.manifest import SCHEMA, parse_manifest, read_manifest
-from brainsmith.records import (
+from brainsmith.plugins._manifest import SCHEMA, parse_manifest, read_manifest
+from brainsmith.plugins.records import (
     BackendSpec,
     Declaration,
     HwTransformSpec,

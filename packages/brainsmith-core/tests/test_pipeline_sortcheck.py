@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from brainsmith.pipeline import cleanup_is_noop, serialize
+from brainsmith.compile import cleanup_is_noop, serialize
 from onnx import TensorProto, helper
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.general import SortGraph

@@ -8,19 +8,26 @@ from typing import Any, Literal
 
 import pluggy
 import pytest
-from brainsmith import hookspecs
-from brainsmith.conditions import every_n_epochs
-from brainsmith.events import HookEvents
-from brainsmith.hookspecs import hookimpl
-from brainsmith.host import STATE_FILE, LifecycleHost, LifecyclePluginError
-from brainsmith.lifecycle import Dispatcher, LifecycleOptions, lifecycle
-from brainsmith.options import OptionsError
-from brainsmith.plugin import Plugin, PluginContext, PluginState
+from brainsmith import hookimpl
+from brainsmith._schema import OptionsError
+from brainsmith.lifecycle import (
+    STATE_FILE,
+    Dispatcher,
+    LifecycleHost,
+    LifecycleOptions,
+    LifecyclePluginError,
+    Plugin,
+    PluginContext,
+    PluginState,
+    lifecycle,
+)
+from brainsmith.lifecycle.conditions import every_n_epochs
+from brainsmith.lifecycle.events import HookEvents
+from brainsmith.plugins import new_plugin_manager
 
 
 def make_host() -> LifecycleHost:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    pm = new_plugin_manager()
     return LifecycleHost(Dispatcher(pm))
 
 
@@ -249,7 +256,7 @@ def test_collect_from_hook_and_unknown_or_duplicate_names() -> None:
 
     with pytest.raises(LifecyclePluginError, match="two lifecycle plugins are named 'counter'"):
         host.register(Other, source="other")
-    with pytest.raises(LifecyclePluginError, match=r"not a brainsmith\.plugin\.Plugin"):
+    with pytest.raises(LifecyclePluginError, match=r"not a brainsmith\.LifecyclePlugin subclass"):
         host.register(dict, source="bad")  # type: ignore[arg-type]
 
 
@@ -366,7 +373,7 @@ def test_installed_metadata_is_scanned_once_for_labels_and_descriptions(
 ) -> None:
     import importlib.metadata
 
-    from brainsmith import distributions
+    from brainsmith import _distributions as distributions
 
     real = importlib.metadata.packages_distributions
     scans: list[int] = []
@@ -408,7 +415,7 @@ def test_unknown_names_suggest_close_ones() -> None:
         steps: int = 1
         step: int = 1
 
-    from brainsmith.options import validate_options
+    from brainsmith._schema import validate_options
 
     with pytest.raises(OptionsError, match=r"'stepz' \(did you mean 'step', 'steps'\?\)"):
         validate_options(Schema, {"stepz": 1}, where="test")

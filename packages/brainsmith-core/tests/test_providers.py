@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pluggy
 import pytest
-from brainsmith import hookspecs
-from brainsmith.hookspecs import hookimpl
-from brainsmith.providers import ProviderError, ProviderRegistry, ProviderSpec
+from brainsmith import hookimpl
+from brainsmith.lifecycle import ProviderError, ProviderRegistry, ProviderSpec
+from brainsmith.plugins import new_plugin_manager
 
 
 class Contributor:
@@ -20,8 +19,7 @@ class Contributor:
 
 
 def registry() -> ProviderRegistry:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    pm = new_plugin_manager()
     pm.register(Contributor(), name="demo")
     return ProviderRegistry.from_plugin_manager(pm)
 

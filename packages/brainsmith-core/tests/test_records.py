@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from brainsmith.records import (
+from brainsmith.plugins.records import (
     SPEC_TYPES,
     STAGES,
     BackendSpec,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from brainsmith.errors import UnknownComponentError
-from brainsmith.records import (
+from brainsmith.plugins.records import (
     AnySpec,
     BackendSpec,
     Form,
@@ -14,7 +14,7 @@ from brainsmith.records import (
     PluginRecord,
     TransformSpec,
 )
-from brainsmith.registry import Component, Registry
+from brainsmith.plugins.registry import Component, Registry
 
 
 def plugin(namespace: str, *specs: AnySpec) -> list[Component]:

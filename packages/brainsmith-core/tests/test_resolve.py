@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from brainsmith.config import Settings
-from brainsmith.records import Declaration, Form, PluginRecord
-from brainsmith.resolve import Problem, Resolution, State, resolve
+from brainsmith.plugins._resolve import Problem, Resolution, State, resolve
+from brainsmith.plugins._settings import Settings
+from brainsmith.plugins.records import Declaration, Form, PluginRecord
 from packaging.utils import canonicalize_name
 
 if TYPE_CHECKING:

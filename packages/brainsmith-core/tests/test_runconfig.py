@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pluggy
 import pytest
-from brainsmith import hookspecs
-from brainsmith.events import HookEvents
-from brainsmith.host import LifecycleHost
-from brainsmith.lifecycle import Dispatcher, ErrorPolicy
-from brainsmith.options import OptionsError
-from brainsmith.plugin import Plugin
-from brainsmith.runconfig import RunConfig, RunConfigError
+from brainsmith._schema import OptionsError
+from brainsmith.lifecycle import (
+    Dispatcher,
+    ErrorPolicy,
+    LifecycleHost,
+    Plugin,
+    RunConfig,
+    RunConfigError,
+)
+from brainsmith.lifecycle.events import HookEvents
+from brainsmith.plugins import new_plugin_manager
 
 
 class Seen(Plugin):
@@ -37,8 +40,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def host_for(config: RunConfig) -> LifecycleHost:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    pm = new_plugin_manager()
     host = LifecycleHost(Dispatcher(pm))
     host.register(Seen)
     host.register(Other)

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 from brainsmith.errors import PluginError, UnknownComponentError
-from brainsmith.records import Kind
-from brainsmith.resolve import Problem, State
+from brainsmith.plugins._resolve import Problem, State
+from brainsmith.plugins.records import Kind
 
 if TYPE_CHECKING:
     from conftest import FakeSite, ProjectDir
 
 CODE_PLUGIN = """
 from brainsmith import hookimpl
-from brainsmith.decorators import kernel
+from brainsmith.plugins.decorators import kernel
 
 
 @kernel

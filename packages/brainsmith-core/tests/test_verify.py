@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
+from brainsmith.compile import VerificationError, random_inputs, verify
+from brainsmith.compile._verify import failure
 from brainsmith.examples import example_model, mlp_model
-from brainsmith.verify import VerificationError, failure, random_inputs, verify
 from onnx import numpy_helper
 from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper

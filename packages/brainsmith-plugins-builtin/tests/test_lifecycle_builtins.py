@@ -6,14 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pluggy
 import pytest
-from brainsmith import hookspecs
-from brainsmith.events import HookEvents
-from brainsmith.host import LifecycleHost
-from brainsmith.lifecycle import Dispatcher
-from brainsmith.runconfig import RunConfig
-from brainsmith.training import TrainingLoop
+from brainsmith.lifecycle import Dispatcher, LifecycleHost, RunConfig, TrainingLoop
+from brainsmith.lifecycle.events import HookEvents
+from brainsmith.plugins import new_plugin_manager
 from brainsmith_builtin.lifecycle import hooks
 
 
@@ -45,8 +41,7 @@ class Plateau:
 
 
 def make_host(plugins: dict[str, Any]) -> LifecycleHost:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    pm = new_plugin_manager()
     pm.register(hooks, name="builtin")
     host = LifecycleHost(Dispatcher(pm))
     host.collect()
@@ -108,7 +103,7 @@ def test_training_with_every_builtin(tmp_path: Path) -> None:
 
 def test_timing_and_checkpoint_on_compile_events(tmp_path: Path) -> None:
     pytest.importorskip("qonnx")
-    from brainsmith.pipeline import Executor, Plan, Step
+    from brainsmith.compile import Executor, Plan, Step
     from onnx import TensorProto, helper
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.transformation.general import GiveUniqueNodeNames
@@ -147,7 +142,7 @@ def test_timing_and_checkpoint_on_compile_events(tmp_path: Path) -> None:
 
 
 def test_builtin_options_are_checked() -> None:
-    from brainsmith.options import OptionsError
+    from brainsmith._schema import OptionsError
 
     with pytest.raises(OptionsError, match="patience must be at least 1"):
         make_host({"early_stopping": {"options": {"patience": 0}}})

@@ -7,7 +7,7 @@ import tomllib
 from importlib import resources
 
 import pytest
-from brainsmith.records import STAGES
+from brainsmith.plugins.records import STAGES
 from qonnx.transformation.base import Transformation
 
 MANIFESTS = ("brainsmith-plugin.toml", "qonnx-plugin.toml")

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import onnx
 import pytest
+from brainsmith.compile import Executor, Plan, Step
 from brainsmith.examples import example_model, mlp_model
-from brainsmith.pipeline import Executor, Plan, Step
 from brainsmith_builtin.qonnx_fast import give_readable_tensor_names as fast_module
 from brainsmith_builtin.qonnx_fast.give_readable_tensor_names import GiveReadableTensorNames
 from onnx import TensorProto, helper, numpy_helper

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
+from brainsmith.compile import random_inputs, run
 from brainsmith.examples import example_model, mlp_model
-from brainsmith.verify import random_inputs, run
 from brainsmith_builtin.transforms.graph_cleanup.remove_identity import RemoveIdentity
 from brainsmith_builtin.transforms.graph_cleanup.strip_doc_strings import StripDocStrings
 from brainsmith_builtin.transforms.topology_optimization.expand_norms import ExpandNorms

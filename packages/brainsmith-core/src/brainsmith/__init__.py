@@ -1,78 +1,133 @@
 """Brainsmith: compile quantized ONNX/QONNX models into FPGA dataflow accelerators through
 plugins.
 
-The public API. Importing this package is cheap: it loads nothing but its version; the names
-below are imported from their modules on first use.
+The public API, in three wings (each a subpackage with its own docstring):
+
+- :mod:`brainsmith.plugins` — the plugin ecosystem: discover → resolve → registry → activate.
+  Authors use :data:`hookimpl`, the decorators (:func:`transform`, :func:`kernel`,
+  :func:`backend`, :func:`hw_transform`) and the spec records; hosts use :class:`Session`.
+- :mod:`brainsmith.compile` — the compile pipeline: :func:`compile_model`.
+- :mod:`brainsmith.lifecycle` — lifecycle dispatch: :func:`lifecycle`, :class:`Stop`,
+  :class:`LifecyclePlugin`, :class:`HookEvents` and the conditions.
+
+and :mod:`brainsmith.examples` (small models built by code) and, used only when a compile maps
+hardware, :mod:`brainsmith.hardware`.
+
+Importing this package is cheap: it loads nothing but its version; every name below is imported
+from its module on first use.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from ._version import PLUGIN_API, __version__
 
 if TYPE_CHECKING:
-    from .decorators import backend, hw_transform, kernel, transform
+    from . import compile, examples, lifecycle, plugins
+    from .compile import CompileResult, compile_model
     from .errors import BrainsmithError
-    from .hookspecs import hookimpl, hookspec
-    from .records import (
+    from .lifecycle import (
+        HookEvents,
+        LifecyclePlugin,
+        Plugin,
+        Stop,
+        after_epoch,
+        before_epoch,
+        every_n_epochs,
+        every_n_steps,
+        in_stages,
+        when,
+    )
+    from .plugins import (
         BackendSpec,
+        Component,
         HwTransformSpec,
         KernelSpec,
         Kind,
         PluginRecord,
+        Session,
+        State,
         TransformSpec,
+        backend,
+        hookimpl,
+        hookspec,
+        hw_transform,
+        kernel,
+        transform,
     )
-    from .registry import Component
-    from .session import Session
-    from .verdicts import State
 
-_LAZY = {
-    "hookimpl": "hookspecs",
-    "hookspec": "hookspecs",
-    "transform": "decorators",
-    "kernel": "decorators",
-    "backend": "decorators",
-    "hw_transform": "decorators",
-    "BrainsmithError": "errors",
-    "TransformSpec": "records",
-    "KernelSpec": "records",
-    "BackendSpec": "records",
-    "HwTransformSpec": "records",
-    "Kind": "records",
-    "PluginRecord": "records",
-    "Component": "registry",
-    "State": "verdicts",
-    "Session": "session",
+_NAMES = {
+    "compile": ".compile:",
+    "examples": ".examples:",
+    "hardware": ".hardware:",
+    "lifecycle": ".lifecycle:",
+    "plugins": ".plugins:",
+    "CompileResult": ".compile",
+    "compile_model": ".compile",
+    "BrainsmithError": ".errors",
+    "HookEvents": ".lifecycle",
+    "LifecyclePlugin": ".lifecycle",
+    "Plugin": ".lifecycle",
+    "Stop": ".lifecycle",
+    "after_epoch": ".lifecycle",
+    "before_epoch": ".lifecycle",
+    "every_n_epochs": ".lifecycle",
+    "every_n_steps": ".lifecycle",
+    "in_stages": ".lifecycle",
+    "when": ".lifecycle",
+    "BackendSpec": ".plugins",
+    "Component": ".plugins",
+    "HwTransformSpec": ".plugins",
+    "KernelSpec": ".plugins",
+    "Kind": ".plugins",
+    "PluginRecord": ".plugins",
+    "Session": ".plugins",
+    "State": ".plugins",
+    "TransformSpec": ".plugins",
+    "backend": ".plugins",
+    "hookimpl": ".plugins",
+    "hookspec": ".plugins",
+    "hw_transform": ".plugins",
+    "kernel": ".plugins",
+    "transform": ".plugins",
 }
-
 __all__ = [
     "PLUGIN_API",
     "BackendSpec",
     "BrainsmithError",
+    "CompileResult",
     "Component",
+    "HookEvents",
     "HwTransformSpec",
     "KernelSpec",
     "Kind",
+    "LifecyclePlugin",
+    "Plugin",
     "PluginRecord",
     "Session",
     "State",
+    "Stop",
     "TransformSpec",
     "__version__",
+    "after_epoch",
     "backend",
+    "before_epoch",
+    "compile",
+    "compile_model",
+    "every_n_epochs",
+    "every_n_steps",
+    "examples",
+    "hardware",
     "hookimpl",
     "hookspec",
     "hw_transform",
+    "in_stages",
     "kernel",
+    "lifecycle",
+    "plugins",
     "transform",
+    "when",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'brainsmith' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _NAMES)

@@ -28,12 +28,13 @@ def register(commands: Any) -> None:
 
 def lifecycle_hooks() -> list[dict[str, str]]:
     """Name, signature, family and first doc line of every lifecycle hookspec."""
-    from .. import hookspecs
-    from ..events import HookEvents
+    from ..compile import hookspecs as compile_hooks
+    from ..lifecycle import hookspecs as lifecycle_hooks
+    from ..lifecycle.events import HookEvents
 
     rows = []
     for name in HookEvents.ALL:
-        spec = getattr(hookspecs, name)
+        spec = getattr(compile_hooks if name in HookEvents.COMPILE else lifecycle_hooks, name)
         doc = inspect.getdoc(spec) or ""
         arguments = ", ".join(inspect.signature(spec).parameters)
         rows.append(
@@ -65,7 +66,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_stats(args: argparse.Namespace) -> int:
     """``brainsmith hooks stats RUN_DIR``."""
-    from ..stats import format_table, read_stats
+    from ..lifecycle._stats import format_table, read_stats
 
     document = read_stats(args.run_dir)
     print(json.dumps(document, indent=2) if args.json else format_table(document))

@@ -11,13 +11,13 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..verdicts import State
+from ..plugins.verdicts import State
 from .output import format_table
 
 if TYPE_CHECKING:
-    from ..records import PluginRecord
-    from ..session import Session
-    from ..verdicts import Problem, Verdict
+    from ..plugins.records import PluginRecord
+    from ..plugins.session import Session
+    from ..plugins.verdicts import Problem, Verdict
 
 
 def register(commands: Any) -> None:
@@ -75,7 +75,7 @@ def register(commands: Any) -> None:
 
 
 def _session() -> Session:
-    from ..session import Session
+    from ..plugins.session import Session
 
     return Session.from_environment()
 
@@ -133,7 +133,7 @@ def _show(args: argparse.Namespace) -> int:
     session = _session()
     verdict = session.resolution.verdict(args.namespace)
     if verdict is None:
-        from ..suggest import did_you_mean
+        from .._suggest import did_you_mean
 
         known = [v.namespace for v in session.verdicts()]
         raise PluginError(
@@ -200,7 +200,7 @@ def _lock(args: argparse.Namespace) -> int:
     lines += [f"{name}=={version}" for name, version in sorted(pinned.items())]
     text = "\n".join(lines) + "\n"
     if args.output:
-        from ..atomic import write_atomic
+        from .._atomic import write_atomic
 
         write_atomic(args.output, text)
         print(f"wrote {len(pinned)} pins to {args.output}", file=sys.stderr)
@@ -222,7 +222,7 @@ def _header(session: Session) -> dict[str, Any]:
 
 
 def _counts(record: PluginRecord | None) -> dict[str, int] | None:
-    from ..records import Kind
+    from ..plugins.records import Kind
 
     if record is None or record.components is None:
         return None
@@ -231,7 +231,7 @@ def _counts(record: PluginRecord | None) -> dict[str, int] | None:
 
 def _verdict_json(verdict: Verdict) -> dict[str, Any]:
     from .._version import CORE_DISTRIBUTION
-    from ..records import requirement_name
+    from ..plugins.records import requirement_name
 
     record = verdict.record
     return {
@@ -257,7 +257,7 @@ def _verdict_json(verdict: Verdict) -> dict[str, Any]:
 
 
 def _spec_json(record: PluginRecord, spec: Any) -> dict[str, Any]:
-    from ..registry import Component
+    from ..plugins.registry import Component
 
     return Component(spec, record).to_json()
 
@@ -317,9 +317,9 @@ def _detail(component: dict[str, Any]) -> str:
 
 
 def _lifecycle_rows(session: Session) -> list[dict[str, str]]:
-    """The stateful lifecycle plugins (brainsmith.plugin.Plugin) of the activated plugins."""
-    from ..host import LifecycleHost
-    from ..lifecycle import Dispatcher
+    """The stateful lifecycle plugins (brainsmith.LifecyclePlugin) of the activated plugins."""
+    from ..lifecycle._dispatcher import Dispatcher
+    from ..lifecycle._host import LifecycleHost
 
     host = LifecycleHost(Dispatcher(session.plugin_manager, describe=session.describe))
     host.collect()

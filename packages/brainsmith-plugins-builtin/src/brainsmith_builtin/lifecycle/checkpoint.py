@@ -11,16 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brainsmith.atomic import write_atomic
-from brainsmith.conditions import every_n_epochs
-from brainsmith.lifecycle import LifecycleOptions
-from brainsmith.plugin import Plugin, PluginContext
+from brainsmith._atomic import write_atomic
+from brainsmith.lifecycle import LifecycleContext, LifecycleOptions, LifecyclePlugin
+from brainsmith.lifecycle.conditions import every_n_epochs
 
 if TYPE_CHECKING:
-    from brainsmith.training import TrainingLoop
+    from brainsmith.lifecycle import TrainingLoop
 
 
-class Checkpoint(Plugin):
+class Checkpoint(LifecyclePlugin):
     """Saves ``plugin_checkpoints/epoch-<n>.json`` every ``every_n_epochs`` epochs and
     ``plugin_checkpoints/<stage>.onnx`` (atomically) after each stage in ``stages``."""
 
@@ -37,7 +36,7 @@ class Checkpoint(Plugin):
             if self.every_n_epochs < 1:
                 raise ValueError("every_n_epochs must be at least 1")
 
-    def setup(self, context: PluginContext) -> None:
+    def setup(self, context: LifecycleContext) -> None:
         self.directory = context.run_dir / self.config.directory
         self.saved: list[str] = []
 

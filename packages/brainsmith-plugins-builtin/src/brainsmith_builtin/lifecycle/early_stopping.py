@@ -6,14 +6,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from brainsmith.lifecycle import Stop
-from brainsmith.plugin import Plugin, PluginContext
+from brainsmith.lifecycle import LifecycleContext, LifecyclePlugin, Stop
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
-class EarlyStopping(Plugin):
+class EarlyStopping(LifecyclePlugin):
     """Watches ``metric`` at each epoch end; returns ``Stop`` after ``patience`` epochs
     without an improvement of more than ``min_delta``."""
 
@@ -31,7 +30,7 @@ class EarlyStopping(Plugin):
             if self.patience < 1:
                 raise ValueError("patience must be at least 1")
 
-    def setup(self, context: PluginContext) -> None:
+    def setup(self, context: LifecycleContext) -> None:
         self.best = math.inf if self.config.mode == "min" else -math.inf
         self.best_epoch = 0
         self.wait = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brainsmith.hookspecs import hookimpl
+from brainsmith import hookimpl
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

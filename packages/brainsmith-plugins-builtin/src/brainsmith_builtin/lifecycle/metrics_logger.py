@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from brainsmith.plugin import Plugin, PluginContext
+from brainsmith.lifecycle import LifecycleContext, LifecyclePlugin
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
-class MetricsLogger(Plugin):
+class MetricsLogger(LifecyclePlugin):
     """Writes ``{"epoch", "step", **metrics}`` per ``on_log`` to ``file`` in the run dir."""
 
     name = "metrics_logger"
@@ -23,7 +23,7 @@ class MetricsLogger(Plugin):
         file: str = "metrics.jsonl"
         flush: bool = True
 
-    def setup(self, context: PluginContext) -> None:
+    def setup(self, context: LifecycleContext) -> None:
         self.path = context.run_dir / self.config.file
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._stream = self.path.open("a", encoding="utf-8")

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brainsmith.atomic import write_json_atomic
-from brainsmith.hookspecs import hookimpl
-from brainsmith.lifecycle import lifecycle
-from brainsmith.plugin import Plugin, PluginContext
+from brainsmith import hookimpl
+from brainsmith._atomic import write_json_atomic
+from brainsmith.lifecycle import LifecycleContext, LifecyclePlugin, lifecycle
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -21,7 +20,7 @@ LAST = -1_000_000
 FIRST = 1_000_000
 
 
-class TimingReport(Plugin):
+class TimingReport(LifecyclePlugin):
     """Times stages, transforms and epochs; ``timing.json`` lists them in run order."""
 
     name = "timing"
@@ -31,7 +30,7 @@ class TimingReport(Plugin):
     class Config:
         file: str = "timing.json"
 
-    def setup(self, context: PluginContext) -> None:
+    def setup(self, context: LifecycleContext) -> None:
         self.path = context.run_dir / self.config.file
         self.stages: list[dict[str, Any]] = []
         self.transforms: list[dict[str, Any]] = []

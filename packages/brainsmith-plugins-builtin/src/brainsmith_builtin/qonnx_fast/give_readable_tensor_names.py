@@ -17,7 +17,7 @@ initializers, no subgraph attributes, no empty node name and no ``fix_float64``.
 falls back to qonnx's own code: the whole pass before anything is changed, or, when only the
 second rename sequence leaves that scope, qonnx's second half on the cleaned model. The
 cleanup between the two halves is qonnx's own, skipped only when
-:func:`brainsmith.pipeline.cleanup_is_noop` proves it changes nothing.
+:func:`brainsmith.compile.cleanup_is_noop` proves it changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
-from brainsmith.pipeline import cleanup_is_noop
+from brainsmith.compile import cleanup_is_noop
 from onnx import AttributeProto
 from qonnx.transformation.base import Transformation
 from qonnx.transformation.general import GiveReadableTensorNames as QonnxGiveReadableTensorNames

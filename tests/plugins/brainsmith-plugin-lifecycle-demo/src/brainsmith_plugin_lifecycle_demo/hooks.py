@@ -1,14 +1,12 @@
-"""Plain pluggy hook implementations plus a Plugin class and a provider."""
+"""Plain pluggy hook implementations plus a LifecyclePlugin class and a provider."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brainsmith.conditions import every_n_epochs
-from brainsmith.hookspecs import hookimpl
-from brainsmith.lifecycle import Stop, lifecycle
-from brainsmith.plugin import Plugin
-from brainsmith.providers import ProviderSpec
+from brainsmith import hookimpl
+from brainsmith.lifecycle import LifecyclePlugin, ProviderSpec, Stop, lifecycle
+from brainsmith.lifecycle.conditions import every_n_epochs
 
 
 @lifecycle(priority=5, condition=every_n_epochs(2))
@@ -22,7 +20,7 @@ def on_train_end(epochs_run):
     print(f"demo hook: trained {epochs_run} epochs")
 
 
-class StopAt(Plugin):
+class StopAt(LifecyclePlugin):
     """Stops training at a given epoch; remembers how often it stopped."""
 
     name = "stop_at"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from brainsmith.decorators import transform
+from brainsmith.plugins.decorators import transform
 from qonnx.transformation.base import Transformation
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from brainsmith.decorators import transform
+from brainsmith.plugins.decorators import transform
 from onnx import helper
 from qonnx.transformation.base import Transformation
 

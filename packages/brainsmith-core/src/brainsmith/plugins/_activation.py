@@ -15,9 +15,9 @@ from typing import Any
 
 import pluggy
 
+from ..errors import PluginError
+from ._legacy import PayloadError, adapt_payload
 from .decorators import spec_of
-from .errors import PluginError
-from .legacy import PayloadError, adapt_payload
 from .records import AnySpec, Form, Kind, PluginRecord
 
 COMPONENT_HOOKS: dict[Kind, str] = {kind: f"brainsmith_{kind.plural}" for kind in Kind}

@@ -1,6 +1,6 @@
 """The outcome of resolution: each plugin's state, the problems found, the set-up order.
 
-Plain immutable data, cheap to import; :mod:`brainsmith.resolve` computes it.
+Plain immutable data, cheap to import; :mod:`brainsmith.plugins._resolve` computes it.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import UnknownComponentError
-from .records import check_name, check_target
-from .suggest import did_you_mean
+from .._suggest import did_you_mean
+from ..errors import UnknownComponentError
+from ..plugins.records import check_name, check_target
 
 if TYPE_CHECKING:
     import pluggy
@@ -75,7 +75,7 @@ class ProviderRegistry:
             raise ProviderError(
                 f"{spec!r} is not a ProviderSpec",
                 where=f"plugin {source}" if source else "",
-                fix="return brainsmith.providers.ProviderSpec records from brainsmith_providers",
+                fix="return brainsmith.lifecycle.ProviderSpec records from brainsmith_providers",
             )
         self._put(spec.category, spec.name, _Provider(spec, None, False, source), spec.default)
 

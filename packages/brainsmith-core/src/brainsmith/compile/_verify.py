@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import BrainsmithError
+from ..errors import BrainsmithError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -33,6 +33,8 @@ class VerificationError(BrainsmithError):
     """The compiled model computes something else, or a model cannot be executed. Exit 1."""
 
     exit_code = 1
+    verification: Verification | None = None
+    """The failed comparison, when the error is a difference above the tolerance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +211,10 @@ def failure(result: Verification) -> VerificationError:
         f"output {o.original!r} (compiled {o.compiled!r}) differs by {o.max_abs_diff:.3g}"
         for o in bad
     )
-    return VerificationError(
+    error = VerificationError(
         f"verification failed: {lines} (tolerance {result.tolerance:g}, seed {result.seed})",
         fix="a transform changed the model's function: bisect with --stop-stage and "
         "--checkpoints, or raise --tolerance if the difference is rounding",
     )
+    error.verification = result
+    return error

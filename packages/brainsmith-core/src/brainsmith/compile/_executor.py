@@ -17,23 +17,19 @@ instead of a hang. qonnx, onnx and numpy are imported only when a model is compi
 
 from __future__ import annotations
 
-import itertools
-import json
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .atomic import write_atomic
-from .errors import BrainsmithError
+from .._atomic import write_atomic
+from ..errors import BrainsmithError
+from ._cleanup import cleanup_is_noop
+from ._plan import Applied, Plan, Result, Step, checkpoint_path, serialize, stamp
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
-
-PROVENANCE_KEY = "brainsmith.provenance"
-"""The ``metadata_props`` key holding the compile's provenance (a JSON document)."""
 
 
 class CompileError(BrainsmithError):
@@ -59,7 +55,7 @@ class NoEvents:
 
 
 class Observer(Protocol):
-    """Receives progress as the executor runs (see :mod:`brainsmith.progress`)."""
+    """Receives progress as the executor runs (see :mod:`brainsmith.cli._progress`)."""
 
     def stage_begin(self, stage: str, index: int, total: int) -> None: ...
 
@@ -69,222 +65,9 @@ class Observer(Protocol):
 
     def stage_end(self, stage: str, seconds: float) -> None: ...
 
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One transform of a plan: what to construct, with which options, from which plugin."""
-
-    stage: str
-    name: str
-    """Qualified name, ``namespace:Name``."""
-    factory: Callable[..., Any]
-    """The ``Transformation`` subclass (called with ``options``)."""
-    options: Mapping[str, Any] = field(default_factory=dict)
-    distribution: str = ""
-    version: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """A validated blueprint: every stage in order (empty ones included) with its steps."""
-
-    stages: tuple[tuple[str, tuple[Step, ...]], ...]
-    name: str = ""
-    blueprint_hash: str = ""
-
-    @property
-    def stage_names(self) -> tuple[str, ...]:
-        """The stage names, in order."""
-        return tuple(name for name, _ in self.stages)
-
-
-@dataclass(frozen=True, slots=True)
-class Applied:
-    """What happened to one step."""
-
-    stage: str
-    name: str
-    options: Mapping[str, Any]
-    distribution: str
-    version: str
-    modified: bool
-    """Whether the model changed (compared byte for byte, transform and cleanup together)."""
-    skipped: bool = False
-    """A lifecycle hook vetoed it (``on_transform_before`` returned ``False``)."""
-    iterations: int = 0
-    cleaned: bool = False
-    """Whether qonnx's cleanup had to run after it."""
-    seconds: float = 0.0
-
-    def provenance(self) -> dict[str, Any]:
-        """The deterministic part: what goes into the model's metadata."""
-        return {
-            "stage": self.stage,
-            "transform": self.name,
-            "options": _jsonable(self.options),
-            "distribution": self.distribution,
-            "version": self.version,
-            "modified": self.modified,
-        }
-
-    def report(self) -> dict[str, Any]:
-        """The provenance plus run details (timing), for compile_report.json."""
-        return {
-            **self.provenance(),
-            "skipped": self.skipped,
-            "iterations": self.iterations,
-            "cleanup": self.cleaned,
-            "seconds": round(self.seconds, 6),
-        }
-
-
-@dataclass
-class Result:
-    """The compiled model and the record of how it was made."""
-
-    model: ModelWrapper
-    plan: Plan
-    applied: list[Applied]
-    stages_run: list[str]
-    checkpoints: list[Path] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def provenance(self) -> dict[str, Any]:
-        """The provenance document stored under :data:`PROVENANCE_KEY`."""
-        return provenance_document(self.plan, [a for a in self.applied if not a.skipped])
-
-
-def provenance_document(plan: Plan, applied: Sequence[Applied]) -> dict[str, Any]:
-    """Provenance: blueprint name and hash, then every applied transform in order."""
-    return {
-        "schema": 1,
-        "blueprint": plan.name,
-        "blueprint_sha256": plan.blueprint_hash,
-        "transforms": [a.provenance() for a in applied],
-    }
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` made JSON-ready and deterministic (tuples → lists, other objects → repr)."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in sorted(value.items(), key=lambda i: str(i[0]))}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return repr(value)
-
-
-def dumps(document: Any) -> str:
-    """Canonical JSON: sorted keys, compact separators, so equal documents are equal bytes."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def stamp(model: ModelWrapper, document: Mapping[str, Any]) -> None:
-    """Store ``document`` under :data:`PROVENANCE_KEY` in the model's ``metadata_props``,
-    replacing an earlier one (a resumed compile's checkpoint carries one)."""
-    props = model.model.metadata_props
-    for i in reversed(range(len(props))):
-        if props[i].key == PROVENANCE_KEY:
-            del props[i]
-    entry = props.add()
-    entry.key = PROVENANCE_KEY
-    entry.value = dumps(document)
-
-
-def read_provenance(model: ModelWrapper) -> dict[str, Any] | None:
-    """The provenance document a compiled model (or checkpoint) carries, if any."""
-    for prop in model.model.metadata_props:
-        if prop.key == PROVENANCE_KEY:
-            document: dict[str, Any] = json.loads(prop.value)
-            return document
-    return None
-
-
-def serialize(model: ModelWrapper) -> bytes:
-    """The model's bytes, as ``onnx.save`` writes them."""
-    data: bytes = model.model.SerializeToString()
-    return data
-
-
-def checkpoint_path(directory: Path, plan: Plan, stage: str) -> Path:
-    """``directory/NN_<stage>.onnx``, NN the 1-based position of ``stage`` in the plan."""
-    return directory / f"{plan.stage_names.index(stage) + 1:02d}_{stage}.onnx"
-
-
-def cleanup_is_noop(model: ModelWrapper) -> bool:
-    """Whether ``model.cleanup()`` would leave ``model`` exactly as it is.
-
-    Mirrors each of qonnx's cleanup passes in one sweep; any doubt (duplicate names, a cycle)
-    answers ``False`` so that qonnx's own cleanup runs and decides.
-    """
-    from qonnx.transformation.general import SortCommutativeInputsInitializerLast
-
-    commutative = SortCommutativeInputsInitializerLast.SUPPORTED_COMMUTATIVE_OPS
-    graph = model.graph
-    nodes = graph.node
-    init_names = [t.name for t in graph.initializer]
-    inits = set(init_names)
-    inputs = {t.name for t in graph.input}
-    if len(inits) != len(init_names) or len(inputs) != len(graph.input):
-        return False
-    used: set[str] = set()
-    for node in nodes:
-        used.update(node.input)
-        used.update(node.output)
-    # RemoveUnusedTensors
-    if not inits <= used or any(vi.name not in used for vi in graph.value_info):
-        return False
-    if any(qa.tensor_name not in used for qa in graph.quantization_annotation):
-        return False
-    # RemoveStaticGraphInputs
-    if inputs & inits:
-        return False
-    seen: set[str] = set()
-    producer: dict[str, int] = {}
-    for index, node in enumerate(nodes):
-        # GiveUniqueParameterTensors: an initializer feeds one node input at most
-        for name in node.input:
-            if name in inits:
-                if name in seen:
-                    return False
-                seen.add(name)
-        # SortCommutativeInputsInitializerLast: no initializer before a dynamic input
-        if node.op_type in commutative:
-            flags = [name in inits for name in node.input]
-            if any(a and not b for a, b in itertools.pairwise(flags)):
-                return False
-        for name in node.output:
-            producer.setdefault(name, index)
-    # SortGraph: toposort_flatten's order must be the current order. toposort yields nodes
-    # level by level (level = longest dependency path, self-dependencies ignored), each level
-    # sorted, and drops nodes that neither depend on anything nor are depended upon. So the
-    # order is unchanged iff every node is kept and levels never decrease along the list; a
-    # dependency on a later node breaks that (or is a cycle). One pass, no toposort.
-    if len(nodes) <= 1:
-        return True
-    levels: list[int] = []
-    kept = [False] * len(nodes)
-    for index, node in enumerate(nodes):
-        level = 0
-        has_producer = False
-        for name in node.input:
-            source = producer.get(name)
-            if source is None:
-                continue
-            has_producer = True
-            if source == index:
-                continue
-            if source > index:
-                return False
-            kept[source] = True
-            level = max(level, levels[source] + 1)
-        if levels and level < levels[-1]:
-            return False
-        levels.append(level)
-        if has_producer or any(name in inits or name in inputs for name in node.input):
-            kept[index] = True
-    return all(kept)
+    def message(self, text: str) -> None:
+        """A line for the user: a warning, a summary."""
+        ...
 
 
 def _step_label(step: Step) -> str:
@@ -323,6 +106,7 @@ class Executor:
         previous: Sequence[Applied] = (),
         blueprint: Any = None,
         output_dir: Path | None = None,
+        finish: Callable[[Result], Mapping[str, Any]] | None = None,
     ) -> Result:
         """Compile a copy of ``model``; ``model`` itself is not changed.
 
@@ -330,6 +114,12 @@ class Executor:
         model after each stage is written there (atomically). ``previous`` are the steps
         already applied (to the checkpoint a resumed compile starts from), kept in the
         provenance. ``blueprint`` and ``output_dir`` are passed on to lifecycle events.
+
+        Every compile event is fired here, in order: ``on_compile_begin``, per stage
+        ``on_stage_begin`` / ``on_transform_before`` / ``on_transform_after`` /
+        ``on_stage_end``, then ``on_compile_end(model, report)`` with the report ``finish``
+        returns (``finish`` verifies and writes the outputs; without it, the report is the
+        provenance) — or ``on_compile_error`` when a transform fails.
         """
         names = self.plan.stage_names
         first = names.index(start_stage) if start_stage else 0
@@ -346,6 +136,7 @@ class Executor:
                 previous=previous,
                 blueprint=blueprint,
                 output_dir=output_dir,
+                finish=finish,
             )
         finally:
             random.setstate(state)  # reproducible, without resetting anyone else's generator
@@ -359,6 +150,7 @@ class Executor:
         previous: Sequence[Applied],
         blueprint: Any,
         output_dir: Path | None,
+        finish: Callable[[Result], Mapping[str, Any]] | None,
     ) -> Result:
         import copy
 
@@ -388,6 +180,8 @@ class Executor:
                 self.observer.stage_end(stage, time.perf_counter() - stage_began)
         result.model = model
         result.seconds = time.perf_counter() - began
+        report = finish(result) if finish is not None else result.provenance()
+        self.events.fire("on_compile_end", model=result.model, report=report)
         return result
 
     def _run_step(

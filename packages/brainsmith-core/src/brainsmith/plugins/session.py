@@ -18,9 +18,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._version import CORE_DISTRIBUTION, PLUGIN_API, __version__
-from .config import Settings
-from .errors import PluginError
+from .._version import CORE_DISTRIBUTION, PLUGIN_API, __version__
+from ..errors import PluginError
+from ._settings import Settings
 from .records import Form, Kind, PluginRecord
 from .registry import Component, Registry
 from .verdicts import Problem, Resolution, State, Verdict
@@ -62,10 +62,10 @@ class Session:
         """Discover installed plugins (on ``path``, default ``sys.path``), read the project
         settings from ``cwd`` up and resolve everything.
 
-        The result is cached on disk (:mod:`brainsmith.cache`) for the default ``path``;
+        The result is cached on disk (:mod:`brainsmith.plugins._cache`) for the default ``path``;
         ``cache`` may name the cache folder, or be ``False`` to bypass it.
         """
-        from . import cache as disk
+        from . import _cache as disk
 
         env = os.environ if environ is None else environ
         folder = cwd if cwd is not None else Path.cwd()
@@ -90,9 +90,9 @@ class Session:
     def _resolved(
         cls, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
     ) -> Session:
-        from .config import load_settings
-        from .discovery import discover
-        from .resolve import resolve
+        from ._discovery import discover
+        from ._resolve import resolve
+        from ._settings import load_settings
 
         settings = load_settings(cwd, environ)
         records = discover(path)
@@ -112,12 +112,9 @@ class Session:
         """The pluggy manager (project ``brainsmith``) holding every activated plugin's hooks,
         each registered under its namespace."""
         if self._manager is None:
-            import pluggy
+            from ._manager import new_plugin_manager
 
-            from . import hookspecs
-
-            self._manager = pluggy.PluginManager(hookspecs.PROJECT)
-            self._manager.add_hookspecs(hookspecs)
+            self._manager = new_plugin_manager()
         return self._manager
 
     def verdicts(self) -> tuple[Verdict, ...]:
@@ -166,7 +163,7 @@ class Session:
             )
         from packaging.requirements import Requirement
 
-        from .activation import activate
+        from ._activation import activate
 
         for requirement in verdict.record.declaration.requires:
             self.activate(Requirement(requirement).name)
@@ -192,7 +189,7 @@ class Session:
         """Every problem ``brainsmith plugins check`` reports: resolution problems, failures
         activating code-defined plugins, and manifest targets or hook modules that do not exist
         (looked up as files: manifest-first plugins stay unimported)."""
-        from .discovery import module_file_exists
+        from ._discovery import module_file_exists
 
         self._activate_unknown("")
         missing: list[Problem] = []
@@ -241,7 +238,7 @@ class Session:
     def component(self, kind: Kind, name: str) -> Component:
         """Find a component by short or qualified name, activating code-defined plugins
         (whose components are unknown until imported) only if the name is not found first."""
-        from .errors import UnknownComponentError
+        from ..errors import UnknownComponentError
 
         try:
             return self.registry.find(kind, name)
@@ -257,7 +254,7 @@ class Session:
 
     def load(self, component: Component) -> Any:
         """Activate the component's plugin and import its target."""
-        from .activation import load_target
+        from ._activation import load_target
 
         record = self.activate(component.plugin.namespace)
         return load_target(record, component.spec)

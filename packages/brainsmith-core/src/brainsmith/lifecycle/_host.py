@@ -1,4 +1,4 @@
-"""``LifecycleHost``: drives :class:`~brainsmith.plugin.Plugin` instances through their states
+"""``LifecycleHost``: drives :class:`~brainsmith.LifecyclePlugin` instances through their states
 (register → load → setup → running → teardown → unload) against one dispatcher.
 
     host = LifecycleHost(dispatcher)
@@ -15,24 +15,24 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .atomic import write_json_atomic
-from .errors import BrainsmithError
+from .._atomic import write_json_atomic
+from .._suggest import did_you_mean
+from ..errors import BrainsmithError
+from ._plugin import LifecycleContext, LifecyclePlugin, LifecyclePluginState
+from ._runconfig import RunConfig, RunConfigError
 from .events import HookEvents
-from .plugin import Plugin, PluginContext, PluginState
-from .runconfig import RunConfig, RunConfigError
-from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from .lifecycle import Dispatcher
-    from .runconfig import PluginEntry
+    from ._dispatcher import Dispatcher
+    from ._runconfig import PluginEntry
 
 STATE_FILE = "plugin_state.json"
 """Where plugin states are kept in a run directory, each under its ``state_key``."""
 
 
-_LIVE = (PluginState.SETUP, PluginState.RUNNING)
+_LIVE = (LifecyclePluginState.SETUP, LifecyclePluginState.RUNNING)
 """The states of a plugin whose ``setup()`` ran and whose ``teardown()`` has not."""
 
 
@@ -46,22 +46,22 @@ class LifecycleHost:
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
-        self._classes: dict[str, type[Plugin]] = {}
+        self._classes: dict[str, type[LifecyclePlugin]] = {}
         self._sources: dict[str, str] = {}
-        self._loaded: dict[str, Plugin] = {}
+        self._loaded: dict[str, LifecyclePlugin] = {}
         self._entries: dict[str, PluginEntry] = {}
         self._run_dir: Path | None = None
-        self._order: list[Plugin] = []  # the dependency order of the last setup()
+        self._order: list[LifecyclePlugin] = []  # the dependency order of the last setup()
 
     # -- register -------------------------------------------------------------------------
 
-    def register(self, cls: type[Plugin], *, source: str = "") -> None:
+    def register(self, cls: type[LifecyclePlugin], *, source: str = "") -> None:
         """Make ``cls`` available by its name (state REGISTERED)."""
-        if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+        if not (isinstance(cls, type) and issubclass(cls, LifecyclePlugin)):
             raise LifecyclePluginError(
-                f"{cls!r} is not a brainsmith.plugin.Plugin subclass",
+                f"{cls!r} is not a brainsmith.LifecyclePlugin subclass",
                 where=f"plugin {source}" if source else "",
-                fix="return Plugin subclasses from brainsmith_lifecycle_plugins()",
+                fix="return LifecyclePlugin subclasses from brainsmith_lifecycle_plugins()",
             )
         known = self._classes.get(cls.name)
         if known is not None and known is not cls:
@@ -84,7 +84,7 @@ class LifecycleHost:
                 self.register(cls, source=impl.plugin_name)
 
     @property
-    def available(self) -> Mapping[str, type[Plugin]]:
+    def available(self) -> Mapping[str, type[LifecyclePlugin]]:
         """Registered plugin classes by name."""
         return dict(self._classes)
 
@@ -92,7 +92,7 @@ class LifecycleHost:
 
     def load(
         self, name: str, options: Mapping[str, Any] | None = None, *, where: str = ""
-    ) -> Plugin:
+    ) -> LifecyclePlugin:
         """Instantiate the plugin ``name`` with validated ``options`` (state LOADED)."""
         cls = self._classes.get(name)
         if cls is None:
@@ -108,7 +108,7 @@ class LifecycleHost:
         self._loaded[name] = plugin
         return plugin
 
-    def add(self, plugin: Plugin) -> Plugin:
+    def add(self, plugin: LifecyclePlugin) -> LifecyclePlugin:
         """Host an instance built by hand (registers its class too)."""
         self.register(type(plugin), source=self._sources.get(plugin.name, ""))
         if plugin.name in self._loaded:
@@ -142,7 +142,7 @@ class LifecycleHost:
             self.dispatcher.add_middleware(self._schedule, events=[HookEvents.EPOCH_BEGIN])
 
     @property
-    def plugins(self) -> Mapping[str, Plugin]:
+    def plugins(self) -> Mapping[str, LifecyclePlugin]:
         """Loaded plugins by name, in load order."""
         return dict(self._loaded)
 
@@ -155,13 +155,13 @@ class LifecycleHost:
         self._run_dir = Path(run_dir)
         self._run_dir.mkdir(parents=True, exist_ok=True)
         saved = self._read_states()
-        context = PluginContext(self._run_dir, self.dispatcher)
+        context = LifecycleContext(self._run_dir, self.dispatcher)
         pm = self.dispatcher.plugin_manager
         for plugin in order:
-            if plugin.state is not PluginState.LOADED:
+            if plugin.state is not LifecyclePluginState.LOADED:
                 continue
             plugin.setup(context)
-            plugin.state = PluginState.SETUP  # from here on, teardown() pairs with setup()
+            plugin.state = LifecyclePluginState.SETUP  # from here on, teardown() pairs with setup()
             if plugin.state_key in saved:
                 plugin.load_state_dict(saved[plugin.state_key])
             if pm.is_registered(plugin):
@@ -181,8 +181,8 @@ class LifecycleHost:
     def start(self) -> None:
         """Mark set-up plugins RUNNING (a run begins)."""
         for plugin in self._loaded.values():
-            if plugin.state is PluginState.SETUP:
-                plugin.state = PluginState.RUNNING
+            if plugin.state is LifecyclePluginState.SETUP:
+                plugin.state = LifecyclePluginState.RUNNING
 
     def teardown(self) -> None:
         """``teardown()`` every running or set-up plugin in reverse order and save states.
@@ -196,7 +196,7 @@ class LifecycleHost:
                 except BaseException as exc:
                     failure = failure or exc
                 finally:
-                    plugin.state = PluginState.TORN_DOWN
+                    plugin.state = LifecyclePluginState.TORN_DOWN
         try:
             self.save_states()
         finally:
@@ -207,13 +207,13 @@ class LifecycleHost:
         """Unregister every torn-down plugin's hooks and middleware (state UNLOADED)."""
         pm = self.dispatcher.plugin_manager
         for plugin in self._loaded.values():
-            if plugin.state is PluginState.TORN_DOWN:
+            if plugin.state is LifecyclePluginState.TORN_DOWN:
                 if pm.is_registered(plugin):
                     pm.unregister(plugin)
                 if plugin.middleware_events:
                     self.dispatcher.remove_middleware(plugin.middleware)
                 plugin.bind(None)
-                plugin.state = PluginState.UNLOADED
+                plugin.state = LifecyclePluginState.UNLOADED
         self.dispatcher.refresh()
 
     @contextlib.contextmanager
@@ -241,7 +241,10 @@ class LifecycleHost:
             return None
         states = self._read_states()
         for plugin in self._loaded.values():
-            if plugin.state in (*_LIVE, PluginState.TORN_DOWN):  # set up, so it has a state
+            if plugin.state in (
+                *_LIVE,
+                LifecyclePluginState.TORN_DOWN,
+            ):  # set up, so it has a state
                 states[plugin.state_key] = plugin.state_dict()
         return write_json_atomic(self._run_dir / STATE_FILE, states)
 
@@ -269,7 +272,7 @@ class LifecycleHost:
 
     # -- order, schedules, listing --------------------------------------------------------
 
-    def _dependency_order(self) -> list[Plugin]:
+    def _dependency_order(self) -> list[LifecyclePlugin]:
         plugins = self._loaded
         for plugin in plugins.values():
             for other in plugin.conflicts:
@@ -285,7 +288,7 @@ class LifecycleHost:
                         "not enabled",
                         fix=f"enable {needed!r} in the run config",
                     )
-        ordered: list[Plugin] = []
+        ordered: list[LifecyclePlugin] = []
         visiting: list[str] = []
 
         def visit(name: str) -> None:
@@ -335,7 +338,7 @@ class LifecycleHost:
                     "name": name,
                     "version": cls.plugin_version(),
                     "source": self.dispatcher.describe(source) if source else "",
-                    "state": str(plugin.state if plugin else PluginState.REGISTERED),
+                    "state": str(plugin.state if plugin else LifecyclePluginState.REGISTERED),
                     "enabled": "yes" if plugin is None or plugin.enabled else "no",
                     "requires": ", ".join(cls.requires),
                     "conflicts": ", ".join(cls.conflicts),

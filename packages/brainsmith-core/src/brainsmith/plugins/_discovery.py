@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 
-from .errors import ManifestError
-from .manifest import read_manifest
+from ..errors import ManifestError
+from ._manifest import read_manifest
 from .records import Declaration, Form, PluginRecord
 
 GROUP = "brainsmith.plugins"

@@ -1,11 +1,11 @@
-"""``Plugin``: the base class of stateful lifecycle plugins.
+"""``LifecyclePlugin``: the base class of stateful lifecycle plugins.
 
 A subclass defines lifecycle methods named after the hooks (``on_epoch_end`` …); they become
 pluggy hook implementations automatically (a method already marked ``@hookimpl`` is left as
 it is), and may carry ``@lifecycle(priority=..., condition=...)``. Options are a dataclass
 named ``Config``, validated with errors naming the option::
 
-    class EarlyStopping(Plugin):
+    class EarlyStopping(LifecyclePlugin):
         name = "early_stopping"
 
         @dataclass
@@ -20,7 +20,7 @@ named ``Config``, validated with errors naming the option::
         def state_dict(self):
             return {"best": self.best}
 
-A :class:`~brainsmith.host.LifecycleHost` moves it through its states:
+A :class:`~brainsmith.lifecycle.LifecycleHost` moves it through its states:
 register → load → setup → running → teardown → unload.
 """
 
@@ -32,21 +32,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .distributions import distribution_of
+from .._distributions import distribution_of
+from .._markers import PROJECT, hookimpl
+from .._schema import validate_options
 from .events import HookEvents
-from .hookspecs import PROJECT, hookimpl
-from .options import validate_options
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from .lifecycle import Dispatcher, LifecycleOptions
+    from ._dispatcher import Dispatcher, LifecycleOptions
 
 _IMPL_ATTR = f"{PROJECT}_impl"
 
 
-class PluginState(StrEnum):
+class LifecyclePluginState(StrEnum):
     """Where a lifecycle plugin is in its life."""
 
     REGISTERED = "registered"
@@ -69,8 +69,8 @@ class NoConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class PluginContext:
-    """What ``Plugin.setup`` receives: the run's directory and its dispatcher."""
+class LifecycleContext:
+    """What ``LifecyclePlugin.setup`` receives: the run's directory and its dispatcher."""
 
     run_dir: Path
     dispatcher: Dispatcher
@@ -80,7 +80,7 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class Plugin:
+class LifecyclePlugin:
     """Base class of stateful lifecycle plugins. Override what you need; see the module doc."""
 
     name: ClassVar[str] = ""
@@ -108,7 +108,7 @@ class Plugin:
         self.config: Any = validate_options(
             self.Config, dict(options or {}), where=where or f"plugin {self.name!r} options"
         )
-        self.state = PluginState.LOADED
+        self.state = LifecyclePluginState.LOADED
         self.enabled = True
         self._dispatcher: Dispatcher | None = None
 
@@ -117,7 +117,7 @@ class Plugin:
     @classmethod
     def distribution(cls) -> tuple[str, str] | None:
         """``(distribution, version)`` the class is installed from, or ``None`` (looked up
-        once per process, see :func:`brainsmith.distributions.distribution_of`)."""
+        once per process, see :func:`brainsmith._distributions.distribution_of`)."""
         return distribution_of(cls.__module__.partition(".")[0])
 
     @classmethod
@@ -153,7 +153,7 @@ class Plugin:
 
     # -- behaviour ------------------------------------------------------------------------
 
-    def setup(self, context: PluginContext) -> None:
+    def setup(self, context: LifecycleContext) -> None:
         """Prepare for a run (open files, read ``self.config``). Its state is restored after."""
 
     def teardown(self) -> None:
@@ -198,3 +198,11 @@ class Plugin:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.state} enabled={self.enabled}>"
+
+
+Plugin = LifecyclePlugin
+"""The seed's name for :class:`LifecyclePlugin`, kept as an alias."""
+PluginState = LifecyclePluginState
+"""The seed's name for :class:`LifecyclePluginState`, kept as an alias."""
+PluginContext = LifecycleContext
+"""The seed's name for :class:`LifecycleContext`, kept as an alias."""

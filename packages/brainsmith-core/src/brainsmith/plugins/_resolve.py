@@ -18,10 +18,10 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ._version import CORE_DISTRIBUTION
-from .config import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
+from .._suggest import did_you_mean
+from .._version import CORE_DISTRIBUTION
+from ._settings import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
 from .records import PluginRecord, requirement_name
-from .suggest import did_you_mean
 from .verdicts import Problem, Resolution, Severity, State, Verdict
 
 __all__ = ["Problem", "Resolution", "State", "Verdict", "resolve"]

@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import UnknownComponentError
+from .._suggest import did_you_mean
+from ..errors import UnknownComponentError
 from .records import AnySpec, Kind, PluginRecord
-from .suggest import did_you_mean
 
 
 @dataclass(frozen=True, slots=True)

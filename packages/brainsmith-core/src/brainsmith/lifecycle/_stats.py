@@ -111,7 +111,7 @@ ROW_KEYS = ("label", "hook", "calls", "skipped", "errors", "total_ms", "max_ms")
 
 def read_stats(location: str | os.PathLike[str]) -> dict[str, Any]:
     """Load a run's ``hook_stats.json`` (a run directory or the file itself)."""
-    from .errors import BrainsmithError
+    from ..errors import BrainsmithError
 
     path = stats_path(location)
     fix = "pass the output directory of a compile or training run, or its hook_stats.json"

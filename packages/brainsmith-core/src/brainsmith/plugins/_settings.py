@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 DEFAULT_PRIORITY: tuple[str, ...] = ("builtin", "qonnx", "finn")
 """Namespaces tried in order when a component is asked for by its short name."""

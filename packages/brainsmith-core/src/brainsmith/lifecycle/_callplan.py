@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from ._stats import HookStat
     from .conditions import Condition
-    from .stats import HookStat
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ManifestError
+from ..errors import ManifestError
 from .records import (
     AnySpec,
     BackendSpec,
@@ -51,7 +51,7 @@ class Manifest:
     declaration: Declaration
     components: tuple[AnySpec, ...]
     providers: tuple[Mapping[str, Any], ...] = ()
-    """Raw ``[[providers]]`` tables, interpreted by :mod:`brainsmith.providers`."""
+    """Raw ``[[providers]]`` tables, interpreted by :mod:`brainsmith.lifecycle._providers`."""
 
 
 def read_manifest(path: Path) -> Manifest:

@@ -14,7 +14,7 @@
         disable_at_epoch: 8       # ... up to and including epoch 7
 
 Unknown keys are errors naming the file and the key; unknown plugin names and options are
-reported by :meth:`brainsmith.host.LifecycleHost.configure`, which knows the plugins.
+reported by :meth:`brainsmith.lifecycle.LifecycleHost.configure`, which knows the plugins.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BrainsmithError
-from .lifecycle import ErrorPolicy
-from .suggest import did_you_mean
+from .._suggest import did_you_mean
+from ..errors import BrainsmithError
+from ._dispatcher import ErrorPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -76,7 +76,7 @@ class RunConfig:
     @classmethod
     def load(cls, path: str | Path) -> RunConfig:
         """Read and check a YAML run config file."""
-        from .yamlfile import read_yaml
+        from .._yaml import read_yaml
 
         path = Path(path)
         data = read_yaml(path, "run config", RunConfigError)

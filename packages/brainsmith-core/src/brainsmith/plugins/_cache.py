@@ -27,9 +27,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ._version import PLUGIN_API, __version__
-from .atomic import write_atomic
-from .config import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
+from .._atomic import write_atomic
+from .._version import PLUGIN_API, __version__
+from ._settings import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
 from .records import SPEC_TYPES, AnySpec, Declaration, Form, Kind, PluginRecord
 from .verdicts import Problem, Resolution, State, Verdict
 

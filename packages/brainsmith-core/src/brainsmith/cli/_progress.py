@@ -1,6 +1,6 @@
 """Progress of a compile: a live status line on a terminal, plain lines otherwise.
 
-``Progress`` implements the executor's observer protocol (:class:`brainsmith.pipeline.Observer`)
+``Progress`` implements the executor's observer protocol (:class:`brainsmith.compile.Observer`)
 with the standard library only. On a terminal one line is redrawn in place
 (``[2/5] topology_optimization > qonnx:InferShapes  1.2s``); when the stream is not a terminal
 (CI logs, pipes) each finished transform and stage is one line. ``quiet`` prints nothing.

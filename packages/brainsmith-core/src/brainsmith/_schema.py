@@ -1,6 +1,6 @@
 """Validate a mapping of options against a dataclass schema, with errors naming the key.
 
-Used for lifecycle plugin configs (``Plugin.Config``). Checks unknown and missing keys and
+Used for lifecycle plugin configs (``LifecyclePlugin.Config``). Checks unknown and missing keys and
 the types ``bool``, ``int``, ``float``, ``str``, ``None``, ``Literal``, unions, ``list[X]``,
 ``tuple[X, ...]``, ``dict[str, X]`` and ``Any``; a schema's ``__post_init__`` may raise
 ``ValueError`` for anything else, and its message is reported the same way.
@@ -14,8 +14,8 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, Union
 
+from ._suggest import did_you_mean
 from .errors import BrainsmithError
-from .suggest import did_you_mean
 
 T = TypeVar("T")
 

@@ -4,9 +4,9 @@ middleware, statistics, an error policy and a stop control.
 Implementations stay ordinary pluggy ``@hookimpl`` functions or methods. Priority and
 condition are attached by :func:`lifecycle`, a decorator that only sets an attribute::
 
-    from brainsmith.hookspecs import hookimpl
-    from brainsmith.lifecycle import Stop, lifecycle
-    from brainsmith.conditions import every_n_epochs
+    from brainsmith import hookimpl
+    from brainsmith.lifecycle._dispatcher import Stop, lifecycle
+    from brainsmith.lifecycle.conditions import every_n_epochs
 
     @lifecycle(priority=10, condition=every_n_epochs(5))
     @hookimpl
@@ -15,7 +15,7 @@ condition are attached by :func:`lifecycle`, a decorator that only sets an attri
             return Stop("diverged")
 
 The dispatcher compiles each event's call plan (order, inlined conditions, arguments, stat
-slots) into a function once per registration change (:mod:`brainsmith.callplan`).
+slots) into a function once per registration change (:mod:`brainsmith.lifecycle._callplan`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from .atomic import write_json_atomic
-from .callplan import CompiledPlan, PlannedCall, compile_plan
-from .distributions import distribution_of
-from .errors import BrainsmithError
+from .._atomic import write_json_atomic
+from .._distributions import distribution_of
+from ..errors import BrainsmithError
+from ._callplan import CompiledPlan, PlannedCall, compile_plan
+from ._stats import HookStats, stats_path
 from .events import HookEvents
-from .stats import HookStats, stats_path
 
 if TYPE_CHECKING:
     import os

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .atomic import write_json_atomic
+from .._atomic import write_json_atomic
+from ._dispatcher import HookError
 from .events import HookEvents as E
-from .lifecycle import HookError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from .lifecycle import Dispatcher
+    from ._dispatcher import Dispatcher
 
 
 class Trainable(Protocol):

@@ -1,7 +1,8 @@
 """The names of every lifecycle event, in one place.
 
-Each name is also a hook in :mod:`brainsmith.hookspecs` (same name, documented there); a test
-keeps the two in step. Fire them through a :class:`~brainsmith.lifecycle.Dispatcher`::
+Each name is also a hook (same name) documented in :mod:`brainsmith.compile.hookspecs` or
+:mod:`brainsmith.lifecycle.hookspecs`; a test keeps the two in step. Fire them through a
+:class:`~brainsmith.lifecycle.Dispatcher`::
 
     events.fire(HookEvents.EPOCH_END, loop=loop, epoch=3, metrics={"loss": 0.1})
 """
@@ -23,7 +24,7 @@ class HookEvents:
     COMPILE_END: Final = "on_compile_end"
     COMPILE_ERROR: Final = "on_compile_error"
 
-    # training (fired by brainsmith.training.TrainingLoop)
+    # training (fired by brainsmith.lifecycle.TrainingLoop)
     TRAIN_BEGIN: Final = "on_train_begin"
     TRAIN_END: Final = "on_train_end"
     EPOCH_BEGIN: Final = "on_epoch_begin"

@@ -1,7 +1,7 @@
 """Conditions: when a lifecycle hook implementation runs, decided before it is called.
 
 A condition looks at the event's arguments (``epoch``, ``step``, ``stage`` …) and returns a
-bool. Epochs and steps are counted from 1 by :class:`~brainsmith.training.TrainingLoop`. A
+bool. Epochs and steps are counted from 1 by :class:`~brainsmith.lifecycle.TrainingLoop`. A
 condition on an argument the event does not carry is false, so ``every_n_epochs(5)`` skips
 ``on_train_begin``. Combine them with ``&``, ``|`` and ``~``::
 

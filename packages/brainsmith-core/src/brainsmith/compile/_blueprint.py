@@ -33,15 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BrainsmithError
-from .records import STAGES
-from .suggest import did_you_mean
+from .._suggest import did_you_mean
+from ..errors import BrainsmithError
+from ..plugins.records import STAGES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from .pipeline import Plan
-    from .session import Session
+    from ..plugins.session import Session
+    from ._plan import Plan
 
 DEFAULT_BLUEPRINT = Path(__file__).parent / "blueprints" / "default.yaml"
 """The blueprint ``brainsmith compile`` uses without ``-b``."""
@@ -136,7 +136,7 @@ def load_blueprint(path: Path | str) -> Blueprint:
 
 
 def _read_yaml(path: Path, chain: Sequence[Path]) -> dict[str, Any]:
-    from .yamlfile import read_yaml
+    from .._yaml import read_yaml
 
     by = f" (extended by {chain[-1]})" if chain else ""
     data = read_yaml(path, "blueprint", BlueprintError, missing=by)
@@ -342,9 +342,9 @@ def validate(
     load and options the constructor does not take are errors, all raised together in one
     :class:`BlueprintError`.
     """
-    from .errors import BrainsmithError as _Error
-    from .pipeline import Plan, Step
-    from .records import Kind
+    from ..errors import BrainsmithError as _Error
+    from ..plugins.records import Kind
+    from ._plan import Plan, Step
 
     problems = _Problems()
     warnings: list[str] = []

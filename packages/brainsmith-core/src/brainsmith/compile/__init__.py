@@ -1,0 +1,130 @@
+"""The compile pipeline: blueprint → plan → executor → verification, provenance and report.
+
+:func:`compile_model` is the entry point; ``brainsmith compile`` wraps it. May import: the
+shared helpers (``brainsmith._*``, ``brainsmith.errors``), ``brainsmith.plugins`` (the session
+that resolves a blueprint's names) and ``brainsmith.lifecycle`` (the dispatcher that fires the
+compile events). qonnx, onnx, numpy and yaml are imported only when a model is compiled.
+
+For hosts and tools: :func:`compile_model`, :class:`CompileResult`, :func:`load_blueprint`,
+:class:`Executor` with :class:`Plan` / :class:`Step` for custom pipelines, :func:`verify`.
+For plugin authors: the compile events in :mod:`~brainsmith.compile.hookspecs`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from . import hookspecs
+    from ._api import CHECKPOINTS, OUTPUT_NAME, REPORT_NAME, CompileResult, compile_model
+    from ._blueprint import (
+        DEFAULT_BLUEPRINT,
+        Blueprint,
+        BlueprintError,
+        Entry,
+        check_options,
+        load_blueprint,
+        validate,
+    )
+    from ._cleanup import cleanup_is_noop
+    from ._executor import CompileError, Events, Executor, NoEvents, Observer
+    from ._inputs import ModelError, OutputError
+    from ._plan import (
+        PROVENANCE_KEY,
+        Applied,
+        Plan,
+        Result,
+        Step,
+        checkpoint_path,
+        read_provenance,
+        serialize,
+        stamp,
+    )
+    from ._verify import (
+        DEFAULT_TOLERANCE,
+        Verification,
+        VerificationError,
+        random_inputs,
+        run,
+        verify,
+    )
+
+_NAMES = {
+    "hookspecs": ".hookspecs:",
+    "CHECKPOINTS": "._api",
+    "OUTPUT_NAME": "._api",
+    "REPORT_NAME": "._api",
+    "CompileResult": "._api",
+    "compile_model": "._api",
+    "DEFAULT_BLUEPRINT": "._blueprint",
+    "Blueprint": "._blueprint",
+    "BlueprintError": "._blueprint",
+    "Entry": "._blueprint",
+    "check_options": "._blueprint",
+    "load_blueprint": "._blueprint",
+    "validate": "._blueprint",
+    "cleanup_is_noop": "._cleanup",
+    "CompileError": "._executor",
+    "Events": "._executor",
+    "Executor": "._executor",
+    "NoEvents": "._executor",
+    "Observer": "._executor",
+    "ModelError": "._inputs",
+    "OutputError": "._inputs",
+    "PROVENANCE_KEY": "._plan",
+    "Applied": "._plan",
+    "Plan": "._plan",
+    "Result": "._plan",
+    "Step": "._plan",
+    "checkpoint_path": "._plan",
+    "read_provenance": "._plan",
+    "serialize": "._plan",
+    "stamp": "._plan",
+    "DEFAULT_TOLERANCE": "._verify",
+    "Verification": "._verify",
+    "VerificationError": "._verify",
+    "random_inputs": "._verify",
+    "run": "._verify",
+    "verify": "._verify",
+}
+__all__ = [
+    "CHECKPOINTS",
+    "DEFAULT_BLUEPRINT",
+    "DEFAULT_TOLERANCE",
+    "OUTPUT_NAME",
+    "PROVENANCE_KEY",
+    "REPORT_NAME",
+    "Applied",
+    "Blueprint",
+    "BlueprintError",
+    "CompileError",
+    "CompileResult",
+    "Entry",
+    "Events",
+    "Executor",
+    "ModelError",
+    "NoEvents",
+    "Observer",
+    "OutputError",
+    "Plan",
+    "Result",
+    "Step",
+    "Verification",
+    "VerificationError",
+    "check_options",
+    "checkpoint_path",
+    "cleanup_is_noop",
+    "compile_model",
+    "hookspecs",
+    "load_blueprint",
+    "random_inputs",
+    "read_provenance",
+    "run",
+    "serialize",
+    "stamp",
+    "validate",
+    "verify",
+]
+__getattr__ = lazy_attributes(__name__, _NAMES)

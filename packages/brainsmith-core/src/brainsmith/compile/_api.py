@@ -1,0 +1,290 @@
+"""``compile_model``: the library entry point of a compile. ``brainsmith compile`` only parses
+its arguments, calls it and prints.
+
+It owns the whole run: plugin activation, the lifecycle dispatcher and host, the blueprint's
+plan, the executor (which fires every compile event), verification, provenance, the report and
+the output files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._atomic import write_atomic
+from ..errors import BrainsmithError
+
+if TYPE_CHECKING:
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from ..lifecycle import Dispatcher, LifecycleHost
+    from ..plugins import Session
+    from ._blueprint import Blueprint
+    from ._executor import Observer
+    from ._plan import Applied, Plan, Result
+    from ._verify import Verification
+
+REPORT_NAME = "compile_report.json"
+"""The report's file name in the output directory."""
+OUTPUT_NAME = "model.onnx"
+"""The compiled model's file name in the output directory."""
+CHECKPOINTS = "checkpoints"
+"""The folder of per-stage checkpoints in the output directory."""
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """What :func:`compile_model` produced."""
+
+    model: ModelWrapper
+    """The compiled model (provenance stamped in its ``metadata_props``)."""
+    report: Mapping[str, Any]
+    """The document written to ``compile_report.json`` (docs/compile.md)."""
+    verification: Verification | None
+    """The comparison with the input model, with ``verify=True``; else ``None``."""
+    output_dir: Path
+    model_path: Path
+    """``output_dir/model.onnx``."""
+    report_path: Path
+    """``output_dir/compile_report.json``."""
+    checkpoints: tuple[Path, ...]
+    """The per-stage models written with ``checkpoints=True``."""
+    applied: tuple[Applied, ...]
+    """Every step of this run (skipped ones included), after those of a resumed checkpoint."""
+    seconds: float
+    """Wall time of the stages, in seconds."""
+
+
+def compile_model(
+    model: str | os.PathLike[str] | Any,
+    *,
+    output_dir: str | os.PathLike[str],
+    blueprint: str | os.PathLike[str] | None = None,
+    verify: bool = False,
+    tolerance: float | None = None,
+    seed: int = 0,
+    run_config: str | os.PathLike[str] | None = None,
+    checkpoints: bool = False,
+    start_stage: str | None = None,
+    stop_stage: str | None = None,
+    session: Session | None = None,
+    observer: Observer | None = None,
+    name: str | None = None,
+) -> CompileResult:
+    """Compile ``model`` through a blueprint's stages and write the outputs.
+
+    :param model: a path to an ONNX/QONNX file, a qonnx ``ModelWrapper`` or an
+        ``onnx.ModelProto`` (not changed).
+    :param output_dir: created if needed; receives ``model.onnx``, ``compile_report.json``,
+        ``hook_stats.json`` (and ``plugin_state.json`` with lifecycle plugins) and, with
+        ``checkpoints``, ``checkpoints/NN_<stage>.onnx``. Every file is written atomically.
+    :param blueprint: a blueprint YAML file; default the bundled ``default.yaml``.
+    :param verify: run both models on random inputs (``seed``) and compare their outputs
+        within ``tolerance`` (absolute; default 1e-4).
+    :param run_config: a run config YAML enabling lifecycle plugins (docs/lifecycle.md).
+    :param start_stage: resume from the checkpoint written before this stage (same
+        ``output_dir``, same blueprint); ``stop_stage``: stop after this stage.
+    :param session: the plugin session; default one from the environment.
+    :param observer: receives progress and warnings (the CLI's progress display).
+    :param name: how the report names the input (default: its path, or ``<in-memory model>``).
+    :returns: the compiled model, the report, the verification and the output paths.
+    :raises BrainsmithError: bad input (exit status 2): the model, the blueprint, its plugins,
+        the stages or the output directory; ``CompileError`` (exit 1): a transform failed or
+        looped; ``VerificationError`` (exit 1): with ``verify``, an output differs by more
+        than the tolerance — the outputs are written first, so they can be inspected.
+    """
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from ..plugins import Session
+    from ._blueprint import DEFAULT_BLUEPRINT, load_blueprint, validate
+    from ._executor import Executor
+    from ._inputs import model_bytes, prepare_output
+    from ._verify import failure
+
+    if tolerance is not None and not tolerance >= 0:
+        raise BrainsmithError("tolerance must be a number >= 0", fix="pass e.g. 1e-4")
+    data, source = model_bytes(model)
+    source = name if name is not None else source
+    outdir = Path(output_dir)
+    loaded = load_blueprint(Path(blueprint) if blueprint is not None else DEFAULT_BLUEPRINT)
+    session = session if session is not None else Session.from_environment()
+    plan, warnings = validate(loaded, session, strict=session.settings.strict)
+    for warning in warnings:
+        _tell(observer, f"warning: {warning}")
+    start = _stage(plan, start_stage, "start stage")
+    stop = _stage(plan, stop_stage, "stop stage")
+    if start and stop and plan.stage_names.index(start) > plan.stage_names.index(stop):
+        raise BrainsmithError(f"--start-stage {start} comes after --stop-stage {stop}")
+
+    original = ModelWrapper(data)
+    resumed, previous = _resume(plan, start, outdir) if start else (None, [])
+    events, host = _lifecycle(session, run_config, observer)
+    prepare_output(outdir)
+    written: dict[str, Any] = {}
+
+    def finish(result: Result) -> Mapping[str, Any]:
+        """Verify, report and write the outputs; the executor then fires on_compile_end."""
+        from ._plan import serialize, stamp
+        from ._verify import DEFAULT_TOLERANCE
+        from ._verify import verify as compare
+
+        stamp(result.model, result.provenance())
+        verification = None
+        if verify:
+            limit = DEFAULT_TOLERANCE if tolerance is None else tolerance
+            verification = compare(original, result.model, tolerance=limit, seed=seed)
+        report = _report(source, outdir, loaded, plan, result, session, verification, warnings)
+        write_atomic(outdir / OUTPUT_NAME, serialize(result.model))
+        write_atomic(
+            outdir / REPORT_NAME, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
+        )
+        written.update(report=report, verification=verification)
+        return report
+
+    with host.running(outdir):  # writes hook_stats.json (and plugin_state.json) at the end
+        result = Executor(plan, events=events, observer=observer).run(
+            resumed if resumed is not None else original,
+            start_stage=start,
+            stop_stage=stop,
+            checkpoint_dir=outdir / CHECKPOINTS if checkpoints else None,
+            previous=previous,
+            blueprint=loaded,
+            output_dir=outdir,
+            finish=finish,
+        )
+    compiled = CompileResult(
+        model=result.model,
+        report=written["report"],
+        verification=written["verification"],
+        output_dir=outdir,
+        model_path=outdir / OUTPUT_NAME,
+        report_path=outdir / REPORT_NAME,
+        checkpoints=tuple(result.checkpoints),
+        applied=tuple(result.applied[len(previous) :]),
+        seconds=result.seconds,
+    )
+    if compiled.verification is not None and not compiled.verification.passed:
+        raise failure(compiled.verification)
+    return compiled
+
+
+def _tell(observer: Observer | None, text: str) -> None:
+    if observer is not None:
+        observer.message(text)
+
+
+def _lifecycle(
+    session: Session, run_config: str | os.PathLike[str] | None, observer: Observer | None
+) -> tuple[Dispatcher, LifecycleHost]:
+    """The dispatcher that fires this compile's events to every active plugin's hooks, and
+    the host of the lifecycle plugins the run config enables.
+
+    Activating imports the plugins' hook modules; one that fails to import is reported and
+    left out, and the compile goes on without it.
+    """
+    from ..lifecycle import Dispatcher, LifecycleHost, RunConfig
+
+    for problem in session.activate_all():
+        _tell(observer, f"warning: plugin {problem.subject} left out: {problem.reason}")
+    dispatcher = Dispatcher(
+        session.plugin_manager, describe=session.describe, order=session.resolution.order
+    )
+    host = LifecycleHost(dispatcher)
+    host.collect()
+    if run_config is not None:
+        host.configure(RunConfig.load(Path(run_config)))
+    return dispatcher, host
+
+
+def _stage(plan: Plan, name: str | None, what: str) -> str | None:
+    from .._suggest import did_you_mean
+
+    if name is not None and name not in plan.stage_names:
+        option = "--" + what.replace(" ", "-")
+        raise BrainsmithError(
+            f"{option} {name!r} is not a stage of the blueprint"
+            f"{did_you_mean(name, plan.stage_names)}",
+            fix=f"use one of: {', '.join(plan.stage_names)}",
+        )
+    return name
+
+
+def _resume(plan: Plan, start: str, outdir: Path) -> tuple[ModelWrapper | None, list[Applied]]:
+    """The checkpoint a compile starting at ``start`` resumes from, and what it applied."""
+    from ._inputs import read_model
+    from ._plan import Applied, checkpoint_path, read_provenance
+
+    index = plan.stage_names.index(start)
+    if index == 0:
+        return None, []
+    previous = plan.stage_names[index - 1]
+    path = checkpoint_path(outdir / CHECKPOINTS, plan, previous)
+    if not path.is_file():
+        raise BrainsmithError(
+            f"--start-stage {start} needs the checkpoint of stage {previous!r}, which does not "
+            "exist",
+            where=str(path),
+            fix="compile once with --checkpoints (and the same -o) first",
+        )
+    model = read_model(path)
+    document = read_provenance(model) or {}
+    if document.get("blueprint_sha256") != plan.blueprint_hash:
+        raise BrainsmithError(
+            "the checkpoint was made with a different blueprint",
+            where=str(path),
+            fix="compile from the start (without --start-stage) with --checkpoints",
+        )
+    applied = [
+        Applied(
+            t["stage"],
+            t["transform"],
+            t["options"],
+            t["distribution"],
+            t["version"],
+            modified=t["modified"],
+        )
+        for t in document.get("transforms", [])
+    ]
+    return model, applied
+
+
+def _report(  # noqa: PLR0917 - one private call site, every argument a distinct part
+    source: str,
+    outdir: Path,
+    blueprint: Blueprint,
+    plan: Plan,
+    result: Result,
+    session: Session,
+    verification: Verification | None,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """The document written to compile_report.json (docs/compile.md describes it)."""
+    from .._version import __version__
+
+    return {
+        "schema": 1,
+        "status": "ok" if verification is None or verification.passed else "verify_failed",
+        "brainsmith_core": __version__,
+        "model": source,
+        "output": str(outdir / OUTPUT_NAME),
+        "blueprint": {
+            "name": plan.name,
+            "path": str(blueprint.path),
+            "sources": [str(p) for p in blueprint.sources],
+            "sha256": plan.blueprint_hash,
+        },
+        "stages": list(result.stages_run),
+        "transforms": [a.report() for a in result.applied],
+        "plugins": [
+            {"namespace": p.namespace, "distribution": p.distribution, "version": p.version}
+            for p in session.active_plugins()
+        ],
+        "checkpoints": [str(p) for p in result.checkpoints],
+        "seconds": round(result.seconds, 6),
+        "verification": verification.to_json() if verification is not None else None,
+        "warnings": warnings,
+    }

@@ -1,0 +1,118 @@
+"""Reading a compile's input model and proving its output folder writable, before any work.
+
+Errors are :class:`~brainsmith.errors.BrainsmithError` subclasses naming the file and a fix
+(exit status 2: bad input).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BrainsmithError
+
+if TYPE_CHECKING:
+    from qonnx.core.modelwrapper import ModelWrapper
+
+
+class ModelError(BrainsmithError):
+    """The input model cannot be read or is not valid ONNX."""
+
+
+class OutputError(BrainsmithError):
+    """The output directory cannot be written."""
+
+
+def model_bytes(model: Any) -> tuple[bytes, str]:
+    """The serialized, checked model and a label for it.
+
+    ``model`` is a path (``str`` / ``os.PathLike``), a qonnx ``ModelWrapper`` or an
+    ``onnx.ModelProto``; the label is the path, or ``"<in-memory model>"``.
+
+    :raises ModelError: the file is missing, unreadable, not ONNX, or fails ONNX checking.
+    """
+    if isinstance(model, str | os.PathLike):
+        path = Path(model)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ModelError(
+                "model file not found", where=str(path), fix="check the path"
+            ) from None
+        except OSError as exc:
+            raise ModelError(
+                f"cannot read the model: {exc.strerror or exc}", where=str(path)
+            ) from None
+        check_model(data, str(path))
+        return data, str(path)
+    proto = getattr(model, "model", model)  # a ModelWrapper wraps a ModelProto
+    serialize = getattr(proto, "SerializeToString", None)
+    if serialize is None:
+        raise ModelError(
+            f"cannot compile a {type(model).__name__}",
+            fix="pass a path to an .onnx file, a qonnx ModelWrapper or an onnx.ModelProto",
+        )
+    data = serialize()
+    label = "<in-memory model>"
+    check_model(data, label)
+    return data, label
+
+
+def check_model(data: bytes, where: str) -> None:
+    """Check that ``data`` is a parseable ONNX model that passes ``onnx.checker``.
+
+    :raises ModelError: naming ``where`` and the first problem.
+    """
+    import onnx
+
+    fix = "pass an .onnx file; a truncated download must be fetched again"
+    try:
+        proto = onnx.load_model_from_string(data)
+    except Exception as exc:  # protobuf's DecodeError, onnx's errors
+        raise ModelError(
+            f"not an ONNX model (it does not parse: {exc or 'truncated or corrupt'})",
+            where=where,
+            fix=fix,
+        ) from None
+    if proto.ir_version == 0 or not proto.HasField("graph") or not proto.opset_import:
+        raise ModelError("not an ONNX model (no IR version, graph or opset)", where=where, fix=fix)
+    try:
+        onnx.checker.check_model(proto)
+    except onnx.checker.ValidationError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(
+            f"the model fails ONNX checking: {first}",
+            where=where,
+            fix="re-export the model, or repair it so that onnx.checker.check_model passes",
+        ) from None
+
+
+def read_model(path: Path) -> ModelWrapper:
+    """The checked model at ``path`` as a ``ModelWrapper``.
+
+    :raises ModelError: as :func:`model_bytes`.
+    """
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    data, _ = model_bytes(path)
+    return ModelWrapper(data)
+
+
+def prepare_output(directory: Path) -> None:
+    """Create ``directory`` and prove it writable before any work is done.
+
+    :raises OutputError: naming the directory, with the reason from the OS.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".brainsmith-probe-", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to the output directory: {exc.strerror or exc}",
+            where=str(directory),
+            fix="choose another directory with -o, or fix its permissions",
+        ) from None
