@@ -43,6 +43,7 @@ import argparse
 import json
 import platform
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -269,14 +270,23 @@ def activation_statistics(
 
 
 def export(model: nn.Module, spec: ModelSpec, exporter: str, path: Path) -> None:
-    """Export ``model`` with Brevitas' QONNX manager, choosing the torch exporter by name."""
+    """Export ``model`` with Brevitas' QONNX manager to one self-contained ``.onnx`` file.
+
+    The exporter is chosen with ``export_qonnx``'s ``dynamo`` argument. The dynamo exporter first
+    writes the weights to a side file ``<path>.data``; exporting into a scratch folder and saving
+    the loaded model again keeps every initializer inside the committed file.
+    """
     example = torch.zeros(spec.input_shape)
     if exporter == "torchscript":
-        export_qonnx(model, args=example, export_path=str(path), dynamo=False)
+        options: dict[str, Any] = {"dynamo": False}
     elif exporter == "dynamo":
-        export_qonnx(model, args=example, export_path=str(path), dynamo=True, optimize=True)
+        options = {"dynamo": True, "optimize": True}
     else:
         raise ValueError(f"unknown exporter {exporter!r}; expected one of {EXPORTERS}")
+    with tempfile.TemporaryDirectory() as scratch:
+        exported = Path(scratch) / "model.onnx"
+        export_qonnx(model, args=example, export_path=str(exported), **options)
+        onnx.save(onnx.load(str(exported)), str(path), save_as_external_data=False)
 
 
 def check_with_qonnx(path: Path, inputs: np.ndarray, outputs: np.ndarray) -> tuple[float, dict[str, int]]:
