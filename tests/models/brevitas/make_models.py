@@ -40,6 +40,7 @@ Every export is checked before it is written: qonnx ``ModelWrapper`` + ``cleanup
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import sys
@@ -117,16 +118,21 @@ def _weight_kwargs(weight_bit_width: int) -> dict[str, Any]:
 
 
 def build_tfc(spec: ModelSpec) -> nn.Module:
-    """TFC-like MLP 784-64-64-64-10: input quantizer, 3 x (QuantLinear, BatchNorm1d, act), QuantLinear."""
+    """TFC-like MLP 784-64-64-64-10.
+
+    Input quantizer, then 3 x (QuantLinear, BatchNorm1d, activation quantizer), then QuantLinear.
+    """
     layers: list[nn.Module] = [_input_quantizer(spec.input_bit_width)]
     features = [784, 64, 64, 64]
-    for in_f, out_f in zip(features[:-1], features[1:], strict=True):
+    for in_f, out_f in itertools.pairwise(features):
         layers += [
             QuantLinear(in_f, out_f, bias=spec.bias, **_weight_kwargs(spec.weight_bit_width)),
             nn.BatchNorm1d(out_f),
             _hidden_activation(spec.act_bit_width),
         ]
-    layers.append(QuantLinear(features[-1], 10, bias=spec.bias, **_weight_kwargs(spec.weight_bit_width)))
+    layers.append(
+        QuantLinear(features[-1], 10, bias=spec.bias, **_weight_kwargs(spec.weight_bit_width))
+    )
     return nn.Sequential(*layers)
 
 
@@ -199,7 +205,7 @@ SPECS: tuple[ModelSpec, ...] = (
 
 
 def make_inputs(spec: ModelSpec, count: int, generator: torch.Generator) -> torch.Tensor:
-    """``count`` inputs shaped ``[count, *input_shape[1:]]``: standard normal, clipped to [-2, 2]."""
+    """``count`` inputs ``[count, *input_shape[1:]]``: standard normal clipped to [-2, 2]."""
     return torch.randn((count, *spec.input_shape[1:]), generator=generator).clamp(-2.0, 2.0)
 
 
@@ -289,7 +295,9 @@ def export(model: nn.Module, spec: ModelSpec, exporter: str, path: Path) -> None
         onnx.save(onnx.load(str(exported)), str(path), save_as_external_data=False)
 
 
-def check_with_qonnx(path: Path, inputs: np.ndarray, outputs: np.ndarray) -> tuple[float, dict[str, int]]:
+def check_with_qonnx(
+    path: Path, inputs: np.ndarray, outputs: np.ndarray
+) -> tuple[float, dict[str, int]]:
     """Cleanup + execute ``path`` with qonnx per reference input; max abs diff and op histogram."""
     model = cleanup_model(ModelWrapper(str(path)))
     in_name = model.graph.input[0].name
@@ -344,7 +352,9 @@ def make_model(spec: ModelSpec, exporters: tuple[str, ...], tolerance: float) ->
         except Exception as error:  # recorded in models.json and printed: the point is to know why
             path.unlink(missing_ok=True)
             entry["exports"][exporter] = {"error": f"{type(error).__name__}: {error}"[:2000]}
-            print(f"{spec.name}/{exporter}: FAILED {type(error).__name__}: {error}", file=sys.stderr)
+            print(
+                f"{spec.name}/{exporter}: FAILED {type(error).__name__}: {error}", file=sys.stderr
+            )
             continue
         loaded = onnx.load(str(path))
         status = "ok" if diff <= tolerance else "MISMATCH"
@@ -362,7 +372,16 @@ def make_model(spec: ModelSpec, exporters: tuple[str, ...], tolerance: float) ->
 
 
 def versions() -> dict[str, str]:
-    names = ("torch", "brevitas", "onnx", "onnxscript", "onnxruntime", "onnxoptimizer", "qonnx", "numpy")
+    names = (
+        "torch",
+        "brevitas",
+        "onnx",
+        "onnxscript",
+        "onnxruntime",
+        "onnxoptimizer",
+        "qonnx",
+        "numpy",
+    )
     return {"python": platform.python_version(), **{n: version(n) for n in names}}
 
 
