@@ -8,6 +8,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+from brainsmith.plugins import _cache as disk
 from brainsmith.plugins.session import Session
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def test_cached_session_equals_a_fresh_one(site: FakeSite, tmp_path: Path) -> No
     folder = tmp_path / "cache"
     first = cached(site, folder)
     (file,) = folder.iterdir()
-    assert json.loads(file.read_text())["format"] == 1
+    assert json.loads(file.read_text())["format"] == disk.FORMAT
     second = cached(site, folder)
     assert second.resolution == first.resolution == fresh(site).resolution
     assert second.settings == first.settings
@@ -84,7 +85,7 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(site: FakeSite, tmp_path: Path
     (file,) = folder.iterdir()
     file.write_text("{not json")
     assert [v.namespace for v in cached(site, folder).verdicts()] == ["alpha"]
-    assert json.loads(file.read_text())["format"] == 1
+    assert json.loads(file.read_text())["format"] == disk.FORMAT
 
 
 def test_a_cache_hit_imports_neither_packaging_nor_the_resolver(tmp_path: Path) -> None:

@@ -369,7 +369,7 @@ def test_disable_policy_disables_after_n_failures() -> None:
         for epoch in range(1, 6):
             fire_epoch(d, epoch)
     assert failing.calls == 2
-    assert not d.is_enabled("bad")
+    assert "bad" in d.disabled
     assert "2 failure(s)" in d.disabled["bad"]
     assert "disabled after 2" in str(caught[-1].message)
     assert d.stats_json()["disabled"] == d.disabled
@@ -453,10 +453,6 @@ def test_stop_result_sets_control_and_is_not_returned() -> None:
     }
     fire_epoch(d, 3)
     assert d.control.reason == "enough at 2"  # the first request wins
-    d.control.reset()
-    assert not d.should_stop
-    d.request_stop("manual", by="test")
-    assert (d.control.reason, d.control.by) == ("manual", "test")
 
 
 # -- together ------------------------------------------------------------------------------

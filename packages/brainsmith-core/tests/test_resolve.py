@@ -26,6 +26,7 @@ def rec(
     requires: Sequence[str] = (),
     conflicts: Sequence[str] = (),
     error: str = "",
+    fix: str = "",
     code_defined: bool = False,
 ) -> PluginRecord:
     return PluginRecord(
@@ -39,6 +40,7 @@ def rec(
         declaration=Declaration(api=api, requires=tuple(requires), conflicts=tuple(conflicts)),
         components=None if code_defined or error else (),
         error=error,
+        fix=fix,
     )
 
 
@@ -470,8 +472,8 @@ def test_problem_text() -> None:
     assert str(Problem("error", "env", "", "", "why", "")) == "error: env: why"
 
 
-def test_broken_record_splits_reason_and_fix() -> None:
-    resolution = run(rec("b", error="/m.toml: schema: too new\n  fix: upgrade"), rec("ok"))
+def test_broken_record_keeps_reason_and_fix_apart() -> None:
+    resolution = run(rec("b", error="/m.toml: schema: too new", fix="upgrade"), rec("ok"))
     (problem,) = resolution.problems
     assert (problem.reason, problem.fix) == ("/m.toml: schema: too new", "upgrade")
     assert states(resolution)["ok/brainsmith-plugin-ok"] == "active"

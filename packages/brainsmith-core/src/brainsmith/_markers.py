@@ -10,3 +10,9 @@ PROJECT = "brainsmith"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+def is_hookimpl(manager: pluggy.PluginManager, owner: object, name: str) -> bool:
+    """Whether ``owner.name`` is marked with :data:`hookimpl`, as ``manager`` sees it (through
+    pluggy's ``parse_hookimpl_opts``, the same test ``register`` applies)."""
+    return manager.parse_hookimpl_opts(owner, name) is not None

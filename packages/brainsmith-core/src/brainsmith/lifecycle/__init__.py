@@ -19,17 +19,9 @@ from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from . import hookspecs
-    from ._dispatcher import (
-        Dispatcher,
-        ErrorPolicy,
-        HookError,
-        LifecycleError,
-        LifecycleOptions,
-        LifecycleWarning,
-        Stop,
-        lifecycle,
-    )
+    from ._dispatcher import Dispatcher, HookError, LifecycleError, LifecycleWarning
     from ._host import STATE_FILE, LifecycleHost, LifecyclePluginError
+    from ._options import LifecycleOptions, Stop, lifecycle
     from ._plugin import (
         LifecycleContext,
         LifecyclePlugin,
@@ -38,6 +30,7 @@ if TYPE_CHECKING:
         PluginContext,
         PluginState,
     )
+    from ._policy import ErrorPolicy, StopControl
     from ._providers import ProviderError, ProviderRegistry, ProviderSpec
     from ._runconfig import RunConfig, RunConfigError
     from ._stats import STATS_FILE
@@ -56,14 +49,15 @@ if TYPE_CHECKING:
 _NAMES = {
     "hookspecs": ".hookspecs:",
     "Dispatcher": "._dispatcher",
-    "ErrorPolicy": "._dispatcher",
+    "ErrorPolicy": "._policy",
     "HookError": "._dispatcher",
     "LifecycleError": "._dispatcher",
-    "LifecycleOptions": "._dispatcher",
+    "LifecycleOptions": "._options",
     "LifecycleWarning": "._dispatcher",
-    "Stop": "._dispatcher",
-    "lifecycle": "._dispatcher",
+    "Stop": "._options",
+    "lifecycle": "._options",
     "STATE_FILE": "._host",
+    "StopControl": "._policy",
     "LifecycleHost": "._host",
     "LifecyclePluginError": "._host",
     "LifecycleContext": "._plugin",
@@ -115,6 +109,7 @@ __all__ = [
     "RunConfig",
     "RunConfigError",
     "Stop",
+    "StopControl",
     "TrainResult",
     "Trainable",
     "TrainingLoop",

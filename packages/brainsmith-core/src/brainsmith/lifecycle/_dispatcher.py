@@ -5,7 +5,7 @@ Implementations stay ordinary pluggy ``@hookimpl`` functions or methods. Priorit
 condition are attached by :func:`lifecycle`, a decorator that only sets an attribute::
 
     from brainsmith import hookimpl
-    from brainsmith.lifecycle._dispatcher import Stop, lifecycle
+    from brainsmith.lifecycle import Stop, lifecycle
     from brainsmith.lifecycle.conditions import every_n_epochs
 
     @lifecycle(priority=10, condition=every_n_epochs(5))
@@ -23,12 +23,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._atomic import write_json_atomic
 from .._distributions import distribution_of
 from ..errors import BrainsmithError
 from ._callplan import CompiledPlan, PlannedCall, compile_plan
+from ._options import DEFAULT_OPTIONS, OPTIONS_ATTR, LifecycleOptions, Stop
+from ._policy import DEFAULT_POLICY, ErrorPolicy, StopControl
 from ._stats import HookStats, stats_path
 from .events import HookEvents
 
@@ -38,12 +40,8 @@ if TYPE_CHECKING:
 
     import pluggy
 
-    from .conditions import Condition
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-OPTIONS_ATTR = "brainsmith_lifecycle"
-"""The attribute :func:`lifecycle` sets on a hook implementation."""
 
 Middleware = Callable[[str, dict[str, Any]], "Mapping[str, Any] | None"]
 """``middleware(event, arguments)`` returns replacement arguments, or ``None`` to keep them."""
@@ -66,106 +64,6 @@ class HookError(LifecycleError):
 
 class LifecycleWarning(UserWarning):
     """A hook failed under the ``warn`` or ``disable`` policy, or a plugin was disabled."""
-
-
-@dataclass(frozen=True, slots=True)
-class LifecycleOptions:
-    """Dispatch options of one hook implementation (see :func:`lifecycle`)."""
-
-    priority: int = 0
-    condition: Condition | None = None
-
-
-DEFAULT_OPTIONS = LifecycleOptions()
-
-
-def lifecycle(*, priority: int = 0, condition: Condition | None = None) -> Callable[[F], F]:
-    """Attach a priority (higher runs first) and a condition to a ``@hookimpl``.
-
-    Stack it above or below ``@hookimpl``; it only sets an attribute, so the function stays a
-    plain pluggy implementation. A run config may override the priority per plugin.
-    """
-    from .conditions import Condition
-
-    if isinstance(priority, bool) or not isinstance(priority, int):
-        raise TypeError(f"lifecycle(priority=...) must be an int, got {priority!r}")
-    if condition is not None and not isinstance(condition, Condition):
-        raise TypeError(
-            f"lifecycle(condition=...) must be a Condition (every_n_epochs(5), when(...)), "
-            f"got {condition!r}"
-        )
-    options = LifecycleOptions(priority, condition)
-
-    def mark(function: F) -> F:
-        setattr(function, OPTIONS_ATTR, options)
-        return function
-
-    return mark
-
-
-@dataclass(frozen=True, slots=True)
-class Stop:
-    """Return this from any lifecycle hook to ask the running loop to stop."""
-
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorPolicy:
-    """What happens when a plugin's hook raises.
-
-    ``raise``: fire ``on_exception`` then raise :class:`HookError`. ``warn``: warn and go on.
-    ``disable``: warn, and disable the plugin after ``max_failures`` failures.
-    """
-
-    action: Literal["raise", "warn", "disable"] = "raise"
-    max_failures: int = 1
-
-    def __post_init__(self) -> None:
-        if self.action not in ("raise", "warn", "disable"):
-            raise ValueError(f"error policy {self.action!r} is not raise, warn or disable")
-        if isinstance(self.max_failures, bool) or not (
-            isinstance(self.max_failures, int) and self.max_failures >= 1
-        ):
-            raise ValueError(f"max_failures must be a positive int, got {self.max_failures!r}")
-
-    @classmethod
-    def parse(cls, value: object) -> ErrorPolicy:
-        """From config: ``"raise"``, ``"warn"``, ``"disable"`` or ``{"disable_after": N}``."""
-        if isinstance(value, str):
-            return cls(value)  # type: ignore[arg-type]
-        if isinstance(value, Mapping) and set(value) == {"disable_after"}:
-            return cls("disable", value["disable_after"])
-        raise ValueError(
-            f"on_error must be 'raise', 'warn', 'disable' or {{disable_after: N}}, got {value!r}"
-        )
-
-
-class StopControl:
-    """The stop signal hooks raise (by returning :class:`Stop`) and loops honour."""
-
-    __slots__ = ("by", "event", "reason", "requested")
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.reason = ""
-        self.by = ""
-        self.event = ""
-
-    def request(self, reason: str = "", *, by: str = "", event: str = "") -> None:
-        """Ask the loop to stop; the first request's reason is kept."""
-        if not self.requested:
-            self.requested, self.reason, self.by, self.event = True, reason, by, event
-
-    def reset(self) -> None:
-        """Clear the signal (a new run)."""
-        self.requested, self.reason, self.by, self.event = False, "", "", ""
-
-    def to_json(self) -> dict[str, str] | None:
-        """``None`` or ``{"reason", "by", "event"}``."""
-        if not self.requested:
-            return None
-        return {"reason": self.reason, "by": self.by, "event": self.event}
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +90,7 @@ class Dispatcher:
         order: Sequence[str] = (),
         priorities: Mapping[str, int] | None = None,
         policies: Mapping[str, ErrorPolicy] | None = None,
-        default_policy: ErrorPolicy = ErrorPolicy(),
+        default_policy: ErrorPolicy = DEFAULT_POLICY,
     ) -> None:
         self.plugin_manager = plugin_manager
         self._describe = describe
@@ -246,10 +144,6 @@ class Dispatcher:
             self._failures.pop(plugin, None)
             self.refresh()
 
-    def is_enabled(self, plugin: str) -> bool:
-        """Whether ``plugin``'s hooks are called."""
-        return plugin not in self._disabled
-
     @property
     def disabled(self) -> Mapping[str, str]:
         """Disabled plugins and why."""
@@ -280,10 +174,6 @@ class Dispatcher:
     def should_stop(self) -> bool:
         """Whether a hook asked the loop to stop."""
         return self.control.requested
-
-    def request_stop(self, reason: str = "", *, by: str = "") -> None:
-        """Ask the loop to stop (what returning :class:`Stop` from a hook does)."""
-        self.control.request(reason, by=by)
 
     # -- firing -------------------------------------------------------------------------
 

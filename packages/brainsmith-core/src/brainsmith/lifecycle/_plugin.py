@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._distributions import distribution_of
-from .._markers import PROJECT, hookimpl
+from .._markers import PROJECT, hookimpl, is_hookimpl
 from .._schema import validate_options
 from .events import HookEvents
 
@@ -41,9 +41,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from ._dispatcher import Dispatcher, LifecycleOptions
-
-_IMPL_ATTR = f"{PROJECT}_impl"
+    from ._dispatcher import Dispatcher
+    from ._options import LifecycleOptions
 
 
 class LifecyclePluginState(StrEnum):
@@ -100,8 +99,15 @@ class LifecyclePlugin:
         super().__init_subclass__(**kwargs)
         if not cls.__dict__.get("name"):
             cls.name = _snake(cls.__name__)
+        import pluggy
+
+        parser = pluggy.PluginManager(PROJECT)  # only parses: nothing is registered with it
         for attribute, value in list(cls.__dict__.items()):
-            if attribute in HookEvents.ALL and callable(value) and not hasattr(value, _IMPL_ATTR):
+            if (
+                attribute in HookEvents.ALL
+                and callable(value)
+                and not is_hookimpl(parser, cls, attribute)
+            ):
                 hookimpl(value)
 
     def __init__(self, options: Mapping[str, Any] | None = None, *, where: str = "") -> None:

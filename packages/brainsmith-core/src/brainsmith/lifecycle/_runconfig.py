@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._suggest import did_you_mean
 from ..errors import BrainsmithError
-from ._dispatcher import ErrorPolicy
+from ._policy import ErrorPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

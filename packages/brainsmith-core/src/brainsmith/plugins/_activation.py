@@ -15,6 +15,7 @@ from typing import Any
 
 import pluggy
 
+from .._markers import is_hookimpl
 from ..errors import PluginError
 from ._legacy import PayloadError, adapt_payload
 from .decorators import spec_of
@@ -33,7 +34,7 @@ def activate(record: PluginRecord, manager: pluggy.PluginManager) -> PluginRecor
             _register(record, module, manager)
         return record
     obj = _load_entry_point(record)
-    if _has_hookimpls(obj, manager.project_name):
+    if _has_hookimpls(obj, manager):
         _register(record, obj, manager)
         specs = _collect(record, obj, manager)
         return replace(record, form=Form.PLUGGY, components=specs)
@@ -148,10 +149,9 @@ def _collect(
     return tuple(specs)
 
 
-def _has_hookimpls(obj: object, project: str) -> bool:
-    marker = f"{project}_impl"
+def _has_hookimpls(obj: object, manager: pluggy.PluginManager) -> bool:
     if isinstance(obj, ModuleType) or inspect.isclass(obj) or not callable(obj):
-        return any(hasattr(getattr(obj, n, None), marker) for n in dir(obj))
+        return any(is_hookimpl(manager, obj, name) for name in dir(obj))
     return False
 
 

@@ -47,12 +47,22 @@ def discover(path: Sequence[str] | None = None) -> tuple[PluginRecord, ...]:
     return tuple(records)
 
 
+_NAME_LINE = re.compile(r"^Name:[ \t]*(\S[^\r\n]*?)[ \t]*$", re.MULTILINE)
+
+
+def _declared_name(dist: metadata.Distribution) -> str:
+    """The distribution's ``Name``, found by a search of its metadata text: parsing every
+    METADATA file of a large environment with the email parser (``dist.metadata``) is most of
+    a scan's cost, and only the plugins' metadata is parsed in full."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    match = _NAME_LINE.search(text.partition("\n\n")[0])
+    return match.group(1) if match else ""
+
+
 def _unique(dists: Iterable[metadata.Distribution]) -> Iterable[metadata.Distribution]:
     seen: set[str] = set()
     for dist in dists:
-        # the name in the .dist-info folder's name, as importlib.metadata.entry_points() itself
-        # deduplicates: parsing every METADATA file of a large environment is the slow part
-        name = getattr(dist, "_normalized_name", None) or dist.metadata["Name"] or ""
+        name = _declared_name(dist)
         key = re.sub(r"[-_.]+", "_", name).lower()
         if key not in seen:
             seen.add(key)
@@ -69,7 +79,7 @@ def _record(
     path: Sequence[str] | None,
 ) -> PluginRecord:
     module, _, attr = (part.strip() for part in ep.value.partition(":"))
-    form, location, error = Form.PLUGGY, str(dist.locate_file("")), ""
+    form, location, error, fix = Form.PLUGGY, str(dist.locate_file("")), "", ""
     declaration, components = Declaration(), None
     if attr.endswith(MANIFEST_SUFFIXES):
         form = Form.MANIFEST
@@ -77,7 +87,8 @@ def _record(
             manifest_path = locate_package_file(module, attr, path)
             manifest = read_manifest(manifest_path)
         except ManifestError as exc:
-            location, error = exc.where, str(exc)
+            location, fix = exc.where, exc.fix
+            error = f"{exc.where}: {exc.message}" if exc.where else exc.message
         else:
             location = str(manifest_path)
             declaration, components = manifest.declaration, manifest.components
@@ -92,6 +103,7 @@ def _record(
         declaration=declaration,
         components=components,
         error=error,
+        fix=fix,
     )
 
 

@@ -116,9 +116,8 @@ class _Checker:
 
     def _broken(self) -> None:
         for index, record in enumerate(self.records):
-            if record.error:  # str(ManifestError): "where: message\n  fix: fix"
-                reason, _, fix = record.error.partition("\n  fix: ")
-                self._demote(index, State.BROKEN, reason, fix)
+            if record.error:
+                self._demote(index, State.BROKEN, record.error, record.fix)
 
     def _collisions(self) -> None:
         by_namespace: dict[str, list[int]] = defaultdict(list)

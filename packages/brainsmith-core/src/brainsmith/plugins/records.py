@@ -218,7 +218,10 @@ class PluginRecord:
     components: tuple[AnySpec, ...] | None = None
     """Known components; ``None`` until a code-defined plugin is activated."""
     error: str = ""
-    """Why discovery could not read this plugin (a broken manifest, a missing package)."""
+    """Why discovery could not read this plugin (a broken manifest, a missing package), with
+    the place first: ``"<file>: <field>: <what>"``."""
+    fix: str = ""
+    """How to repair :attr:`error`."""
 
     @property
     def label(self) -> str:

@@ -125,13 +125,6 @@ class Session:
         """Resolution problems plus activation failures."""
         return self.resolution.problems + tuple(self._failures.values())
 
-    def record(self, namespace: str) -> PluginRecord:
-        """The record of the plugin with this namespace (with components once activated)."""
-        try:
-            return self._records[namespace]
-        except KeyError:
-            raise PluginError(f"no plugin with namespace {namespace!r} is installed") from None
-
     def active_plugins(self) -> tuple[PluginRecord, ...]:
         """Usable plugins, in dependency order."""
         return tuple(self._records[n] for n in self.resolution.order if n not in self._failures)
