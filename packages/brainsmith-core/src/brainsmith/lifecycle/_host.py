@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._atomic import write_json_atomic
+from .._order import dependency_order
 from .._suggest import did_you_mean
 from ..errors import BrainsmithError
 from ._plugin import LifecycleContext, LifecyclePlugin, LifecyclePluginState
@@ -288,28 +289,13 @@ class LifecycleHost:
                         "not enabled",
                         fix=f"enable {needed!r} in the run config",
                     )
-        ordered: list[LifecyclePlugin] = []
-        visiting: list[str] = []
-
-        def visit(name: str) -> None:
-            plugin = plugins[name]
-            if plugin in ordered:
-                return
-            if name in visiting:
-                cycle = [*visiting[visiting.index(name) :], name]
-                raise LifecyclePluginError(
-                    f"lifecycle plugins require each other in a cycle: {' -> '.join(cycle)}",
-                    fix="remove one of the requirements",
-                )
-            visiting.append(name)
-            for needed in plugin.requires:
-                visit(needed)
-            visiting.pop()
-            ordered.append(plugin)
-
-        for name in plugins:
-            visit(name)
-        return ordered
+        order, cycles = dependency_order({name: p.requires for name, p in plugins.items()})
+        if cycles:
+            raise LifecyclePluginError(
+                f"lifecycle plugins require each other in a cycle: {' -> '.join(cycles[0])}",
+                fix="remove one of the requirements",
+            )
+        return [plugins[name] for name in order]
 
     def _schedule(self, event: str, arguments: dict[str, Any]) -> None:
         epoch = arguments.get("epoch")

@@ -12,11 +12,11 @@ directly, the APT way::
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._suggest import did_you_mean
+from .._targets import MissingAttribute, load_target
 from ..errors import UnknownComponentError
 from ..plugins.records import check_name, check_target
 
@@ -151,16 +151,12 @@ class ProviderRegistry:
 
 
 def _load(spec: ProviderSpec, source: str) -> Any:
-    module_name, _, attribute = spec.target.partition(":")
     where = f"provider {spec.category}/{spec.name}" + (f" of plugin {source}" if source else "")
     try:
-        value: Any = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            value = getattr(value, part)
-    except (ImportError, AttributeError) as exc:
+        return load_target(spec.target)
+    except (ImportError, MissingAttribute) as exc:
         raise ProviderError(
             f"cannot load target {spec.target!r}: {exc}",
             where=where,
             fix="check the target's module and attribute, or reinstall the plugin",
         ) from exc
-    return value

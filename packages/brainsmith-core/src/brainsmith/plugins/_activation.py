@@ -7,7 +7,6 @@ distribution and version, and what to do.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from dataclasses import replace
 from types import ModuleType
@@ -15,6 +14,7 @@ from typing import Any
 
 import pluggy
 
+from .. import _targets
 from .._markers import is_hookimpl
 from ..errors import PluginError
 from ._legacy import PayloadError, adapt_payload
@@ -30,7 +30,12 @@ def activate(record: PluginRecord, manager: pluggy.PluginManager) -> PluginRecor
     with its components known (and, for code-defined plugins, its form settled)."""
     if record.form is Form.MANIFEST:
         if record.declaration.hooks:
-            module = _import(record, record.declaration.hooks)
+            module = _load(
+                record,
+                record.declaration.hooks,
+                what=f"hooks module {record.declaration.hooks}",
+                fix=f"fix 'hooks' in the manifest {record.location}",
+            )
             _register(record, module, manager)
         return record
     obj = _load_entry_point(record)
@@ -63,55 +68,43 @@ def activate(record: PluginRecord, manager: pluggy.PluginManager) -> PluginRecor
 
 def load_target(record: PluginRecord, spec: AnySpec) -> Any:
     """Import a component's ``module:attr`` target and return the object."""
-    module_name, _, attr = spec.target.partition(":")
-    module = _import(record, module_name, what=f"{spec.kind} {record.namespace}:{spec.name}")
-    obj: Any = module
-    try:
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-    except AttributeError:
-        raise _failure(
-            record,
-            f"{spec.kind} {record.namespace}:{spec.name}: module {module_name!r} has no "
-            f"attribute {attr!r}",
-            f"fix the target {spec.target!r} in {record.location or 'the plugin'}",
-        ) from None
-    return obj
+    what = f"{spec.kind} {record.namespace}:{spec.name}"
+    return _load(
+        record,
+        spec.target,
+        what=what,
+        fix=f"fix the target {spec.target!r} in {record.location or 'the plugin'}",
+    )
 
 
 def _load_entry_point(record: PluginRecord) -> Any:
-    module_name, _, attr = record.value.partition(":")
-    obj: Any = _import(record, module_name.strip())
-    if attr.strip():
-        try:
-            for part in attr.strip().split("."):
-                obj = getattr(obj, part)
-        except AttributeError:
-            raise _failure(
-                record,
-                f"entry point {record.value}: module {module_name.strip()!r} has no attribute "
-                f"{attr.strip()!r}",
-                "fix the entry point in the plugin's pyproject.toml and reinstall it",
-            ) from None
-    return obj
+    return _load(
+        record,
+        record.value,
+        what=f"entry point {record.value}",
+        fix="fix the entry point in the plugin's pyproject.toml and reinstall it",
+    )
 
 
-def _import(record: PluginRecord, module_name: str, what: str = "") -> ModuleType:
+def _load(record: PluginRecord, target: str, *, what: str, fix: str) -> Any:
+    """:func:`brainsmith._targets.load_target`, its failures turned into the plugin's error."""
+    module_name = target.partition(":")[0].strip()
+    prefix = "" if what.startswith(("entry point", "hooks module")) else f"{what}: "
     try:
-        return importlib.import_module(module_name)
+        return _targets.load_target(target)
+    except _targets.MissingAttribute as exc:
+        raise _failure(record, f"{what}: {exc}", fix) from None
     except ModuleNotFoundError as exc:
-        fix = (
+        missing = (
             f"reinstall {record.distribution}: pip install --force-reinstall {record.distribution}"
         )
         if exc.name and exc.name != module_name and not module_name.startswith(exc.name + "."):
-            fix = f"install the missing dependency {exc.name!r} (pip install {exc.name})"
-        raise _failure(
-            record, f"{what + ': ' if what else ''}importing {module_name!r} failed: {exc}", fix
-        ) from exc
+            missing = f"install the missing dependency {exc.name!r} (pip install {exc.name})"
+        raise _failure(record, f"{prefix}importing {module_name!r} failed: {exc}", missing) from exc
     except Exception as exc:  # SyntaxError, errors raised at import: the plugin's fault
         raise _failure(
             record,
-            f"{what + ': ' if what else ''}importing {module_name!r} raised {_describe(exc)}",
+            f"{prefix}importing {module_name!r} raised {_describe(exc)}",
             f"report it to the maintainers of {record.distribution}, or disable the plugin "
             f'(BRAINSMITH_PLUGINS or [tool.brainsmith] disable = ["{record.namespace}"])',
         ) from exc

@@ -8,7 +8,6 @@ A pure function of its inputs: the same records and settings give the same resol
 
 from __future__ import annotations
 
-import graphlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -18,6 +17,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .._order import dependency_order
 from .._suggest import did_you_mean
 from .._version import CORE_DISTRIBUTION
 from ._settings import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
@@ -367,24 +367,18 @@ class _Checker:
                     continue
                 if name in by_namespace:
                     deps.append(name)
-            graph[record.namespace] = sorted(deps)
-        while True:
-            sorter = graphlib.TopologicalSorter({n: graph[n] for n in sorted(graph)})
-            try:
-                return list(sorter.static_order())
-            except graphlib.CycleError as exc:
-                cycle: list[str] = exc.args[1]
-                text = " -> ".join(reversed(cycle))
-                for name in set(cycle):
-                    self._demote(
-                        by_namespace[name],
-                        State.INCOMPATIBLE,
-                        f"requires cycle: {text}",
-                        "break the cycle: one of these plugins must stop requiring the next",
-                    )
-                    del graph[name]
-                for deps in graph.values():
-                    deps[:] = [d for d in deps if d in graph]
+            graph[record.namespace] = deps
+        order, cycles = dependency_order(graph)
+        for cycle in cycles:
+            text = " -> ".join(cycle)
+            for name in set(cycle):
+                self._demote(
+                    by_namespace[name],
+                    State.INCOMPATIBLE,
+                    f"requires cycle: {text}",
+                    "break the cycle: one of these plugins must stop requiring the next",
+                )
+        return order
 
 
 def _marker_holds(requirement: Requirement) -> bool:
