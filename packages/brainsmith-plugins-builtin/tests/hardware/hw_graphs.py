@@ -10,6 +10,7 @@ from onnx import TensorProto, helper
 from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
+from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.util.basic import qonnx_make_model
 
@@ -52,7 +53,7 @@ def make_model(
         model.set_initializer(name, np.asarray(value, dtype=np.float32))
         if dt is not None:
             model.set_tensor_datatype(name, DataType[dt])
-    return model.transform(InferShapes())
+    return model.transform(InferShapes()).transform(InferDataTypes())
 
 
 def run(model: ModelWrapper, feed: dict[str, Any], output: str | None = None) -> Any:

@@ -57,8 +57,8 @@ def test_mvau_matches_matmul_and_multithreshold(
     else:
         thresholds = sorted_thresholds(rng, mh, steps, -int(acc_bound), int(acc_bound))
         inits["T"] = (thresholds, "INT16")
-        odt = "INT4" if steps == 15 else "UINT2" if steps == 3 else "BIPOLAR"
-        act_val = -8 if steps == 15 else 0 if steps == 3 else -1
+        odt = "INT4" if steps == 15 else "UINT2" if steps == 3 else "BINARY"
+        act_val = -8 if steps == 15 else 0
         ref_nodes.append(
             helper.make_node(
                 "MultiThreshold",
@@ -67,7 +67,6 @@ def test_mvau_matches_matmul_and_multithreshold(
                 domain=QONNX,
                 out_dtype=odt,
                 out_bias=float(act_val),
-                out_scale=2.0 if odt == "BIPOLAR" else 1.0,
             )
         )
     shape = [*vecs, mw]
@@ -90,8 +89,6 @@ def test_mvau_matches_matmul_and_multithreshold(
     if not no_act:
         inputs.append("T")
         attrs["ActVal"] = act_val
-        if odt == "BIPOLAR":  # the kernel has no output scale: compare against count - 1 mapped
-            expected = (expected + 1) / 2 - 1
     node = helper.make_node("MVAU", inputs, ["y"], domain=BUILTIN, name="mvau", **attrs)
     model = make_model([node], {"x": (shape, idt)}, {"y": None}, inits)
     np.testing.assert_array_equal(run(model, {"x": x}), expected)

@@ -71,13 +71,9 @@ class PartitionDataflow(Transformation):  # type: ignore[misc]
             model,
             inputs=inputs,
             outputs=outputs,
-            hardware=[nodes[i].name for i in hw_indices],
-            preprocessing=[nodes[i].name for i in software if i not in downstream],
-            postprocessing=[
-                nodes[i].name for i in software if i in downstream and i not in upstream
-            ],
-            interior_software=[
-                nodes[i].name for i in software if i in downstream and i in upstream
-            ],
+            hardware=[names[i] for i in hw_indices],
+            preprocessing=[names[i] for i in software if i not in downstream],
+            postprocessing=[names[i] for i in software if i in downstream and i not in upstream],
+            interior_software=[names[i] for i in software if i in downstream and i in upstream],
         )
         return model, False
