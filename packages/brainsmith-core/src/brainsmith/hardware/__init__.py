@@ -1,0 +1,51 @@
+"""The hardware contract: kernel and backend base classes, folding, node domains, and the
+mapping record kernel inference keeps.
+
+Imported only when used (``import brainsmith`` does not load it); it imports qonnx and numpy.
+"""
+
+from ._backend import Backend, HLSBackend, RTLBackend
+from ._domains import (
+    DOMAIN_PREFIX,
+    CustomOpLoader,
+    install_custom_ops,
+    is_kernel_node,
+    kernel_domain,
+    target_loader,
+)
+from ._errors import KernelNodeError
+from ._folding import FoldingParameter, divisors
+from ._kernel import EXEC_MODES, HWKernel, NodeAttrTypes, Shape
+from ._mapping import (
+    MAPPING_KEY,
+    kernel_name,
+    mapping_summary,
+    record_declined,
+    record_mapped,
+    record_partition,
+)
+
+__all__ = [
+    "DOMAIN_PREFIX",
+    "EXEC_MODES",
+    "MAPPING_KEY",
+    "Backend",
+    "CustomOpLoader",
+    "FoldingParameter",
+    "HLSBackend",
+    "HWKernel",
+    "KernelNodeError",
+    "NodeAttrTypes",
+    "RTLBackend",
+    "Shape",
+    "divisors",
+    "install_custom_ops",
+    "is_kernel_node",
+    "kernel_domain",
+    "kernel_name",
+    "mapping_summary",
+    "record_declined",
+    "record_mapped",
+    "record_partition",
+    "target_loader",
+]

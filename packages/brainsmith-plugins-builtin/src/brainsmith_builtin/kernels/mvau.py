@@ -1,0 +1,140 @@
+"""``MVAU``: the matrix-vector-activation unit (after FINN's MVAU interface)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from brainsmith import kernel
+from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+
+from .datatypes import count_thresholds
+
+
+@kernel
+class MVAU(HWKernel):
+    """Matrix-vector-activation unit: ``y = ActVal + #{j : x @ W >= T[c, j]}``, or the
+    accumulator ``x @ W`` when ``noActivation=1``. After FINN's MVAU interface.
+
+    Inputs ``(x, W)`` or ``(x, W, T)``:
+
+    - ``x``: ``numInputVectors + [MW]``, ``inputDataType``;
+    - ``W``: ``[MW, MH]`` initializer of integer values, ``weightDataType``;
+    - ``T``: ``[MH, steps]`` or ``[1, steps]`` (shared by all channels) thresholds, ascending per
+      row, integer values (the accumulator is integer, so ``ceil`` of real thresholds is exact).
+
+    Output ``y``: ``numInputVectors + [MH]``, ``outputDataType`` (the accumulator's
+    ``accDataType`` when ``noActivation=1``).
+
+    Attributes: ``MW``, ``MH`` (int); ``SIMD`` (divides MW, input elements per cycle), ``PE``
+    (divides MH, output channels per cycle); ``inputDataType``, ``weightDataType``,
+    ``outputDataType``, ``accDataType`` (qonnx DataType names); ``noActivation`` (0|1);
+    ``ActVal`` (int); ``numInputVectors`` (ints, ``[1]`` for an MLP, ``[1, H, W]`` for conv).
+
+    Folded input ``vecs + [MW/SIMD, SIMD]``, folded output ``vecs + [MH/PE, PE]``; stream widths
+    ``SIMD * bits(inputDataType)`` in, ``PE * bits(outputDataType)`` out.
+
+    Cycles per frame: ``prod(numInputVectors) * (MH/PE) * (MW/SIMD)``.
+
+    Golden model: exact integer matmul (float64 accumulation, exact below 2**53; BIPOLAR and
+    BINARY operands are their ±1 / 0,1 values, so a plain matmul is right), then thresholds.
+    """
+
+    def get_nodeattr_types(self) -> NodeAttrTypes:
+        return {
+            **super().get_nodeattr_types(),
+            "MW": ("i", True, 0),
+            "MH": ("i", True, 0),
+            "SIMD": ("i", False, 1),
+            "PE": ("i", False, 1),
+            "inputDataType": ("s", True, ""),
+            "weightDataType": ("s", True, ""),
+            "outputDataType": ("s", True, ""),
+            "accDataType": ("s", False, "INT32"),
+            "noActivation": ("i", False, 0, {0, 1}),
+            "ActVal": ("i", False, 0),
+            "numInputVectors": ("ints", False, [1]),
+        }
+
+    def _vecs(self) -> list[int]:
+        return self.get_ints("numInputVectors")
+
+    def get_normal_input_shape(self, ind: int = 0) -> Shape:
+        mw, mh = self.get_int("MW"), self.get_int("MH")
+        if ind == 0:
+            return (*self._vecs(), mw)
+        if ind == 1:
+            return (mw, mh)
+        raise self.error(f"input {ind} (thresholds) has a data-dependent shape; ask the model")
+
+    def get_folded_input_shape(self, ind: int = 0) -> Shape:
+        if ind != 0:
+            raise self.error(f"input {ind} is a parameter memory, not a stream")
+        simd = self.get_int("SIMD")
+        return (*self._vecs(), self.get_int("MW") // simd, simd)
+
+    def get_normal_output_shape(self, ind: int = 0) -> Shape:
+        return (*self._vecs(), self.get_int("MH"))
+
+    def get_folded_output_shape(self, ind: int = 0) -> Shape:
+        pe = self.get_int("PE")
+        return (*self._vecs(), self.get_int("MH") // pe, pe)
+
+    def get_input_datatype(self, ind: int = 0) -> Any:
+        return self.get_datatype("inputDataType" if ind == 0 else "weightDataType")
+
+    def get_output_datatype(self, ind: int = 0) -> Any:
+        if self.get_int("noActivation") == 1:
+            return self.get_datatype("accDataType")
+        return self.get_datatype("outputDataType")
+
+    def get_weightstream_width(self) -> int:
+        """Bits of weights read per cycle: ``PE * SIMD * bits(weightDataType)``."""
+        bits = int(self.get_datatype("weightDataType").bitwidth())
+        return self.get_int("PE") * self.get_int("SIMD") * bits
+
+    def get_exp_cycles(self) -> int:
+        folding = self.folding_parameters()
+        return (
+            math.prod(self._vecs())
+            * folding["PE"].fold(self.get_int("PE"))
+            * folding["SIMD"].fold(self.get_int("SIMD"))
+        )
+
+    def folding_parameters(self) -> dict[str, FoldingParameter]:
+        return {
+            "SIMD": FoldingParameter("SIMD", "MW", self.get_int("MW")),
+            "PE": FoldingParameter("PE", "MH", self.get_int("MH")),
+        }
+
+    def expected_input_counts(self) -> frozenset[int]:
+        return frozenset({2} if self.get_int("noActivation") == 1 else {3})
+
+    def check_attributes(self) -> None:
+        for name in ("MW", "MH"):
+            if self.get_int(name) < 1:
+                raise self.error(f"attribute {name}={self.get_int(name)} must be positive")
+        for name in ("inputDataType", "weightDataType", "outputDataType", "accDataType"):
+            dt = self.get_datatype(name)
+            if not dt.is_integer():
+                raise self.error(
+                    f"attribute {name}={dt.name} is not an integer datatype",
+                    fix="the MVAU computes on integers; quantise the tensor first",
+                )
+
+    def execute_node(self, context: dict[str, Any], graph: Any) -> None:
+        node = self.onnx_node
+        x = self.check_input_shape(context, 0)
+        w = self.check_input_shape(context, 1)
+        acc = np.matmul(x.astype(np.float64), w.astype(np.float64))
+        if self.get_int("noActivation") == 1:
+            context[node.output[0]] = acc.astype(np.float32)
+            return
+        thresholds = context[node.input[2]]
+        if thresholds.ndim != 2 or thresholds.shape[0] not in (1, self.get_int("MH")):
+            raise self.error(
+                f"thresholds {node.input[2]!r} have shape {thresholds.shape}, expected "
+                f"[{self.get_int('MH')}, steps] or [1, steps]"
+            )
+        context[node.output[0]] = count_thresholds(acc, thresholds, self.get_int("ActVal"))

@@ -1,0 +1,81 @@
+"""``StreamingDataWidthConverter``: re-packs a stream to another width (infrastructure)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from brainsmith import kernel
+from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+
+
+@kernel(infrastructure=True)
+class StreamingDataWidthConverter(HWKernel):
+    """Converts a stream of ``inWidth``-bit words into ``outWidth``-bit words, so a producer
+    and a consumer of different foldings connect; numerically the identity. After FINN's
+    StreamingDataWidthConverter interface.
+
+    Input and output ``shape`` (``[..., C]``), ``dataType`` of ``b`` bits. Both widths must be
+    multiples of ``b`` and divide the row width ``C * b`` (no LCM buffering): folded input
+    ``shape[:-1] + [C*b/inWidth, inWidth/b]``, folded output likewise with ``outWidth``.
+
+    Attributes: ``inWidth``, ``outWidth`` (bits), ``shape`` (ints), ``dataType``. No folding
+    parameters.
+
+    Cycles per frame: the longer side, ``prod(shape[:-1]) * C*b / min(inWidth, outWidth)``.
+    """
+
+    def get_nodeattr_types(self) -> NodeAttrTypes:
+        return {
+            **super().get_nodeattr_types(),
+            "inWidth": ("i", True, 0),
+            "outWidth": ("i", True, 0),
+            "shape": ("ints", True, []),
+            "dataType": ("s", True, ""),
+        }
+
+    def _folded(self, width: int) -> Shape:
+        shape = self.get_ints("shape")
+        bits = int(self.get_datatype("dataType").bitwidth())
+        per_word = width // bits
+        return (*shape[:-1], shape[-1] // per_word, per_word)
+
+    def get_normal_input_shape(self, ind: int = 0) -> Shape:
+        return tuple(self.get_ints("shape"))
+
+    get_normal_output_shape = get_normal_input_shape
+
+    def get_folded_input_shape(self, ind: int = 0) -> Shape:
+        return self._folded(self.get_int("inWidth"))
+
+    def get_folded_output_shape(self, ind: int = 0) -> Shape:
+        return self._folded(self.get_int("outWidth"))
+
+    def get_input_datatype(self, ind: int = 0) -> Any:
+        return self.get_datatype("dataType")
+
+    get_output_datatype = get_input_datatype
+
+    def folding_parameters(self) -> dict[str, FoldingParameter]:
+        return {}
+
+    def get_exp_cycles(self) -> int:
+        narrow = self._folded(min(self.get_int("inWidth"), self.get_int("outWidth")))
+        return math.prod(narrow[:-1])
+
+    def check_attributes(self) -> None:
+        shape = self.get_ints("shape")
+        bits = int(self.get_datatype("dataType").bitwidth())
+        row = shape[-1] * bits if shape else 0
+        for name in ("inWidth", "outWidth"):
+            width = self.get_int(name)
+            if width < bits or width % bits or row % width:
+                raise self.error(
+                    f"{name}={width} must be a multiple of the element width ({bits} bits) "
+                    f"and divide the row width ({row} bits)",
+                    fix=f"choose {name} from "
+                    f"{[bits * d for d in range(1, shape[-1] + 1) if shape[-1] % d == 0]}",
+                )
+
+    def execute_node(self, context: dict[str, Any], graph: Any) -> None:
+        context[self.onnx_node.output[0]] = self.check_input_shape(context).copy()
