@@ -71,3 +71,44 @@ def shape_of(model: Any, tensor: str) -> list[int] | None:
     if shape is None or any(not isinstance(d, int) or d <= 0 for d in shape):
         return None
     return [int(d) for d in shape]
+
+
+def attribute(node: Any, name: str, default: Any = None) -> Any:
+    """The value of ``node``'s attribute ``name`` (ints, floats, strings decoded), or
+    ``default``."""
+    for attr in node.attribute:
+        if attr.name == name:
+            value = helper.get_attribute_value(attr)
+            if isinstance(value, bytes):
+                return value.decode()
+            return list(value) if isinstance(value, list | tuple) else value
+    return default
+
+
+def swap_past(model: Any, elementwise: Any, follower: Any, constant: NDArray[np.generic]) -> None:
+    """Rewrite ``follower(op(x, c))`` into ``op(follower(x), constant)``.
+
+    ``elementwise`` is a two-input ``Mul``/``Add`` with one constant operand whose output is read
+    only by ``follower`` (on its first input); ``constant`` is the operand that makes the swap
+    value-preserving (the caller proves it)."""
+    dynamic = constant_operand(model, elementwise)
+    assert dynamic is not None
+    final = follower.output[0]
+    moved = new_tensor(model, shape_of(model, final))
+    follower.input[0] = dynamic[0]
+    follower.output[0] = moved
+    const_name = new_constant(model, constant)
+    replacement = helper.make_node(
+        elementwise.op_type, [moved, const_name], [final], name=elementwise.name
+    )
+    model.graph.node.remove(elementwise)
+    insert_after(model, follower, [replacement])
+
+
+def channel_axis_of_threshold(node: Any, rank: int) -> int | None:
+    """The channel axis a ``MultiThreshold`` node uses on a ``rank``-dim input: its
+    ``data_layout`` attribute's ``C``, else qonnx's default by rank (NC, NWC, NCHW)."""
+    layout = attribute(node, "data_layout", "")
+    if layout:
+        return layout.index("C") if "C" in layout else None
+    return {2: 1, 3: 2, 4: 1}.get(rank)
