@@ -4,6 +4,7 @@ MaxPool, Flatten, a final scale)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,11 +108,11 @@ def mlp(
     transB=1, or MatMul on a transposed weight plus an Add), BatchNorm and an activation
     quantizer (Relu + unsigned Quant, or bipolar), and a final scale Mul."""
     b = GraphBuilder(np.random.default_rng(seed))
-    side = int(round(sizes[0] ** 0.5))
+    side = round(sizes[0] ** 0.5)
     x = b.node("Flatten", ["x"], axis=1)
     in_bits = abits if abits > 1 else 1
     x = b.quant(x, b.scale((), po2) * 20, max(in_bits, 2) if in_bits > 1 else 1, True)
-    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         last = i == len(sizes) - 2
         w = b.rng.normal(0, 0.5, (fan_out, fan_in)).astype(np.float32)
         w_scale = b.scale((fan_out, 1), po2) * 4

@@ -15,7 +15,13 @@ from numpy.typing import NDArray
 from qonnx.transformation.base import Transformation
 
 from .constants import channel_vector
-from .graph import channel_axis_of_threshold, constant_operand, new_constant, shape_of, sole_consumer
+from .graph import (
+    channel_axis_of_threshold,
+    constant_operand,
+    new_constant,
+    shape_of,
+    sole_consumer,
+)
 
 HIGHEST = float(np.finfo(np.float32).max)
 LOWEST = float(np.finfo(np.float32).min)
@@ -45,7 +51,8 @@ def _threshold_target(
     steps = np.asarray(thresholds, dtype=np.float64)
     if steps.shape[0] not in (1, vector.size):
         return None
-    return follower, operand[0], vector.reshape(-1, 1), steps
+    column: NDArray[np.float64] = vector.reshape(-1, 1)
+    return follower, operand[0], column, steps
 
 
 def _replace(model: Any, node: Any, follower: Any, source: str, steps: NDArray[np.float64]) -> None:

@@ -88,8 +88,11 @@ class MoveTransposeForward(Transformation):  # type: ignore[misc]
             if new_layout is None:
                 return None
             copy = helper.make_node(
-                "MultiThreshold", list(follower.input), list(follower.output),
-                domain=follower.domain, name=follower.name,
+                "MultiThreshold",
+                list(follower.input),
+                list(follower.output),
+                domain=follower.domain,
+                name=follower.name,
             )
             copy.attribute.extend(a for a in follower.attribute if a.name != "data_layout")
             copy.attribute.append(helper.make_attribute("data_layout", new_layout))
@@ -100,7 +103,9 @@ class MoveTransposeForward(Transformation):  # type: ignore[misc]
                 return None
             constant = transposed_constant(operand[1], rank, inverse)
             return helper.make_node(
-                op, [follower.input[0], new_constant(model, constant)], list(follower.output),
+                op,
+                [follower.input[0], new_constant(model, constant)],
+                list(follower.output),
                 name=follower.name,
             )
         if op == "MaxPool" and perm == TO_NCHW:
@@ -110,8 +115,12 @@ class MoveTransposeForward(Transformation):  # type: ignore[misc]
                 return None
             kernel = attribute(follower, "kernel_shape")
             return helper.make_node(
-                "MaxPoolNHWC", list(follower.input), list(follower.output[:1]),
-                domain=QONNX_DOMAIN, name=follower.name, kernel_shape=kernel,
+                "MaxPoolNHWC",
+                list(follower.input),
+                list(follower.output[:1]),
+                domain=QONNX_DOMAIN,
+                name=follower.name,
+                kernel_shape=kernel,
                 pads=attribute(follower, "pads", [0, 0, 0, 0]),
                 strides=attribute(follower, "strides", [1, 1]),
                 ceil_mode=attribute(follower, "ceil_mode", 0),

@@ -31,14 +31,15 @@ class CollapseRepeatedAffine(Transformation):  # type: ignore[misc]
             if operand is None:
                 continue
             source, value = operand
-            if np.all(value == NEUTRAL[node.op_type]) and node.output[0] not in outputs:
-                if shape_of(model, source) == shape_of(model, node.output[0]) is not None:
-                    for reader in model.find_consumers(node.output[0]):
-                        for i, name in enumerate(reader.input):
-                            if name == node.output[0]:
-                                reader.input[i] = source
-                    graph.node.remove(node)
-                    return model, True
+            same_shape = shape_of(model, source) == shape_of(model, node.output[0])
+            neutral = bool(np.all(value == NEUTRAL[node.op_type]))
+            if neutral and same_shape and node.output[0] not in outputs:
+                for reader in model.find_consumers(node.output[0]):
+                    for i, name in enumerate(reader.input):
+                        if name == node.output[0]:
+                            reader.input[i] = source
+                graph.node.remove(node)
+                return model, True
             follower = sole_consumer(model, node.output[0])
             if follower is None or follower.op_type != node.op_type:
                 continue

@@ -10,14 +10,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-FloatArray = NDArray[np.floating]
+FloatArray = NDArray[np.float64]
 
 
-def compact(value: NDArray[np.generic]) -> NDArray[np.generic]:
-    """``value`` with every axis along which it is constant reduced to length 1 (same rank)."""
-    out = np.asarray(value)
+def compact(value: ArrayLike) -> FloatArray:
+    """``value`` (as float64) with every axis along which it is constant reduced to length 1
+    (same rank)."""
+    out = np.asarray(value, dtype=np.float64)
     for axis in range(out.ndim):
         if out.shape[axis] > 1:
             first = np.take(out, [0], axis=axis)
@@ -26,7 +27,7 @@ def compact(value: NDArray[np.generic]) -> NDArray[np.generic]:
     return out
 
 
-def varying_axes(value: NDArray[np.generic], rank: int) -> list[int]:
+def varying_axes(value: ArrayLike, rank: int) -> list[int]:
     """The axes (counted in a tensor of ``rank`` dims, numpy broadcasting) along which
     ``value`` varies. ``[]`` for a scalar-like constant."""
     small = compact(value)
@@ -34,16 +35,15 @@ def varying_axes(value: NDArray[np.generic], rank: int) -> list[int]:
     return [axis + offset for axis in range(small.ndim) if small.shape[axis] > 1]
 
 
-def is_scalar(value: NDArray[np.generic]) -> bool:
+def is_scalar(value: ArrayLike) -> bool:
     """Whether ``value`` has one distinct value (whatever its shape)."""
     return compact(value).size == 1
 
 
-def channel_vector(
-    value: NDArray[np.generic], shape: Sequence[int], axis: int
-) -> NDArray[np.generic] | None:
+def channel_vector(value: ArrayLike, shape: Sequence[int], axis: int) -> FloatArray | None:
     """``value`` (broadcast against a tensor of ``shape``) as a vector of length
     ``shape[axis]``, or ``None`` if it varies along another axis or does not broadcast."""
+    value = np.asarray(value, dtype=np.float64)
     rank = len(shape)
     axis = axis % rank
     if np.ndim(value) > rank:
@@ -54,16 +54,16 @@ def channel_vector(
         return None
     if tuple(full.shape) != tuple(shape):
         return None
-    if any(a != axis for a in varying_axes(np.asarray(value), rank)):
+    if any(a != axis for a in varying_axes(value, rank)):
         return None
     index = tuple(slice(None) if a == axis else 0 for a in range(rank))
-    return np.asarray(full[index]).reshape(shape[axis])
+    return np.asarray(full[index], dtype=np.float64).reshape(shape[axis])
 
 
-def along_axis(vector: NDArray[np.generic], rank: int, axis: int) -> NDArray[np.generic]:
+def along_axis(vector: ArrayLike, rank: int, axis: int) -> FloatArray:
     """``vector`` reshaped to broadcast along ``axis`` of a ``rank``-dim tensor (a scalar-like
     vector becomes a ``()`` array)."""
-    vec = np.asarray(vector).reshape(-1)
+    vec = np.asarray(vector, dtype=np.float64).reshape(-1)
     if compact(vec).size == 1:
         return np.asarray(vec[0])
     shape = [1] * rank
@@ -71,7 +71,7 @@ def along_axis(vector: NDArray[np.generic], rank: int, axis: int) -> NDArray[np.
     return vec.reshape(shape)
 
 
-def integer_valued(value: NDArray[np.generic]) -> bool:
+def integer_valued(value: ArrayLike) -> bool:
     """Whether every element of ``value`` is a finite integer."""
     arr = np.asarray(value)
     return bool(np.all(np.isfinite(arr)) and np.array_equal(arr, np.round(arr)))

@@ -8,13 +8,13 @@ from brainsmith import transform
 from qonnx.transformation.base import Transformation
 from qonnx.transformation.extract_conv_bias import ExtractBiasFromConv
 from qonnx.transformation.fold_constants import FoldConstants
-from qonnx.transformation.gemm_to_matmul import GemmToMatMul
 from qonnx.transformation.general import GiveUniqueNodeNames
 from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 
 from .channels_last import ConvertToChannelsLast
 from .fold_quant_weights import FoldQuantWeights
+from .gemm_to_matmul import GemmToMatMulAdd
 from .lower_conv import LowerConvToMatMul
 from .move_weight_scale import MoveWeightScalePastMatMul
 from .quant_act_to_multithreshold import QuantActToMultiThreshold
@@ -28,7 +28,7 @@ def lowering_steps() -> list[Transformation]:
         InferShapes(),
         FoldConstants(),  # qonnx: skips Quant/BipolarQuant by default
         GiveUniqueNodeNames(),
-        GemmToMatMul(),
+        GemmToMatMulAdd(),
         ExtractBiasFromConv(),
         InferShapes(),
         FoldQuantWeights(),

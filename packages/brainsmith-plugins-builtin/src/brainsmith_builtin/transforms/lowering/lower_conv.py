@@ -93,9 +93,7 @@ class LowerConvToMatMul(Transformation):  # type: ignore[misc]
                 )
             )
         product = new_tensor(model, [1, out_shape[2], out_shape[3], ofm])
-        nodes.append(
-            helper.make_node("MatMul", [window, matrix_name], [product], name=node.name)
-        )
+        nodes.append(helper.make_node("MatMul", [window, matrix_name], [product], name=node.name))
         final = node.output[0]
         back = new_tensor(model, out_shape) if bias is not None else final
         nodes.append(helper.make_node("Transpose", [product], [back], perm=[0, 3, 1, 2]))

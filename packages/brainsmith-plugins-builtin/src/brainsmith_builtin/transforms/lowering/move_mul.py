@@ -22,7 +22,8 @@ def transposed_constant(
 ) -> NDArray[np.float64]:
     """``constant`` (broadcasting against a ``rank``-dim tensor) as it broadcasts against the
     tensor transposed by ``perm``."""
-    full_rank = np.asarray(constant).reshape((1,) * (rank - np.ndim(constant)) + np.shape(constant))
+    value = np.asarray(constant, dtype=np.float64)
+    full_rank = value.reshape((1,) * (rank - value.ndim) + value.shape)
     return compact(full_rank.transpose(perm))
 
 

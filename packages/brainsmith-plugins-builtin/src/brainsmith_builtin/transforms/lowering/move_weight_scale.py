@@ -33,6 +33,7 @@ class MoveWeightScalePastMatMul(Transformation):  # type: ignore[misc]
             if weights is None or scale is None or sole_consumer(model, scaled.output[0]) is None:
                 continue
             out_shape = shape_of(model, node.output[0])
+            shaped: np.ndarray[Any, Any] | None
             if node.op_type == "MatMul":
                 vector = channel_vector(scale, weights.shape, 1) if weights.ndim == 2 else None
                 problem = "the weight scale varies along the reduction (MW) axis"
@@ -50,9 +51,7 @@ class MoveWeightScalePastMatMul(Transformation):  # type: ignore[misc]
             node.input[1] = scaled.input[0]
             node.output[0] = new_tensor(model, out_shape)
             factor = new_constant(model, np.asarray(shaped))
-            insert_after(
-                model, node, [helper.make_node("Mul", [node.output[0], factor], [final])]
-            )
+            insert_after(model, node, [helper.make_node("Mul", [node.output[0], factor], [final])])
             model.graph.node.remove(scaled)
             return model, True
         return model, False

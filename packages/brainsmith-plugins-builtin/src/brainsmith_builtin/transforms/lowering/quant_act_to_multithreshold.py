@@ -81,11 +81,14 @@ class QuantActToMultiThreshold(Transformation):  # type: ignore[misc]
 
         graph = model.graph
         producer = model.find_producer(source)
-        if producer is not None and producer.op_type == "Relu":
-            if sole_consumer(model, source) is node:
-                thresholds = np.where(thresholds > 0, thresholds, LOWEST)
-                source = producer.input[0]
-                graph.node.remove(producer)
+        if (
+            producer is not None
+            and producer.op_type == "Relu"
+            and sole_consumer(model, source) is node
+        ):
+            thresholds = np.where(thresholds > 0, thresholds, LOWEST)
+            source = producer.input[0]
+            graph.node.remove(producer)
 
         output = node.output[0]
         unit_scale = bool(np.all(spec.scale == 1))

@@ -75,13 +75,12 @@ def quant_spec(model: Any, node: Any) -> QuantSpec:
     """Read ``node``'s parameters. Raises ``UnsupportedNode`` naming what is wrong when the
     scale, zero point or bit width is not a constant, the bit width is not a positive integer
     scalar, the scale is not positive, or the rounding mode is unknown."""
+
     def const(index: int, what: str) -> NDArray[np.float32]:
-        value = model.get_initializer(node.input[index]) if len(node.input) > index else None
+        name = node.input[index] if len(node.input) > index else "missing"
+        value = model.get_initializer(name) if len(node.input) > index else None
         if value is None:
-            raise UnsupportedNode(
-                f"the {what} (input {index}, {node.input[index] if len(node.input) > index else '-'}"
-                ") is not a constant initializer"
-            )
+            raise UnsupportedNode(f"the {what} (input {index}, {name}) is not a constant")
         return np.asarray(value, dtype=np.float32)
 
     scale = const(1, "scale")

@@ -12,7 +12,7 @@ agrees bit for bit with the ``Quant`` it replaces, ties included.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from qonnx.custom_op.general.intquant import resolve_rounding_mode
 
 from .quant_params import QuantSpec
@@ -31,17 +31,15 @@ def level_boundary(mode: str, level: int) -> tuple[float, bool]:
     raise AssertionError(f"rounding mode {mode} has no step to level {level}")  # unreachable
 
 
-def quant_thresholds(spec: QuantSpec, scale: NDArray[np.float32], zero: NDArray[np.float32]) -> (
-    NDArray[np.float64]
-):
+def quant_thresholds(spec: QuantSpec, scale: ArrayLike, zero: ArrayLike) -> NDArray[np.float64]:
     """Thresholds ``[C, steps]`` (float64 holding float32 values, ascending per row) for the
     per-channel ``scale`` and ``zero`` vectors (length ``C``, or 1 for per-tensor).
     ``steps = max_int - min_int`` (1 for bipolar)."""
-    scale = np.asarray(scale, dtype=np.float32).reshape(-1, 1)
-    zero = np.asarray(zero, dtype=np.float32).reshape(-1, 1)
-    channels = max(scale.shape[0], zero.shape[0])
-    scale = np.broadcast_to(scale, (channels, 1))
-    zero = np.broadcast_to(zero, (channels, 1))
+    scale_col = np.asarray(scale, dtype=np.float32).reshape(-1, 1)
+    zero_col = np.asarray(zero, dtype=np.float32).reshape(-1, 1)
+    channels = max(scale_col.shape[0], zero_col.shape[0])
+    scale_col = np.broadcast_to(scale_col, (channels, 1))
+    zero_col = np.broadcast_to(zero_col, (channels, 1))
     if spec.scaled_bipolar:
         return np.zeros((channels, 1), dtype=np.float64)
     if spec.bipolar:
@@ -53,11 +51,11 @@ def quant_thresholds(spec: QuantSpec, scale: NDArray[np.float32], zero: NDArray[
     inclusive = np.array([inc for _, inc in boundaries])[None, :]
 
     def reached(x: NDArray[np.float32]) -> NDArray[np.bool_]:
-        v = (x / scale + zero).astype(np.float32).astype(np.float64)
+        v = (x / scale_col + zero_col).astype(np.float32).astype(np.float64)
         result: NDArray[np.bool_] = np.where(inclusive, v >= bound, v > bound)
         return result
 
-    x = ((bound - zero.astype(np.float64)) * scale.astype(np.float64)).astype(np.float32)
+    x = ((bound - zero_col.astype(np.float64)) * scale_col.astype(np.float64)).astype(np.float32)
     for _ in range(MAX_STEPS):
         short = ~reached(x)
         if not short.any():
