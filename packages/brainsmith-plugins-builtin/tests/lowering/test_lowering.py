@@ -18,9 +18,10 @@ from onnx import TensorProto, helper
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.infer_shapes import InferShapes
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
-BREVITAS_EXPORTS = sorted((REPO_ROOT / "tests" / "models" / "brevitas").glob("*.onnx"))
+BREVITAS_EXPORTS = sorted((REPO_ROOT / "tests" / "models" / "brevitas").glob("*/*.onnx"))
 FLOAT_BODY_OPS = {"Quant", "BipolarQuant", "BatchNormalization", "Gemm", "Conv", "Relu", "Sub"}
 
 
@@ -202,9 +203,17 @@ def test_dynamic_quantizer_scale_is_recorded() -> None:
 
 
 @pytest.mark.skipif(not BREVITAS_EXPORTS, reason="no Brevitas exports in tests/models/brevitas/")
-@pytest.mark.parametrize("path", BREVITAS_EXPORTS, ids=[p.name for p in BREVITAS_EXPORTS])
+@pytest.mark.parametrize(
+    "path", BREVITAS_EXPORTS, ids=[f"{p.parent.name}/{p.name}" for p in BREVITAS_EXPORTS]
+)
 def test_brevitas_exports_lower(path: Path) -> None:
     original = ModelWrapper(str(path))
     lowered = lower(original)
+    original = original.transform(InferShapes())  # TorchScript exports lack inner shapes
     check_body_is_integer(lowered)
+    assert lowering_notes(lowered) == []
     check_equivalent(original, lowered, seeds=2)
+    reference = np.load(path.parent / "reference.npz")
+    for x, torch_out in zip(reference["inputs"], reference["outputs"], strict=True):
+        got = execute_onnx(lowered, {lowered.graph.input[0].name: x[np.newaxis]})
+        np.testing.assert_allclose(got[lowered.graph.output[0].name][0], torch_out, atol=1e-4)
