@@ -1,0 +1,122 @@
+"""``QuantActToMultiThreshold``: activation quantizers become ``MultiThreshold`` nodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from brainsmith import transform
+from onnx import helper
+from qonnx.transformation.base import Transformation
+
+from .constants import along_axis, channel_vector, compact
+from .graph import QONNX_DOMAIN, is_quant, new_constant, new_tensor, shape_of, sole_consumer
+from .notes import UnsupportedNode, record_note
+from .quant_params import quant_spec
+from .thresholds import quant_thresholds
+
+LOWEST = float(np.finfo(np.float32).min)
+
+
+def threshold_channel_axis(rank: int) -> int | None:
+    """The axis ``MultiThreshold`` treats as channels for a tensor of ``rank`` dims without a
+    ``data_layout`` attribute (qonnx: NC, NWC, NCHW); ``None`` when it has no default."""
+    return {2: 1, 3: 2, 4: 1}.get(rank)
+
+
+@transform(name="QuantActToMultiThreshold", stage="topology_optimization")
+class QuantActToMultiThreshold(Transformation):  # type: ignore[misc]
+    """Replace each activation ``Quant``/``BipolarQuant`` (data input not a constant) by
+    ``MultiThreshold`` (domain ``qonnx.custom_op.general``; ``out_dtype`` the quantizer's
+    integer type, ``out_bias`` its smallest level; bipolar: ``out_scale=2, out_bias=-1``),
+    then ``Add(-zero_point)`` if the zero point is not 0 and ``Mul(scale)`` if the scale is
+    not 1; the ``Mul`` writes the quantizer's output tensor.
+
+    Thresholds have shape ``[C, max_int - min_int]`` (``C`` = channels for per-channel
+    scales, else 1) and reproduce the quantizer's rounding exactly on float32 inputs (see
+    ``thresholds``). A ``Relu`` read only by the quantizer is folded in (thresholds at or below
+    0 always fire). Quantizers with non-constant parameters, scales varying along a
+    non-channel axis, or unknown shapes stay, with the reason recorded.
+    """
+
+    def apply(self, model: Any) -> tuple[Any, bool]:
+        for node in list(model.graph.node):
+            if not is_quant(node) or model.get_initializer(node.input[0]) is not None:
+                continue
+            try:
+                self._convert(model, node)
+            except UnsupportedNode as reason:
+                record_note(model, node, f"activation quantizer not converted: {reason}")
+                continue
+            return model, True
+        return model, False
+
+    @staticmethod
+    def _convert(model: Any, node: Any) -> None:
+        spec = quant_spec(model, node)
+        source = node.input[0]
+        shape = shape_of(model, source)
+        if shape is None:
+            raise UnsupportedNode(f"the shape of {source} is unknown (run InferShapes first)")
+        axis = threshold_channel_axis(len(shape))
+        scale = compact(spec.scale)
+        zero = compact(spec.zero_point)
+        per_tensor = scale.size == 1 and zero.size == 1
+        if per_tensor:
+            scale_vec, zero_vec = scale.reshape(1), zero.reshape(1)
+        else:
+            found = None
+            if axis is not None:
+                found = (
+                    channel_vector(spec.scale, shape, axis),
+                    channel_vector(spec.zero_point, shape, axis),
+                )
+            if found is None or found[0] is None or found[1] is None:
+                raise UnsupportedNode(
+                    f"scale/zero point of shape {list(spec.scale.shape)} vary along an axis "
+                    f"other than the channel axis {axis} of a rank-{len(shape)} tensor"
+                )
+            scale_vec, zero_vec = found[0], found[1]
+        thresholds = quant_thresholds(spec, scale_vec, zero_vec)
+
+        graph = model.graph
+        producer = model.find_producer(source)
+        if (
+            producer is not None
+            and producer.op_type == "Relu"
+            and sole_consumer(model, source) is node
+        ):
+            thresholds = np.where(thresholds > 0, thresholds, LOWEST)
+            source = producer.input[0]
+            graph.node.remove(producer)
+
+        output = node.output[0]
+        unit_scale = bool(np.all(spec.scale == 1))
+        has_zero = not spec.bipolar and bool(np.any(spec.zero_point))
+        levels = output if unit_scale and not has_zero else new_tensor(model, shape)
+        steps = new_constant(model, thresholds)
+        threshold_node = helper.make_node(
+            "MultiThreshold",
+            [source, steps],
+            [levels],
+            domain=QONNX_DOMAIN,
+            name=node.name,
+            out_dtype=spec.datatype().name,
+            out_scale=2.0 if spec.bipolar else 1.0,
+            out_bias=-1.0 if spec.bipolar else float(spec.min_int),
+        )
+        new_nodes = [threshold_node]
+        rank_axis = axis if axis is not None else 0
+        current = levels
+        if has_zero:
+            shifted = output if unit_scale else new_tensor(model, shape)
+            minus_zero = new_constant(model, along_axis(-zero_vec, len(shape), rank_axis))
+            new_nodes.append(helper.make_node("Add", [current, minus_zero], [shifted]))
+            current = shifted
+        if not unit_scale:
+            factor = new_constant(model, along_axis(scale_vec, len(shape), rank_axis))
+            new_nodes.append(helper.make_node("Mul", [current, factor], [output]))
+        index = list(graph.node).index(node)
+        for offset, new in enumerate(new_nodes):
+            graph.node.insert(index + offset, new)
+        graph.node.remove(node)
