@@ -37,3 +37,6 @@ class PluginError(BrainsmithError):
 
 class UnknownComponentError(BrainsmithError, LookupError):
     """A component name matched nothing, or matched several (with suggestions)."""
+
+    missing: bool = False
+    """Nothing of that kind has the name (not ambiguous, not from an unusable plugin)."""

@@ -82,7 +82,8 @@ def compile_model(
     :param output_dir: created if needed; receives ``model.onnx``, ``compile_report.json``,
         ``hook_stats.json`` (and ``plugin_state.json`` with lifecycle plugins) and, with
         ``checkpoints``, ``checkpoints/NN_<stage>.onnx``. Every file is written atomically.
-    :param blueprint: a blueprint YAML file; default the bundled ``default.yaml``.
+    :param blueprint: a blueprint YAML file, or ``namespace:name`` for one a plugin ships
+        (``builtin:dataflow``); default the bundled ``default.yaml``.
     :param verify: run both models on random inputs (``seed``) and compare their outputs
         within ``tolerance`` (absolute; default 1e-4).
     :param run_config: a run config YAML enabling lifecycle plugins (docs/lifecycle.md).
@@ -103,6 +104,7 @@ def compile_model(
     from ._blueprint import DEFAULT_BLUEPRINT, load_blueprint, validate
     from ._executor import Executor
     from ._inputs import model_bytes, prepare_output
+    from ._named import blueprint_file
     from ._verify import failure
 
     if tolerance is not None and not tolerance >= 0:
@@ -110,8 +112,9 @@ def compile_model(
     data, source = model_bytes(model)
     source = name if name is not None else source
     outdir = Path(output_dir)
-    loaded = load_blueprint(Path(blueprint) if blueprint is not None else DEFAULT_BLUEPRINT)
     session = session if session is not None else Session.from_environment()
+    source_file = DEFAULT_BLUEPRINT if blueprint is None else blueprint_file(blueprint, session)
+    loaded = load_blueprint(source_file)
     plan, warnings = validate(loaded, session, strict=session.settings.strict)
     for warning in warnings:
         _tell(observer, f"warning: {warning}")
@@ -123,6 +126,7 @@ def compile_model(
     original = ModelWrapper(data)
     resumed, previous = _resume(plan, start, outdir) if start else (None, [])
     events, host = _lifecycle(session, run_config, observer)
+    _install_kernels(session)
     prepare_output(outdir)
     written: dict[str, Any] = {}
 
@@ -170,6 +174,14 @@ def compile_model(
     if compiled.verification is not None and not compiled.verification.passed:
         raise failure(compiled.verification)
     return compiled
+
+
+def _install_kernels(session: Session) -> None:
+    """Make every plugin's kernel and backend nodes executable by qonnx (lazily: no kernel
+    module is imported until a node of its type is used)."""
+    from ..hardware import install_kernels
+
+    install_kernels(session)
 
 
 def _tell(observer: Observer | None, text: str) -> None:
@@ -286,5 +298,16 @@ def _report(  # noqa: PLR0917 - one private call site, every argument a distinct
         "checkpoints": [str(p) for p in result.checkpoints],
         "seconds": round(result.seconds, 6),
         "verification": verification.to_json() if verification is not None else None,
+        "mapping": _mapping(result.model),
         "warnings": warnings,
     }
+
+
+def _mapping(model: ModelWrapper) -> dict[str, Any] | None:
+    """The kernel mapping the hw_transforms recorded in the model, or ``None`` if none ran."""
+    from ..hardware import MAPPING_KEY, mapping_summary
+
+    if model.get_metadata_prop(MAPPING_KEY) is None:
+        return None
+    summary: dict[str, Any] = mapping_summary(model)
+    return summary

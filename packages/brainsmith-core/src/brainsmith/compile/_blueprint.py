@@ -343,7 +343,6 @@ def validate(
     :class:`BlueprintError`.
     """
     from ..errors import BrainsmithError as _Error
-    from ..plugins.records import Kind
     from ._plan import Plan, Step
 
     problems = _Problems()
@@ -357,7 +356,7 @@ def validate(
         steps: list[Step] = []
         for entry in entries:
             try:
-                component = session.component(Kind.TRANSFORM, entry.name)
+                component = session.step(entry.name)
             except _Error as error:
                 problems.add(entry.where, error.message)
                 continue

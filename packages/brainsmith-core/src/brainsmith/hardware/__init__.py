@@ -15,6 +15,7 @@ from ._domains import (
 )
 from ._errors import KernelNodeError
 from ._folding import FoldingParameter, divisors
+from ._install import install_kernels
 from ._kernel import EXEC_MODES, HWKernel, NodeAttrTypes, Shape
 from ._mapping import (
     MAPPING_KEY,
@@ -40,6 +41,7 @@ __all__ = [
     "Shape",
     "divisors",
     "install_custom_ops",
+    "install_kernels",
     "is_kernel_node",
     "kernel_domain",
     "kernel_name",

@@ -9,13 +9,14 @@ when a node of that type is first instantiated (executed, shape-inferred, ...).
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from qonnx.custom_op.base import CustomOp
 from qonnx.custom_op.registry import add_op_to_domain
 from qonnx.util.basic import get_preferred_qonnx_opset
+
+from .._targets import load_target
 
 DOMAIN_PREFIX = "brainsmith."
 """Every brainsmith kernel domain starts with this."""
@@ -59,9 +60,7 @@ def target_loader(target: str) -> CustomOpLoader:
         raise ValueError(f"custom-op target {target!r} must look like 'package.module:ClassName'")
 
     def load() -> type[CustomOp]:
-        obj: Any = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            obj = getattr(obj, part)
+        obj = load_target(target)
         if not (isinstance(obj, type) and issubclass(obj, CustomOp)):
             raise TypeError(f"custom-op target {target!r} is not a qonnx CustomOp subclass")
         return obj

@@ -116,11 +116,13 @@ class Registry:
     def _unknown(self, kind: Kind, name: str) -> UnknownComponentError:
         names = [c.qualified_name for c in self.all(kind)]
         hint = did_you_mean(name, names)
-        return UnknownComponentError(
+        error = UnknownComponentError(
             f"no {kind} named {name!r}{hint}",
             fix="run 'brainsmith plugins list' to see the installed plugins; "
             "install the plugin that provides it",
         )
+        error.missing = True
+        return error
 
 
 def _qualify(name: str, namespace: str) -> str:

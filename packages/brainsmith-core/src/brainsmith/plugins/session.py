@@ -240,6 +240,35 @@ class Session:
                 raise
         return self.registry.find(kind, name)
 
+    def step(self, name: str) -> Component:
+        """A blueprint step by short or qualified name: a transform, else an hw_transform
+        (kernel inference, backend choice, folding, FIFO sizing run as steps too).
+
+        :raises UnknownComponentError: neither kind has it; suggestions come from both.
+        """
+        from .._suggest import did_you_mean
+        from ..errors import UnknownComponentError
+
+        try:
+            return self.component(Kind.TRANSFORM, name)
+        except UnknownComponentError as error:
+            if not error.missing:  # ambiguous, or from a plugin that is not usable
+                raise
+            try:
+                return self.component(Kind.HW_TRANSFORM, name)
+            except UnknownComponentError as other:
+                if not other.missing:
+                    raise
+                known = [
+                    c.qualified_name
+                    for kind in (Kind.TRANSFORM, Kind.HW_TRANSFORM)
+                    for c in self.registry.all(kind)
+                ]
+                raise UnknownComponentError(
+                    f"no transform or hw_transform named {name!r}{did_you_mean(name, known)}",
+                    fix=error.fix,
+                ) from None
+
     def find_components(self, kind: Kind | None = None) -> tuple[Component, ...]:
         """Every known component (of one kind), activating code-defined plugins first."""
         self._activate_unknown("")
