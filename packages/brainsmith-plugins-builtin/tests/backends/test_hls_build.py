@@ -53,10 +53,10 @@ def test_second_build_is_a_cache_hit_without_running_gxx(
 
 
 def test_a_changed_kernel_is_rebuilt_and_parallel_builds_keep_order(tmp_path: Path) -> None:
-    kernels = [kernel(f"Thresholding_{i}", steps=1 + i % 3) for i in range(3)]
+    kernels = [kernel(f"Thresholding_{i}", steps=1 + i) for i in range(2)]
     builds = build_cppsim_all(kernels, cache_dir=tmp_path, jobs=2)
     assert [b.kernel.function for b in builds] == [k.function for k in kernels]
-    assert not any(b.cached for b in builds) and len({b.digest for b in builds}) == 3
+    assert not any(b.cached for b in builds) and len({b.digest for b in builds}) == 2
     again = build_cppsim_all(kernels, cache_dir=tmp_path, jobs=2)
     assert all(b.cached for b in again)
 
