@@ -1,0 +1,1 @@
+"""Backends: code generation and simulation of the builtin kernels."""
