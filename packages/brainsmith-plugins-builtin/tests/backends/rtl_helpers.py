@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,10 @@ def simulator_or_skip() -> Simulator:
 
 def build_cache(config: pytest.Config) -> Path:
     """Compiled simulations kept between test runs in pytest's cache folder."""
-    return Path(config.cache.mkdir("brainsmith-rtlsim")) if config.cache else Path(".rtlsim")
+    cache = getattr(config, "cache", None)
+    if cache is None:  # the cache plugin is off (-p no:cacheprovider)
+        return Path(tempfile.gettempdir(), "brainsmith-rtlsim-tests")
+    return Path(cache.mkdir("brainsmith-rtlsim"))
 
 
 def random_values(

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from .design import ParameterValue, RtlDesign
 
-__all__ = ["TESTBENCH_TOP", "testbench_source"]
+__all__ = ["TESTBENCH_TOP", "parameter_literal", "testbench_source"]
 
 TESTBENCH_TOP = "brainsmith_rtlsim_tb"
 
 
-def _parameter_literal(value: ParameterValue) -> str:
+def parameter_literal(value: ParameterValue) -> str:
+    """A Verilog literal for a parameter value: a decimal integer or a quoted string."""
     if isinstance(value, str):
         if '"' in value or "\\" in value:
             raise ValueError(f"Verilog string parameter {value!r} may not contain quotes")
@@ -34,7 +35,7 @@ def _parameter_literal(value: ParameterValue) -> str:
 def testbench_source(design: RtlDesign) -> str:
     """The Verilog source of the testbench for ``design`` (top module ``TESTBENCH_TOP``)."""
     overrides = ",\n        ".join(
-        f".{name}({_parameter_literal(value)})" for name, value in design.resolved_parameters()
+        f".{name}({parameter_literal(value)})" for name, value in design.resolved_parameters()
     )
     parameter_block = f" #(\n        {overrides}\n    )" if overrides else ""
     return f"""`timescale 1ns / 1ps
