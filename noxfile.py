@@ -14,7 +14,12 @@ nox.options.sessions = ["lint", "typecheck", "tests", "integration"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
-PACKAGES = ("-e", "packages/brainsmith-core[compile]", "-e", "packages/brainsmith-plugins-builtin[sim]")
+PACKAGES = (
+    "-e",
+    "packages/brainsmith-core[compile]",
+    "-e",
+    "packages/brainsmith-plugins-builtin[sim]",
+)
 
 
 @nox.session(python=PYTHON)

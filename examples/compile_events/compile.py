@@ -3,9 +3,10 @@
     python examples/compile_events/compile.py [OUTPUT_DIR]
 
 A small plugin (``Tracer`` below: plain ``@hookimpl`` methods, one with a priority and a
-condition) prints every compile event, vetoes one transform through ``on_transform_before``,
-and the builtin ``timing`` plugin writes ``timing.json``. The pipeline's Executor fires the
-events; ``brainsmith hooks stats OUTPUT_DIR`` shows the statistics afterwards.
+condition) prints every compile event and vetoes one transform through
+``on_transform_before``; the builtin ``timing`` lifecycle plugin writes ``timing.json``.
+:func:`brainsmith.compile_model` runs the compile and fires the events;
+``brainsmith hooks stats OUTPUT_DIR`` shows the statistics afterwards.
 """
 
 from __future__ import annotations
@@ -15,17 +16,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from brainsmith import hookimpl
-from brainsmith.compile import Executor, Plan, Step
-from brainsmith.lifecycle import Dispatcher, LifecycleHost, RunConfig, lifecycle
-from brainsmith.lifecycle.conditions import in_stages
-from brainsmith.lifecycle.events import HookEvents
-from brainsmith.plugins.session import Session
+from brainsmith import compile_model, hookimpl, in_stages
+from brainsmith.lifecycle import RunConfig, lifecycle
 from onnx import TensorProto, helper
 from qonnx.core.modelwrapper import ModelWrapper
-from qonnx.transformation.general import GiveReadableTensorNames, GiveUniqueNodeNames
-from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.util.basic import qonnx_make_model
+
+BLUEPRINT = Path(__file__).with_name("blueprint.yaml")
 
 
 class Tracer:
@@ -58,7 +55,7 @@ class Tracer:
 
     @hookimpl
     def on_compile_end(self, report: Any) -> None:
-        print(f"compile end: {report}")
+        print(f"compile end: {len(report['transforms'])} transforms, status {report['status']}")
 
 
 def model() -> ModelWrapper:
@@ -72,33 +69,15 @@ def model() -> ModelWrapper:
 
 
 def main(output_dir: Path) -> int:
-    session = Session.from_environment()
-    session.activate_all()
-    events = Dispatcher(session.plugin_manager, describe=session.describe)
-    session.plugin_manager.register(Tracer(), name="tracer")
-    host = LifecycleHost(events)
-    host.collect()
-    host.configure(RunConfig.from_mapping({"plugins": {"timing": {}}}, source="compile.py"))
-    stage = "graph_cleanup"
-    plan = Plan(
-        (
-            (
-                stage,
-                (
-                    Step(stage, "qonnx:GiveUniqueNodeNames", GiveUniqueNodeNames),
-                    Step(stage, "qonnx:GiveReadableTensorNames", GiveReadableTensorNames),
-                ),
-            ),
-            (
-                "topology_optimization",
-                (Step("topology_optimization", "qonnx:InferShapes", InferShapes),),
-            ),
-        )
+    result = compile_model(
+        model(),
+        blueprint=BLUEPRINT,
+        output_dir=output_dir,
+        plugins=[Tracer()],
+        run_config=RunConfig.from_mapping({"plugins": {"timing": {}}}, source="compile.py"),
     )
-    with host.running(output_dir):
-        result = Executor(plan, events=events).run(model(), output_dir=output_dir)
-        report = {"applied": [a.name for a in result.applied if not a.skipped]}
-        events.fire(HookEvents.COMPILE_END, model=result.model, report=report)
+    applied = [a.name for a in result.applied if not a.skipped]
+    print(f"applied: {applied}")
     print(f"outputs in {output_dir}: {', '.join(sorted(p.name for p in output_dir.iterdir()))}")
     return 0
 

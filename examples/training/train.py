@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from brainsmith import hookimpl
+from brainsmith import HookEvents, Session, every_n_epochs, hookimpl
 from brainsmith.lifecycle import (
     Dispatcher,
     LifecycleHost,
@@ -26,9 +26,6 @@ from brainsmith.lifecycle import (
     TrainingLoop,
     lifecycle,
 )
-from brainsmith.lifecycle.conditions import every_n_epochs
-from brainsmith.lifecycle.events import HookEvents
-from brainsmith.plugins.session import Session
 
 HERE = Path(__file__).parent
 

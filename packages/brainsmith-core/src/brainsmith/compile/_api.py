@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ from ..errors import BrainsmithError
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
 
-    from ..lifecycle import Dispatcher, LifecycleHost
+    from ..lifecycle import Dispatcher, LifecycleHost, RunConfig
     from ..plugins import Session
     from ._blueprint import Blueprint
     from ._executor import Observer
@@ -67,7 +67,8 @@ def compile_model(
     verify: bool = False,
     tolerance: float | None = None,
     seed: int = 0,
-    run_config: str | os.PathLike[str] | None = None,
+    run_config: str | os.PathLike[str] | RunConfig | None = None,
+    plugins: Sequence[object] = (),
     checkpoints: bool = False,
     start_stage: str | None = None,
     stop_stage: str | None = None,
@@ -86,7 +87,10 @@ def compile_model(
         (``builtin:dataflow``); default the bundled ``default.yaml``.
     :param verify: run both models on random inputs (``seed``) and compare their outputs
         within ``tolerance`` (absolute; default 1e-4).
-    :param run_config: a run config YAML enabling lifecycle plugins (docs/lifecycle.md).
+    :param run_config: a run config enabling lifecycle plugins (docs/lifecycle.md): a YAML
+        file, or a :class:`~brainsmith.lifecycle.RunConfig`.
+    :param plugins: extra objects with ``@hookimpl`` methods (compile events), registered for
+        this compile only, after the installed plugins.
     :param start_stage: resume from the checkpoint written before this stage (same
         ``output_dir``, same blueprint); ``stop_stage``: stop after this stage.
     :param session: the plugin session; default one from the environment.
@@ -125,7 +129,7 @@ def compile_model(
 
     original = ModelWrapper(data)
     resumed, previous = _resume(plan, start, outdir) if start else (None, [])
-    events, host = _lifecycle(session, run_config, observer)
+    events, host = _lifecycle(session, run_config, plugins, observer)
     _install_kernels(session)
     prepare_output(outdir)
     written: dict[str, Any] = {}
@@ -190,7 +194,10 @@ def _tell(observer: Observer | None, text: str) -> None:
 
 
 def _lifecycle(
-    session: Session, run_config: str | os.PathLike[str] | None, observer: Observer | None
+    session: Session,
+    run_config: str | os.PathLike[str] | RunConfig | None,
+    plugins: Sequence[object],
+    observer: Observer | None,
 ) -> tuple[Dispatcher, LifecycleHost]:
     """The dispatcher that fires this compile's events to every active plugin's hooks, and
     the host of the lifecycle plugins the run config enables.
@@ -202,12 +209,17 @@ def _lifecycle(
 
     for problem in session.activate_all():
         _tell(observer, f"warning: plugin {problem.subject} left out: {problem.reason}")
+    for index, plugin in enumerate(plugins):
+        name = f"{type(plugin).__name__}-{index}"
+        session.plugin_manager.register(plugin, name=name)
     dispatcher = Dispatcher(
         session.plugin_manager, describe=session.describe, order=session.resolution.order
     )
     host = LifecycleHost(dispatcher)
     host.collect()
-    if run_config is not None:
+    if isinstance(run_config, RunConfig):
+        host.configure(run_config)
+    elif run_config is not None:
         host.configure(RunConfig.load(Path(run_config)))
     return dispatcher, host
 
