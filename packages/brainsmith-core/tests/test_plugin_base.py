@@ -146,9 +146,9 @@ def test_state_is_saved_and_restored_under_its_key(tmp_path: Path) -> None:
 def test_options_are_validated_with_clear_errors() -> None:
     plugin = Counter({"scale": 2, "tags": ["a"]})
     assert plugin.config.scale == 2.0
-    with pytest.raises(OptionsError, match=r"unknown option 'stpe' \(did you mean 'step'\?\)"):
+    with pytest.raises(OptionsError, match=r"unknown option\(s\) 'stpe' \(did you mean 'step'\?\)"):
         Counter({"stpe": 1})
-    with pytest.raises(OptionsError, match="expected int, got str") as info:
+    with pytest.raises(OptionsError, match="expected an integer, got str") as info:
         Counter({"step": "2"}, where="run.yaml: plugins.counter.options")
     assert "run.yaml: plugins.counter.options.step" in str(info.value)
     with pytest.raises(OptionsError, match="'sideways' is not one of 'up', 'down'"):
@@ -407,7 +407,7 @@ def test_installed_metadata_is_scanned_once_for_labels_and_descriptions(
 
 
 def test_unknown_names_suggest_close_ones() -> None:
-    with pytest.raises(OptionsError, match=r"unknown option 'mod' \(did you mean 'mode'\?\)"):
+    with pytest.raises(OptionsError, match=r"unknown option\(s\) 'mod' \(did you mean 'mode'\?\)"):
         Counter({"mod": "up"})
 
     @dataclass
