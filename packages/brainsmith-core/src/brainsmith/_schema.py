@@ -101,11 +101,11 @@ def validate_options(schema: type[T], values: Mapping[str, Any], *, where: str) 
     return validate(schema, values, where=where, noun="option", sep=".")
 
 
-def _build(schema: Any, values: object, path: str, ctx: _Context) -> Any:
+def _build(schema: Any, values: object, path: str, ctx: _Context, doc: str = "") -> Any:
     if callable(expand := getattr(schema, "expand_shorthand", None)):
         values = expand(values)
     if not isinstance(values, Mapping):
-        raise _wrong(values, schema, path, ctx, "")
+        raise _wrong(values, schema, path, ctx, doc)
     fields = {
         f.metadata.get("key", f.name): f
         for f in dataclasses.fields(schema)
@@ -205,7 +205,7 @@ def _check(value: Any, hint: Any, path: str, ctx: _Context, doc: str) -> Any:
                 continue
         raise _wrong(value, hint, path, ctx, doc)
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value, path, ctx)
+        return _build(hint, value, path, ctx, doc)
     if hint in _NAMES or hint is type(None):
         ok = isinstance(value, hint) and (hint is bool or not isinstance(value, bool))
         if hint is float and isinstance(value, int) and not isinstance(value, bool):
@@ -258,8 +258,8 @@ def _describe(hint: Any) -> str:
         return "null"
     if origin is Literal:
         return "one of " + ", ".join(map(repr, args))
-    if origin in (Union, types.UnionType):
-        return " or ".join(_describe(a) for a in args)
+    if origin in (Union, types.UnionType):  # null goes unsaid: it is never what was meant
+        return " or ".join(_describe(a) for a in args if a is not type(None))
     if origin in (list, tuple) or hint in (list, tuple):
         return f"a list of {_plural(args[0])}" if args else "a list"
     if dataclasses.is_dataclass(hint) or hint in (dict, Mapping):
