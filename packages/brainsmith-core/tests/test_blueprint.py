@@ -149,11 +149,12 @@ def test_structural_problems_reported_together(tmp_path: Path) -> None:
     with pytest.raises(BlueprintError) as info:
         load_blueprint(path)
     text = str(info.value)
-    assert "has 5 problems" in text
-    assert "bad.yaml: stagse: unknown field (did you mean 'stages'" in text
-    assert "bad.yaml: plugins: must be a list of strings" in text
+    assert "has 6 problems" in text
+    assert "bad.yaml: unknown field(s) 'stagse' (did you mean 'stages'" in text
+    assert "bad.yaml: plugins: expected a list of strings, got str 'brainsmith'" in text
     assert "stages.graph_cleanp: unknown stage (did you mean 'graph_cleanup'" in text
-    assert "stages.topology_optimization[0]: a transform is" in text
+    assert "stages.topology_optimization[0]: unknown field(s) 'a', 'b'" in text
+    assert "stages.topology_optimization[0]: missing required field 'name'" in text
     assert "edits[0].remove: no transform 'Nothing'" in text
 
 
