@@ -33,6 +33,7 @@ from .errors import BrainsmithError
 T = TypeVar("T")
 
 _NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+_NAMES[type(None)] = "null"
 
 
 class OptionsError(BrainsmithError):
@@ -71,7 +72,6 @@ def validate(
     values: object,
     *,
     where: str,
-    path: str = "",
     error: type[BrainsmithError] = OptionsError,
     noun: str = "key",
     sep: str = ": ",
@@ -80,8 +80,8 @@ def validate(
 ) -> T:
     """Build ``schema`` from ``values`` after checking every key and type.
 
-    ``where`` names the document (a file), ``path`` the place in it, joined by ``sep``;
-    ``error`` is the class raised, ``noun`` what a key is called ("setting", "option").
+    ``where`` names the document (a file), joined to keys by ``sep``; ``error`` is the class
+    raised, ``noun`` what a key is called ("setting", "option").
     ``null_default``: a null value for a field that takes no null gets its default (YAML).
     With ``problems``, problems are appended there; raises only if ``schema`` cannot be built.
     """
@@ -89,9 +89,9 @@ def validate(
         raise TypeError(f"{schema!r} is not a dataclass")
     ctx = _Context(where, sep, error, noun, problems, null_default)
     try:
-        built: T = _build(schema, values, path, ctx)
-    except _Dropped:
-        raise ctx.fail(path, "has problems (listed above)") from None
+        built: T = _build(schema, values, "", ctx)
+    except _Dropped:  # collecting: its problems are in ``problems``
+        raise ctx.fail("", "has problems (listed above)") from None
     return built
 
 
@@ -189,7 +189,9 @@ def _check(value: Any, hint: Any, path: str, ctx: _Context, doc: str) -> Any:
         if value in args:
             return value
         raise ctx.fail(
-            path, f"{value!r} is not one of {', '.join(map(repr, args))}", doc or _fix(hint)
+            path,
+            f"{value!r} is not one of {', '.join(map(repr, args))}",
+            doc or f"give {_describe(hint)}",
         )
     if origin in (Union, types.UnionType):
         if value is None and type(None) in args:
@@ -206,7 +208,7 @@ def _check(value: Any, hint: Any, path: str, ctx: _Context, doc: str) -> Any:
         raise _wrong(value, hint, path, ctx, doc)
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, path, ctx, doc)
-    if hint in _NAMES or hint is type(None):
+    if hint in _NAMES:
         ok = isinstance(value, hint) and (hint is bool or not isinstance(value, bool))
         if hint is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
@@ -254,8 +256,6 @@ def _describe(hint: Any) -> str:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint in _NAMES:
         return _NAMES[hint]
-    if hint is type(None):
-        return "null"
     if origin is Literal:
         return "one of " + ", ".join(map(repr, args))
     if origin in (Union, types.UnionType):  # null goes unsaid: it is never what was meant
@@ -278,13 +278,12 @@ def _plural(hint: Any) -> str:
     return f"{head}s {tail}".strip()
 
 
-def _fix(hint: Any) -> str:
-    return f"give {_describe(hint)}"
-
-
 def _wrong(value: Any, hint: Any, path: str, ctx: _Context, doc: str) -> BrainsmithError:
     shown = repr(value)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    described = _describe(hint)
     return ctx.fail(
-        path, f"expected {_describe(hint)}, got {type(value).__name__} {shown}", doc or _fix(hint)
+        path,
+        f"expected {described}, got {type(value).__name__} {shown}",
+        doc or f"give {described}",
     )
