@@ -168,3 +168,11 @@ def test_defaults_to_process_environment_and_cwd(
     monkeypatch.setenv("BRAINSMITH_PLUGINS", "x")
     settings = load_settings()
     assert (settings.strict, settings.allowlist) == (True, ("x",))
+
+
+def test_keys_the_file_does_not_set_are_unknown(tmp_path: Path) -> None:
+    (tmp_path / "brainsmith.toml").write_text("autoload = false\nsource = 'x'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, {})
+    assert info.value.message.startswith("unknown setting(s) 'autoload', 'source'")
+    assert info.value.where == str(tmp_path / "brainsmith.toml")

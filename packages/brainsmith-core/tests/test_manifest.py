@@ -307,3 +307,12 @@ def test_flags_and_texts_are_type_checked(tmp_path: Path) -> None:
     assert str(info.value).startswith(
         f"{path}: kernels[0].description: expected a string, got int 3\n  fix: "
     )
+
+
+def test_unknown_component_key_suggests_and_missing_keys_are_listed(tmp_path: Path) -> None:
+    error = error_of(tmp_path, '[[backends]]\nname = "B"\ntarget = "p:B"\nlangauge = "hls"\n')
+    assert error.where.endswith(": backends[0]")
+    assert error.message == "unknown key(s) 'langauge' (did you mean 'language'?)"
+    error = error_of(tmp_path, '[[backends]]\nname = "B"\ntarget = "p:B"\n')
+    assert error.message == "missing required keys 'kernel', 'language'"
+    assert "language (hls or rtl)" in error.fix

@@ -181,3 +181,17 @@ def test_unreadable_run_config_files_are_clear_errors(tmp_path: Path) -> None:
     assert str(info.value).startswith(f"{broken}:2:1: not valid YAML")
     with pytest.raises(RunConfigError, match="run config file not found"):
         RunConfig.load(tmp_path / "nope.yaml")
+
+
+def test_null_values_take_the_defaults() -> None:
+    config = RunConfig.from_mapping({"plugins": {"seen": {"options": None, "priority": None}}})
+    (entry,) = config.plugins
+    assert (entry.name, dict(entry.options), entry.priority, entry.enabled) == (
+        "seen",
+        {},
+        None,
+        True,
+    )
+    with pytest.raises(RunConfigError) as info:
+        RunConfig.from_mapping({"plugins": {"seen": {"on_error": None}}}, source="r.yaml")
+    assert info.value.where == "r.yaml: plugins.seen.on_error"
