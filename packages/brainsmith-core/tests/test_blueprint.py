@@ -149,11 +149,12 @@ def test_structural_problems_reported_together(tmp_path: Path) -> None:
     with pytest.raises(BlueprintError) as info:
         load_blueprint(path)
     text = str(info.value)
-    assert "has 5 problems" in text
-    assert "bad.yaml: stagse: unknown field (did you mean 'stages'" in text
-    assert "bad.yaml: plugins: must be a list of strings" in text
+    assert "has 6 problems" in text
+    assert "bad.yaml: unknown field(s) 'stagse' (did you mean 'stages'" in text
+    assert "bad.yaml: plugins: expected a list of strings, got str 'brainsmith'" in text
     assert "stages.graph_cleanp: unknown stage (did you mean 'graph_cleanup'" in text
-    assert "stages.topology_optimization[0]: a transform is" in text
+    assert "stages.topology_optimization[0]: unknown field(s) 'a', 'b'" in text
+    assert "stages.topology_optimization[0]: missing required field 'name'" in text
     assert "edits[0].remove: no transform 'Nothing'" in text
 
 
@@ -225,3 +226,24 @@ def test_check_options() -> None:
         T, {"needed": 1, "optinal": ""}
     )
     assert check_options(K, {"anything": 1}) == ""
+
+
+def test_edit_problems_name_the_edit_and_the_field(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "e.yaml",
+        """
+        stages: {graph_cleanup: [InferShapes]}
+        edits:
+          - {insert_after: InferShapes, remove: InferShapes, transform: SortGraph}
+          - {insert_after: InferShapes, transform: {name: "", options: {1: 2}}}
+          - {at_end: graph_cleanup, transfrom: SortGraph}
+        """,
+    )
+    with pytest.raises(BlueprintError) as info:
+        load_blueprint(path)
+    text = str(info.value)
+    assert "e.yaml: edits[0]: an edit needs exactly one of insert_after" in text
+    assert "e.yaml: edits[1].transform.name: expected a non-empty string" in text
+    assert "e.yaml: edits[1].transform.options.1: expected a string, got int 1" in text
+    assert "e.yaml: edits[2]: unknown field(s) 'transfrom' (did you mean 'transform'?)" in text

@@ -69,8 +69,11 @@ def test_unknown_keys_are_errors(project_dir: ProjectDir) -> None:
         load_settings(project_dir.path, {})
     error = info.value
     assert error.where == f"{project_dir.pyproject} [tool.brainsmith]"
-    assert error.message == "unknown setting(s) 'only_pinned', 'plugin'"
-    assert error.fix == "the settings are: disable, only-pinned, plugins, priority, strict"
+    assert error.message == (
+        "unknown setting(s) 'only_pinned' (did you mean 'only-pinned'?), "
+        "'plugin' (did you mean 'plugins'?)"
+    )
+    assert error.fix == "use one of: plugins, only-pinned, disable, priority, strict"
 
 
 def test_unknown_key_in_brainsmith_toml_names_the_file(tmp_path: Path) -> None:
@@ -86,24 +89,26 @@ def test_bad_pin_string(project_dir: ProjectDir) -> None:
         load_settings(project_dir.path, {})
     assert info.value.where == f"{project_dir.pyproject} [tool.brainsmith]: plugins"
     assert info.value.message.startswith("'brainsmith-plugin-x>>1' is not a PEP 508 requirement (")
-    assert info.value.fix == 'write e.g. "brainsmith-plugin-x>=1.2,<2"'
+    assert info.value.fix.endswith('write e.g. "brainsmith-plugin-x>=1.2,<2"')
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "field", "message"),
     [
-        ('plugins = "x"\n', "plugins must be a list of strings"),
-        ("disable = [1]\n", "disable must be a list of strings"),
-        ('priority = "x"\n', "priority must be a list of strings"),
-        ('only-pinned = "yes"\n', "only-pinned must be true or false, not 'yes'"),
-        ("strict = 1\n", "strict must be true or false, not 1"),
+        ('plugins = "x"\n', "plugins", "expected a list of strings, got str 'x'"),
+        ("disable = [1]\n", "disable[0]", "expected a string, got int 1"),
+        ('priority = "x"\n', "priority", "expected a list of strings, got str 'x'"),
+        ('only-pinned = "yes"\n', "only-pinned", "expected true or false, got str 'yes'"),
+        ("strict = 1\n", "strict", "expected true or false, got int 1"),
     ],
 )
-def test_bad_values(project_dir: ProjectDir, body: str, message: str) -> None:
+def test_bad_values(project_dir: ProjectDir, body: str, field: str, message: str) -> None:
     project_dir.write(body)
     with pytest.raises(ConfigError) as info:
         load_settings(project_dir.path, {})
+    assert info.value.where == f"{project_dir.pyproject} [tool.brainsmith]: {field}"
     assert info.value.message == message
+    assert info.value.fix  # the setting's documentation
 
 
 def test_tool_brainsmith_must_be_a_table_and_toml_must_parse(tmp_path: Path) -> None:
@@ -163,3 +168,11 @@ def test_defaults_to_process_environment_and_cwd(
     monkeypatch.setenv("BRAINSMITH_PLUGINS", "x")
     settings = load_settings()
     assert (settings.strict, settings.allowlist) == (True, ("x",))
+
+
+def test_keys_the_file_does_not_set_are_unknown(tmp_path: Path) -> None:
+    (tmp_path / "brainsmith.toml").write_text("autoload = false\nsource = 'x'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, {})
+    assert info.value.message.startswith("unknown setting(s) 'autoload', 'source'")
+    assert info.value.where == str(tmp_path / "brainsmith.toml")

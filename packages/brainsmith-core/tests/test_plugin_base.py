@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,9 +146,9 @@ def test_state_is_saved_and_restored_under_its_key(tmp_path: Path) -> None:
 def test_options_are_validated_with_clear_errors() -> None:
     plugin = Counter({"scale": 2, "tags": ["a"]})
     assert plugin.config.scale == 2.0
-    with pytest.raises(OptionsError, match=r"unknown option 'stpe' \(did you mean 'step'\?\)"):
+    with pytest.raises(OptionsError, match=r"unknown option\(s\) 'stpe' \(did you mean 'step'\?\)"):
         Counter({"stpe": 1})
-    with pytest.raises(OptionsError, match="expected int, got str") as info:
+    with pytest.raises(OptionsError, match="expected an integer, got str") as info:
         Counter({"step": "2"}, where="run.yaml: plugins.counter.options")
     assert "run.yaml: plugins.counter.options.step" in str(info.value)
     with pytest.raises(OptionsError, match="'sideways' is not one of 'up', 'down'"):
@@ -407,7 +407,7 @@ def test_installed_metadata_is_scanned_once_for_labels_and_descriptions(
 
 
 def test_unknown_names_suggest_close_ones() -> None:
-    with pytest.raises(OptionsError, match=r"unknown option 'mod' \(did you mean 'mode'\?\)"):
+    with pytest.raises(OptionsError, match=r"unknown option\(s\) 'mod' \(did you mean 'mode'\?\)"):
         Counter({"mod": "up"})
 
     @dataclass
@@ -423,3 +423,80 @@ def test_unknown_names_suggest_close_ones() -> None:
     host.register(Counter)
     with pytest.raises(LifecyclePluginError, match=r"'countr' \(did you mean 'counter'\?\)"):
         host.load("countr")
+
+
+# -- the shared document validator (brainsmith._schema) -----------------------------------
+
+
+@dataclass
+class Inner:
+    size: int = field(metadata={"doc": "how many"})
+    kind: Literal["a", "b"] = "a"
+
+
+@dataclass
+class Outer:
+    inner: Inner
+    items: list[Inner] = field(default_factory=list)
+    by_name: dict[str, Inner] = field(default_factory=dict)
+    only_pinned: bool = field(default=False, metadata={"key": "only-pinned"})
+    origin: str = field(default="", metadata={"key": None})
+
+
+def test_schema_nested_lists_and_mappings_with_paths() -> None:
+    from brainsmith._schema import validate
+
+    built = validate(
+        Outer,
+        {"inner": {"size": 1}, "items": [{"size": 2, "kind": "b"}], "only-pinned": True},
+        where="f.yaml",
+    )
+    assert built == Outer(Inner(1), [Inner(2, "b")], only_pinned=True)
+    cases = [
+        ({"inner": {"sise": 1}}, "f.yaml: inner", "unknown key(s) 'sise' (did you mean 'size'?)"),
+        ({"inner": {"size": 1}, "items": [{"size": 1}, {}]}, "f.yaml: items[1]", "missing"),
+        ({"inner": {"size": "1"}}, "f.yaml: inner.size", "expected an integer, got str '1'"),
+        ({"inner": {"size": 1}, "by_name": {"x": 3}}, "f.yaml: by_name.x", "expected a mapping"),
+        ({"inner": {"size": 1}, "items": {}}, "f.yaml: items", "expected a list of mappings"),
+        ({"inner": 1, "origin": "x"}, "f.yaml", "unknown key(s) 'origin'"),  # not a document key
+        ({"inner": {"size": 1, "kind": "c"}}, "f.yaml: inner.kind", "'c' is not one of 'a', 'b'"),
+    ]
+    for values, where, message in cases:
+        with pytest.raises(OptionsError) as info:
+            validate(Outer, values, where="f.yaml")
+        assert (info.value.where, message in info.value.message) == (where, True), values
+    with pytest.raises(OptionsError) as info:
+        validate(Outer, {"inner": {"size": None}}, where="f.yaml")
+    assert info.value.fix == "how many"  # a field's doc is the fix
+
+
+def test_schema_collects_every_problem_and_drops_bad_items() -> None:
+    from brainsmith._schema import validate
+    from brainsmith.errors import BrainsmithError
+
+    problems: list[BrainsmithError] = []
+    built = validate(
+        Outer,
+        {"inner": {"size": 1}, "items": [{"size": "x"}, {"size": 3}], "extra": 1, "origin": 2},
+        where="f",
+        problems=problems,
+    )
+    assert built.items == [Inner(3)]
+    assert [(p.where, p.message) for p in problems] == [
+        ("f", "unknown key(s) 'extra', 'origin'"),
+        ("f: items[0].size", "expected an integer, got str 'x'"),
+    ]
+    with pytest.raises(OptionsError, match="f: has problems"):
+        validate(Outer, {"inner": 1}, where="f", problems=[])
+
+
+def test_schema_null_defaults_and_options_paths() -> None:
+    from brainsmith._schema import validate, validate_options
+
+    built = validate(Outer, {"inner": {"size": 1}, "items": None}, where="f", null_default=True)
+    assert built.items == []
+    with pytest.raises(OptionsError, match="expected a list of mappings, got NoneType"):
+        validate(Outer, {"inner": {"size": 1}, "items": None}, where="f")
+    with pytest.raises(OptionsError) as info:
+        validate_options(Outer, {"inner": {"size": True}}, where="run.yaml: plugins.x.options")
+    assert info.value.where == "run.yaml: plugins.x.options.inner.size"  # bool is not an int

@@ -110,13 +110,13 @@ def test_disabled_entry_is_not_loaded() -> None:
     [
         (
             "plugins:\n  seen: {priorty: 1}\n",
-            "unknown key 'priorty' (did you mean 'priority'?)",
-            "plugins.seen.priorty",
+            "unknown key(s) 'priorty' (did you mean 'priority'?)",
+            "run.yaml: plugins.seen",
         ),
-        ("plugin: {}\n", "unknown key 'plugin'", ": plugin"),
+        ("plugin: {}\n", "unknown key(s) 'plugin' (did you mean 'plugins'?)", "run.yaml"),
         (
             "plugins:\n  seen: {priority: high}\n",
-            "priority must be an integer",
+            "expected an integer, got str 'high'",
             "plugins.seen.priority",
         ),
         (
@@ -131,12 +131,12 @@ def test_disabled_entry_is_not_loaded() -> None:
         ),
         (
             "plugins:\n  seen: {enable_at_epoch: 3, disable_at_epoch: 3}\n",
-            "must come after",
-            "disable_at_epoch",
+            "disable_at_epoch (3) must come after enable_at_epoch (3)",
+            "plugins.seen",
         ),
-        ("plugins: [seen]\n", "plugins must map", ": plugins"),
-        ("plugins:\n  seen: [1]\n", "settings must be a mapping", "plugins.seen"),
-        ("[1, 2]\n", "must be a mapping", "run.yaml"),
+        ("plugins: [seen]\n", "expected a mapping of mappings", ": plugins"),
+        ("plugins:\n  seen: [1]\n", "expected a mapping, got list [1]", "plugins.seen"),
+        ("[1, 2]\n", "expected a mapping", "run.yaml"),
         ("plugins: {seen: {options: {a: 1}\n", "not valid YAML", "run.yaml"),
     ],
 )
@@ -181,3 +181,17 @@ def test_unreadable_run_config_files_are_clear_errors(tmp_path: Path) -> None:
     assert str(info.value).startswith(f"{broken}:2:1: not valid YAML")
     with pytest.raises(RunConfigError, match="run config file not found"):
         RunConfig.load(tmp_path / "nope.yaml")
+
+
+def test_null_values_take_the_defaults() -> None:
+    config = RunConfig.from_mapping({"plugins": {"seen": {"options": None, "priority": None}}})
+    (entry,) = config.plugins
+    assert (entry.name, dict(entry.options), entry.priority, entry.enabled) == (
+        "seen",
+        {},
+        None,
+        True,
+    )
+    with pytest.raises(RunConfigError) as info:
+        RunConfig.from_mapping({"plugins": {"seen": {"on_error": None}}}, source="r.yaml")
+    assert info.value.where == "r.yaml: plugins.seen.on_error"

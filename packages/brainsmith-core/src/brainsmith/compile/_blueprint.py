@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,7 @@ from ..errors import BrainsmithError
 from ..plugins.records import STAGES
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from ..plugins.session import Session
     from ._plan import Plan
@@ -49,25 +50,107 @@ DEFAULT_BLUEPRINT = Path(__file__).parent / "blueprints" / "default.yaml"
 ANY_STAGE = "any"
 """The stage a transform declares to fit every stage (analysis and naming passes)."""
 
-_TOP_KEYS = ("name", "description", "extends", "plugins", "stages", "edits")
 _EDIT_ACTIONS = ("insert_after", "insert_before", "replace", "remove", "at_start", "at_end")
-_EDIT_KEYS = (*_EDIT_ACTIONS, "transform", "stage")
 
 
 class BlueprintError(BrainsmithError):
     """A blueprint is missing, malformed or does not fit the installed plugins."""
 
 
+def _nonempty(text: str) -> str:
+    if not text:
+        raise ValueError("expected a non-empty string, got ''")
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One transform in a stage: its name as written, its options and where it was written."""
+    """One transform in a stage: its name as written, its options and where it was written.
 
-    name: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-    where: str = ""
+    Written ``Name``, ``{Name: {options}}`` or ``{name: Name, options: {...}}``.
+    """
+
+    name: str = field(
+        metadata={"doc": "a transform's name, short or 'ns:Name'", "check": _nonempty}
+    )
+    options: Mapping[str, Any] = field(
+        default_factory=dict, metadata={"doc": "the transform's constructor arguments"}
+    )
+    where: str = field(default="", metadata={"where": True})
+
+    @classmethod
+    def expand_shorthand(cls, value: object) -> object:
+        """``Name`` and ``{Name: {options}}`` as ``{name: Name, options: {...}}``."""
+        if isinstance(value, str):
+            return {"name": value}
+        if isinstance(value, Mapping) and len(value) == 1 and "name" not in value:
+            ((name, options),) = value.items()
+            return {"name": name, "options": options}
+        return value
 
     def canonical(self) -> dict[str, Any]:
         return {"transform": self.name, "options": dict(self.options)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    """One edit: exactly one action, with the ``transform`` it inserts (all but ``remove``)."""
+
+    insert_after: str | None = field(
+        default=None, metadata={"doc": "a transform of the blueprint to insert after"}
+    )
+    insert_before: str | None = field(
+        default=None, metadata={"doc": "a transform of the blueprint to insert before"}
+    )
+    replace: str | None = field(
+        default=None, metadata={"doc": "a transform of the blueprint to replace"}
+    )
+    remove: str | None = field(
+        default=None, metadata={"doc": "a transform of the blueprint to remove"}
+    )
+    at_start: str | None = field(
+        default=None, metadata={"doc": "a stage to insert at the start of"}
+    )
+    at_end: str | None = field(default=None, metadata={"doc": "a stage to insert at the end of"})
+    transform: Entry | None = field(default=None, metadata={"doc": "the transform to insert"})
+    stage: str | None = field(
+        default=None, metadata={"doc": "the stage to find the anchor in, when it occurs in several"}
+    )
+
+    def __post_init__(self) -> None:
+        actions = [a for a in _EDIT_ACTIONS if getattr(self, a) is not None]
+        if len(actions) != 1:
+            raise ValueError(f"an edit needs exactly one of {', '.join(_EDIT_ACTIONS)}")
+        if actions[0] != "remove" and self.transform is None:
+            raise ValueError(f"'{actions[0]}' needs a 'transform' to insert")
+
+    @property
+    def action(self) -> str:
+        return next(a for a in _EDIT_ACTIONS if getattr(self, a) is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """A blueprint file, before ``extends`` is merged and its edits applied."""
+
+    name: str | None = field(
+        default=None,
+        metadata={"doc": "the flow's name (default: the parent's, or the file's stem)"},
+    )
+    description: str = field(default="", metadata={"doc": "one line about the flow"})
+    extends: str | None = field(
+        default=None,
+        metadata={"doc": "a blueprint to start from, relative to this file", "check": _nonempty},
+    )
+    plugins: tuple[str, ...] = field(
+        default=(), metadata={"doc": "PEP 508 requirements on the plugins it needs"}
+    )
+    stages: dict[str, list[Entry] | None] | None = field(
+        default=None, metadata={"doc": "stage: transforms, each replacing the inherited stage"}
+    )
+    edits: tuple[_Edit, ...] = field(
+        default=(), metadata={"doc": "edits applied in order, after extends and stages"}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,107 +232,50 @@ def _read_yaml(path: Path, chain: Sequence[Path]) -> dict[str, Any]:
 
 
 def _load(path: Path, problems: _Problems, chain: tuple[Path, ...]) -> Blueprint | None:
+    from .._schema import validate
+
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise BlueprintError(f"'extends' forms a cycle: {cycle}", where=str(chain[-1]))
-    data = _read_yaml(path, chain)
-    for key in data:
-        if key not in _TOP_KEYS:
-            problems.add(
-                f"{path}: {key}",
-                f"unknown field{did_you_mean(str(key), _TOP_KEYS)}; "
-                f"known fields: {', '.join(_TOP_KEYS)}",
-            )
-    parent: Blueprint | None = None
-    extends = data.get("extends")
-    if extends is not None:
-        if not isinstance(extends, str) or not extends:
-            problems.add(f"{path}: extends", "must be a relative path to another blueprint")
-        else:
-            parent = _load(path.parent / extends, problems, (*chain, path))
-    name = data.get("name", parent.name if parent else path.stem)
-    if not isinstance(name, str):
-        problems.add(f"{path}: name", "must be a string")
-        name = path.stem
-    description = data.get("description", "")
-    plugins = _strings(data.get("plugins", []), f"{path}: plugins", problems)
+    errors: list[BrainsmithError] = []
+    doc = validate(
+        _Document,
+        _read_yaml(path, chain),
+        where=str(path),
+        error=BlueprintError,
+        noun="field",
+        problems=errors,
+        null_default=True,
+    )
+    for error in errors:
+        problems.add(error.where, error.message)
+    parent = (
+        None if doc.extends is None else _load(path.parent / doc.extends, problems, (*chain, path))
+    )
     stages: dict[str, list[Entry]] = (
         {s: list(e) for s, e in parent.stages} if parent else {s: [] for s in STAGES}
     )
-    raw_stages = data.get("stages", {} if parent else None)
-    if raw_stages is None:
+    if doc.stages is None and parent is None:
         problems.add(f"{path}: stages", "missing: a blueprint needs 'stages' (or 'extends')")
-    elif not isinstance(raw_stages, dict):
-        problems.add(f"{path}: stages", "must be a mapping of stage name to a list of transforms")
-    else:
-        for stage, items in raw_stages.items():
-            where = f"{path}: stages.{stage}"
-            if not isinstance(stage, str):
-                problems.add(where, "a stage name must be a string")
-                continue
-            if stage not in STAGES:
-                problems.add(
-                    where,
-                    f"unknown stage{did_you_mean(stage, STAGES)}; stages: {', '.join(STAGES)}",
-                )
-                continue
-            if not isinstance(items, list | None):
-                problems.add(where, "must be a list of transforms")
-                continue
-            stages[stage] = [
-                e
-                for i, item in enumerate(items or [])
-                if (e := _entry(item, f"{where}[{i}]", problems)) is not None
-            ]
-    edits = data.get("edits", [])
-    if not isinstance(edits, list):
-        problems.add(f"{path}: edits", "must be a list of edits")
-        edits = []
-    for i, edit in enumerate(edits):
-        _apply_edit(edit, f"{path}: edits[{i}]", stages, problems)
-    return Blueprint(
-        name=name,
-        path=path,
-        plugins=tuple(dict.fromkeys((*(parent.plugins if parent else ()), *plugins))),
-        stages=tuple((s, tuple(stages[s])) for s in STAGES),
-        description=description if isinstance(description, str) else "",
-        sources=(path, *(parent.sources if parent else ())),
-    )
-
-
-def _strings(value: Any, where: str, problems: _Problems) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems.add(where, "must be a list of strings (PEP 508 requirements)")
-        return []
-    return list(value)
-
-
-def _entry(item: Any, where: str, problems: _Problems) -> Entry | None:
-    """Parse one transform: ``Name``, ``{Name: {options}}`` or ``{name: N, options: {...}}``."""
-    if isinstance(item, str) and item:
-        return Entry(item, {}, where)
-    if isinstance(item, dict):
-        if "name" in item and set(item) <= {"name", "options"}:
-            name, options = item["name"], item.get("options") or {}
-        elif len(item) == 1:
-            name, options = next(iter(item.items()))
-            options = options or {}
+    for stage, entries in (doc.stages or {}).items():
+        if stage in STAGES:
+            stages[stage] = list(entries or [])
         else:
             problems.add(
-                where,
-                "a transform is 'Name', '{Name: {options}}' or '{name: Name, options: {...}}'",
+                f"{path}: stages.{stage}",
+                f"unknown stage{did_you_mean(stage, STAGES)}; stages: {', '.join(STAGES)}",
             )
-            return None
-        if not isinstance(name, str) or not name:
-            problems.add(where, "the transform name must be a non-empty string")
-            return None
-        if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
-            problems.add(f"{where}.{name}", "options must be a mapping of argument names")
-            return None
-        return Entry(name, dict(options), where)
-    problems.add(where, f"a transform is a name or a mapping, not {item!r}")
-    return None
+    for i, edit in enumerate(doc.edits):
+        _apply_edit(edit, f"{path}: edits[{i}]", stages, problems)
+    return Blueprint(
+        name=doc.name or (parent.name if parent else path.stem),
+        path=path,
+        plugins=tuple(dict.fromkeys((*(parent.plugins if parent else ()), *doc.plugins))),
+        stages=tuple((s, tuple(stages[s])) for s in STAGES),
+        description=doc.description,
+        sources=(path, *(parent.sources if parent else ())),
+    )
 
 
 def _same(anchor: str, name: str) -> bool:
@@ -262,40 +288,22 @@ def _same(anchor: str, name: str) -> bool:
     return anchor.rpartition(":")[2] == name.rpartition(":")[2]
 
 
-def _apply_edit(edit: Any, where: str, stages: dict[str, list[Entry]], problems: _Problems) -> None:
-    if not isinstance(edit, dict):
-        problems.add(where, f"an edit is a mapping with one of {', '.join(_EDIT_ACTIONS)}")
-        return
-    actions = [k for k in edit if k in _EDIT_ACTIONS]
-    for key in edit:
-        if key not in _EDIT_KEYS:
-            problems.add(f"{where}.{key}", f"unknown field{did_you_mean(str(key), _EDIT_KEYS)}")
-    if len(actions) != 1:
-        problems.add(where, f"an edit needs exactly one of {', '.join(_EDIT_ACTIONS)}")
-        return
-    action = actions[0]
-    target = edit[action]
-    entry = None
-    if action != "remove":
-        if "transform" not in edit:
-            problems.add(where, f"'{action}' needs a 'transform' to insert")
-            return
-        entry = _entry(edit["transform"], f"{where}.transform", problems)
-        if entry is None:
-            return
+def _apply_edit(
+    edit: _Edit, where: str, stages: dict[str, list[Entry]], problems: _Problems
+) -> None:
+    action = edit.action
+    target: str = getattr(edit, action)
+    entry = edit.transform
     if action in ("at_start", "at_end"):
         if target not in stages:
-            problems.add(f"{where}.{action}", f"unknown stage{did_you_mean(str(target), STAGES)}")
+            problems.add(f"{where}.{action}", f"unknown stage{did_you_mean(target, STAGES)}")
             return
         assert entry is not None
         stages[target].insert(0 if action == "at_start" else len(stages[target]), entry)
         return
-    if not isinstance(target, str):
-        problems.add(f"{where}.{action}", "must name a transform of the blueprint")
-        return
-    scope = edit.get("stage")
+    scope = edit.stage
     if scope is not None and scope not in stages:
-        problems.add(f"{where}.stage", f"unknown stage{did_you_mean(str(scope), STAGES)}")
+        problems.add(f"{where}.stage", f"unknown stage{did_you_mean(scope, STAGES)}")
         return
     matches = [
         (stage, i)

@@ -19,36 +19,52 @@ reported by :meth:`brainsmith.lifecycle.LifecycleHost.configure`, which knows th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._suggest import did_you_mean
 from ..errors import BrainsmithError
 from ._policy import ErrorPolicy
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-TOP_KEYS = ("plugins",)
-ENTRY_KEYS = ("options", "priority", "on_error", "enable_at_epoch", "disable_at_epoch", "enabled")
 
 
 class RunConfigError(BrainsmithError):
     """A run config file is malformed or names something unknown."""
 
 
+def _epoch(epoch: int | None) -> int | None:
+    if epoch is not None and epoch < 1:
+        raise ValueError(f"expected an epoch number >= 1, got {epoch!r}")
+    return epoch
+
+
 @dataclass(frozen=True, slots=True)
 class PluginEntry:
-    """One enabled lifecycle plugin of a run config."""
+    """One enabled lifecycle plugin of a run config (its fields are the YAML keys)."""
 
-    name: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-    priority: int | None = None
-    on_error: ErrorPolicy | None = None
-    enable_at_epoch: int | None = None
-    disable_at_epoch: int | None = None
-    enabled: bool = True
+    name: str = field(default="", metadata={"key": None})
+    options: Mapping[str, Any] = field(
+        default_factory=dict, metadata={"doc": "its Config, checked when the plugin loads"}
+    )
+    priority: int | None = field(
+        default=None, metadata={"doc": "overrides the priorities its hooks declare"}
+    )
+    on_error: ErrorPolicy | None = field(
+        default=None,
+        metadata={"doc": "raise, warn, disable or {disable_after: N}", "parse": ErrorPolicy.parse},
+    )
+    enable_at_epoch: int | None = field(
+        default=None, metadata={"doc": "its hooks run from this epoch (>= 1)", "check": _epoch}
+    )
+    disable_at_epoch: int | None = field(
+        default=None, metadata={"doc": "... and stop at this one (>= 1)", "check": _epoch}
+    )
+    enabled: bool = field(default=True, metadata={"doc": "false leaves it out of the run"})
+
+    def __post_init__(self) -> None:
+        start, stop = self.enable_at_epoch, self.disable_at_epoch
+        if start is not None and stop is not None and stop <= start:
+            raise ValueError(f"disable_at_epoch ({stop}) must come after enable_at_epoch ({start})")
 
     def active_at(self, epoch: int) -> bool:
         """Whether the schedule has the plugin on during ``epoch``."""
@@ -60,6 +76,14 @@ class PluginEntry:
     def scheduled(self) -> bool:
         """Whether it has an ``enable_at_epoch`` or ``disable_at_epoch``."""
         return self.enable_at_epoch is not None or self.disable_at_epoch is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    plugins: dict[str, PluginEntry | None] | None = field(
+        default=None,
+        metadata={"doc": "write 'plugins: {early_stopping: {options: {patience: 3}}}'"},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,76 +109,8 @@ class RunConfig:
     @classmethod
     def from_mapping(cls, data: object, *, source: str = "<run config>") -> RunConfig:
         """Check a run config already parsed into Python values."""
-        if not isinstance(data, dict):
-            raise RunConfigError("a run config must be a mapping", where=source)
-        _no_unknown(data, TOP_KEYS, source, ())
-        plugins = data.get("plugins") or {}
-        if not isinstance(plugins, dict):
-            raise RunConfigError(
-                "plugins must map plugin names to their settings",
-                where=f"{source}: plugins",
-                fix="write 'plugins: {early_stopping: {options: {patience: 3}}}'",
-            )
-        entries = tuple(_entry(str(name), raw, source) for name, raw in plugins.items())
-        return cls(entries, source)
+        from .._schema import validate
 
-
-def _no_unknown(
-    data: Mapping[str, Any], known: tuple[str, ...], source: str, at: tuple[str, ...]
-) -> None:
-    for key in data:
-        if key not in known:
-            raise RunConfigError(
-                f"unknown key {key!r}" + did_you_mean(str(key), known),
-                where=f"{source}: {'.'.join((*at, str(key)))}",
-                fix=f"use one of: {', '.join(known)}",
-            )
-
-
-def _epoch(raw: Mapping[str, Any], key: str, where: str) -> int | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise RunConfigError(f"{key} must be an epoch number >= 1, got {value!r}", where=where)
-    return value
-
-
-def _entry(name: str, raw: object, source: str) -> PluginEntry:
-    where = f"{source}: plugins.{name}"
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise RunConfigError(
-            f"settings must be a mapping, got {type(raw).__name__}",
-            where=where,
-            fix="write '{}' for the defaults",
-        )
-    _no_unknown(raw, ENTRY_KEYS, source, ("plugins", name))
-    options = raw.get("options") or {}
-    if not isinstance(options, dict):
-        raise RunConfigError("options must be a mapping", where=f"{where}.options")
-    priority = raw.get("priority")
-    if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
-        raise RunConfigError(
-            f"priority must be an integer, got {priority!r}", where=f"{where}.priority"
-        )
-    policy = None
-    if "on_error" in raw:
-        try:
-            policy = ErrorPolicy.parse(raw["on_error"])
-        except ValueError as exc:
-            raise RunConfigError(str(exc), where=f"{where}.on_error") from None
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise RunConfigError(
-            f"enabled must be true or false, got {enabled!r}", where=f"{where}.enabled"
-        )
-    start = _epoch(raw, "enable_at_epoch", f"{where}.enable_at_epoch")
-    stop = _epoch(raw, "disable_at_epoch", f"{where}.disable_at_epoch")
-    if start is not None and stop is not None and stop <= start:
-        raise RunConfigError(
-            f"disable_at_epoch ({stop}) must come after enable_at_epoch ({start})",
-            where=f"{where}.disable_at_epoch",
-        )
-    return PluginEntry(name, dict(options), priority, policy, start, stop, enabled)
+        document = validate(_Document, data, where=source, error=RunConfigError, null_default=True)
+        entries = (document.plugins or {}).items()
+        return cls(tuple(replace(e or PluginEntry(), name=n) for n, e in entries), source)

@@ -18,7 +18,7 @@ namespaces it names (set but empty: none).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +30,49 @@ DEFAULT_PRIORITY: tuple[str, ...] = ("builtin", "qonnx", "finn")
 AUTOLOAD_ENV = "BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD"
 ALLOWLIST_ENV = "BRAINSMITH_PLUGINS"
 
-_KEYS = {"plugins", "only-pinned", "disable", "priority", "strict"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
+def _requirements(pins: tuple[str, ...]) -> tuple[str, ...]:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    for pin in pins:
+        try:
+            Requirement(pin)
+        except InvalidRequirement as exc:
+            raise ValueError(f"{pin!r} is not a PEP 508 requirement ({exc})") from None
+    return pins
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything that decides which plugins load, from the project file and environment."""
+    """Everything that decides which plugins load, from the project file and environment.
 
-    source: str = ""
+    The schema of ``[tool.brainsmith]`` (:mod:`brainsmith._schema`): a field's ``key`` is its
+    spelling there, ``None`` for what the file does not set.
+    """
+
+    source: str = field(default="", metadata={"key": None})
     """The file the project settings came from ("" when none was found)."""
-    pins: tuple[str, ...] = ()
-    only_pinned: bool = False
-    disable: tuple[str, ...] = ()
-    priority: tuple[str, ...] = DEFAULT_PRIORITY
-    strict: bool = False
-    autoload: bool = True
-    allowlist: tuple[str, ...] | None = None
+    pins: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "key": "plugins",
+            "doc": 'pins, PEP 508 requirements: write e.g. "brainsmith-plugin-x>=1.2,<2"',
+            "check": _requirements,
+        },
+    )
+    only_pinned: bool = field(
+        default=False, metadata={"key": "only-pinned", "doc": "true loads nothing unpinned"}
+    )
+    disable: tuple[str, ...] = field(default=(), metadata={"doc": "namespaces not to load"})
+    priority: tuple[str, ...] = field(
+        default=DEFAULT_PRIORITY, metadata={"doc": "namespaces tried in order for a short name"}
+    )
+    strict: bool = field(default=False, metadata={"doc": "true: any problem fails commands"})
+    autoload: bool = field(default=True, metadata={"key": None})
+    allowlist: tuple[str, ...] | None = field(default=None, metadata={"key": None})
     """Namespaces named by ``BRAINSMITH_PLUGINS``; ``None`` when the variable is unset."""
 
 
@@ -57,23 +82,21 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
 
     env = os.environ if environ is None else environ
     found = find_project_file(Path.cwd() if cwd is None else cwd)
-    table: Mapping[str, Any] = {}
-    source = ""
+    settings = Settings()
     if found is not None:
-        source, table = str(found[0]), found[1]
-    settings = _from_table(table, source)
+        from .._schema import validate
+
+        source = str(found[0])
+        section = f"{source} [tool.brainsmith]" if source.endswith("pyproject.toml") else source
+        settings = validate(Settings, found[1], where=section, error=ConfigError, noun="setting")
+        settings = replace(settings, source=source)
     autoload_off = _env_flag(env, AUTOLOAD_ENV)
     allow_text = env.get(ALLOWLIST_ENV)
     allowlist = None
     if allow_text is not None:
         allowlist = tuple(n.strip() for n in allow_text.split(",") if n.strip())
-    return Settings(
-        source=settings.source,
-        pins=settings.pins,
-        only_pinned=settings.only_pinned,
-        disable=settings.disable,
-        priority=settings.priority,
-        strict=settings.strict,
+    return replace(
+        settings,
         autoload=not autoload_off,
         allowlist=allowlist if allowlist is not None else (() if autoload_off else None),
     )
@@ -106,42 +129,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read project settings: {exc}", where=str(path)) from None
 
 
-def _from_table(table: Mapping[str, Any], source: str) -> Settings:
-    section = f"{source} [tool.brainsmith]" if source.endswith("pyproject.toml") else source
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        raise ConfigError(
-            f"unknown setting(s) {', '.join(map(repr, unknown))}",
-            where=section,
-            fix=f"the settings are: {', '.join(sorted(_KEYS))}",
-        )
-    pins = _strings(table, "plugins", section)
-    for pin in pins:
-        _check_requirement(pin, f"{section}: plugins")
-    return Settings(
-        source=source,
-        pins=pins,
-        only_pinned=_bool(table, "only-pinned", section),
-        disable=_strings(table, "disable", section),
-        priority=_strings(table, "priority", section) if "priority" in table else DEFAULT_PRIORITY,
-        strict=_bool(table, "strict", section),
-    )
-
-
-def _strings(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a list of strings", where=where)
-    return tuple(value)
-
-
-def _bool(table: Mapping[str, Any], key: str, where: str) -> bool:
-    value = table.get(key, False)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{key} must be true or false, not {value!r}", where=where)
-    return value
-
-
 def _env_flag(env: Mapping[str, str], name: str) -> bool:
     text = env.get(name, "").strip().lower()
     if text in _TRUE:
@@ -151,16 +138,3 @@ def _env_flag(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(
         f"environment variable {name}={env[name]!r} is neither true nor false", fix=f"set {name}=1"
     )
-
-
-def _check_requirement(text: str, where: str) -> None:
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    try:
-        Requirement(text)
-    except InvalidRequirement as exc:
-        raise ConfigError(
-            f"{text!r} is not a PEP 508 requirement ({exc})",
-            where=where,
-            fix='write e.g. "brainsmith-plugin-x>=1.2,<2"',
-        ) from None
