@@ -1,0 +1,71 @@
+"""The layout holds: one concept per module, imports flow one way between the wings, no module
+over 450 lines, and docs/architecture.md maps every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "brainsmith"
+ARCHITECTURE = Path(__file__).resolve().parents[3] / "docs" / "architecture.md"
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+# what each wing may not import (the session registers the other wings' hookspecs with pluggy,
+# through plugins/_manager.py, which is the one allowed exception)
+FORBIDDEN = {
+    "plugins": {"brainsmith.compile", "brainsmith.lifecycle", "brainsmith.hardware"},
+    "lifecycle": {"brainsmith.compile", "brainsmith.hardware"},
+    "hardware": {"brainsmith.compile", "brainsmith.lifecycle"},
+}
+EXCEPTIONS = {PACKAGE / "plugins" / "_manager.py"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Absolute names of the brainsmith modules ``path`` imports (relative imports resolved)."""
+    package = ["brainsmith", *path.relative_to(PACKAGE).parent.parts]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            found.add(name)
+            found.update(f"{name}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("brainsmith")}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(PACKAGE)) for p in MODULES])
+def test_imports_flow_one_way(path: Path) -> None:
+    wing = path.relative_to(PACKAGE).parts[0]
+    if wing not in FORBIDDEN or path in EXCEPTIONS:
+        return
+    bad = {
+        name
+        for name in imported_modules(path)
+        for forbidden in FORBIDDEN[wing]
+        if name == forbidden or name.startswith(forbidden + ".")
+    }
+    assert not bad, f"{path.relative_to(PACKAGE)} ({wing}) imports {sorted(bad)}"
+
+
+def test_no_module_is_over_450_lines() -> None:
+    sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in MODULES}
+    assert {name: n for name, n in sizes.items() if n >= 450} == {}
+
+
+def test_the_architecture_map_names_every_module() -> None:
+    text = ARCHITECTURE.read_text()
+    start = text.index("## The map")
+    section = text[start : text.index("## ", start + 3)]
+    missing = [
+        str(p.relative_to(PACKAGE))
+        for p in MODULES
+        if p.name not in ("__init__.py", "__main__.py") and p.name not in section
+    ]
+    assert missing == []
