@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._atomic import write_json_atomic
+from .._json import read_json
 from .._order import dependency_order
 from .._suggest import did_you_mean
 from ..errors import BrainsmithError
@@ -254,21 +254,14 @@ class LifecycleHost:
             return {}
         path = self._run_dir / STATE_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_json(
+                path,
+                what="saved plugin state",
+                fix="make it a readable JSON file, or delete it to start the plugins fresh",
+                error=LifecyclePluginError,
+            )
         except FileNotFoundError:
             return {}
-        except json.JSONDecodeError as exc:
-            raise LifecyclePluginError(
-                f"saved plugin state is not valid JSON: {exc}",
-                where=str(path),
-                fix="delete the file to start the plugins fresh",
-            ) from None
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise LifecyclePluginError(
-                f"cannot read saved plugin state: {exc}",
-                where=str(path),
-                fix="make it a readable JSON file, or delete it to start the plugins fresh",
-            ) from None
         return data if isinstance(data, dict) else {}
 
     # -- order, schedules, listing --------------------------------------------------------

@@ -12,7 +12,6 @@ Shape of the file (times in milliseconds)::
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,24 +110,15 @@ ROW_KEYS = ("label", "hook", "calls", "skipped", "errors", "total_ms", "max_ms")
 
 def read_stats(location: str | os.PathLike[str]) -> dict[str, Any]:
     """Load a run's ``hook_stats.json`` (a run directory or the file itself)."""
+    from .._json import read_json
     from ..errors import BrainsmithError
 
     path = stats_path(location)
     fix = "pass the output directory of a compile or training run, or its hook_stats.json"
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = read_json(path, what="hook statistics", fix=fix)
     except FileNotFoundError:
         raise BrainsmithError("no hook statistics here", where=str(path), fix=fix) from None
-    except json.JSONDecodeError as exc:
-        raise BrainsmithError(
-            f"not valid JSON: {exc}",
-            where=str(path),
-            fix="delete the file and run again to write it anew",
-        ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BrainsmithError(
-            f"cannot read hook statistics: {exc}", where=str(path), fix=fix
-        ) from None
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise BrainsmithError(
             f"unknown statistics format (expected schema {SCHEMA})", where=str(path)
