@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -29,10 +28,7 @@ def discover(path: Sequence[str] | None = None) -> tuple[PluginRecord, ...]:
     imports.
     """
     records: list[PluginRecord] = []
-    for dist in _unique(metadata.distributions(path=list(sys.path if path is None else path))):
-        eps = dist.entry_points.select(group=GROUP)
-        if not eps:
-            continue
+    for dist, eps in _plugin_distributions(path):
         meta = dist.metadata  # parsed once: .version and .requires would each parse it again
         name = meta["Name"] or "?"
         version = meta["Version"] or "?"
@@ -47,13 +43,35 @@ def discover(path: Sequence[str] | None = None) -> tuple[PluginRecord, ...]:
     return tuple(records)
 
 
+def _plugin_distributions(
+    path: Sequence[str] | None,
+) -> Iterable[tuple[metadata.Distribution, list[metadata.EntryPoint]]]:
+    """Each distribution publishing entry points of :data:`GROUP`, with them, in path order.
+
+    On ``sys.path`` this is the standard library's own scan (``entry_points(group=...)``), which
+    keeps the first of a distribution installed twice; on another path the same rule is applied
+    here, by the ``Name`` each distribution's metadata declares.
+    """
+    if path is None:
+        grouped: dict[int, tuple[metadata.Distribution, list[metadata.EntryPoint]]] = {}
+        for ep in metadata.entry_points(group=GROUP):
+            dist = ep.dist
+            if dist is not None:
+                grouped.setdefault(id(dist), (dist, []))[1].append(ep)
+        yield from grouped.values()
+        return
+    for dist in _unique(metadata.distributions(path=list(path))):
+        eps = list(dist.entry_points.select(group=GROUP))
+        if eps:
+            yield dist, eps
+
+
 _NAME_LINE = re.compile(r"^Name:[ \t]*(\S[^\r\n]*?)[ \t]*$", re.MULTILINE)
 
 
 def _declared_name(dist: metadata.Distribution) -> str:
-    """The distribution's ``Name``, found by a search of its metadata text: parsing every
-    METADATA file of a large environment with the email parser (``dist.metadata``) is most of
-    a scan's cost, and only the plugins' metadata is parsed in full."""
+    """The distribution's ``Name``, found by a search of its metadata text (cheaper than
+    parsing it with the email parser, which only the plugins' metadata needs)."""
     text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
     match = _NAME_LINE.search(text.partition("\n\n")[0])
     return match.group(1) if match else ""
