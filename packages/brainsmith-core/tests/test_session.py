@@ -259,3 +259,23 @@ def test_find_components_activates_code_plugins(site: FakeSite) -> None:
     assert [c.qualified_name for c in session.find_components()] == ["cp:Pool", "mf:Fold"]
     assert [c.qualified_name for c in session.find_components(Kind.KERNEL)] == ["cp:Pool"]
     assert session.verdicts()[0].state is State.ACTIVE
+
+
+def test_a_plugin_that_fails_to_activate_leaves_the_registry(site: FakeSite) -> None:
+    """A manifest plugin's components are known before its code runs; when its hooks module
+    then fails to import, the registry must drop them (it is derived, never reset by hand)."""
+    site.manifest_plugin(
+        "mf",
+        site.transforms_manifest("Fold", extra='hooks = "bsp_mf.hooks"'),
+        files={
+            "bsp_mf/transforms.py": "class Fold:\n    pass\n",
+            "bsp_mf/hooks.py": "raise RuntimeError('broken hooks')\n",
+        },
+    )
+    session = site.session()
+    assert session.component(Kind.TRANSFORM, "Fold").qualified_name == "mf:Fold"
+    with pytest.raises(PluginError, match="broken hooks"):
+        session.activate("mf")
+    with pytest.raises(UnknownComponentError, match="plugin 'mf' is not usable: broken"):
+        session.component(Kind.TRANSFORM, "mf:Fold")
+    assert session.registry.all(Kind.TRANSFORM) == ()

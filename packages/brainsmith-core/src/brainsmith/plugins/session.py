@@ -48,7 +48,7 @@ class Session:
         self._activated: set[str] = set()
         self._failures: dict[str, Problem] = {}
         self._manager: pluggy.PluginManager | None = None
-        self._registry: Registry | None = None
+        self._registry: tuple[tuple[frozenset[str], frozenset[str]], Registry] | None = None
 
     @classmethod
     def from_environment(
@@ -166,11 +166,9 @@ class Session:
             self._failures[namespace] = Problem(
                 "error", namespace, verdict.distribution, verdict.version, error.message, error.fix
             )
-            self._registry = None
             raise
         self._records[namespace] = record
         self._activated.add(namespace)
-        self._registry = None
         return record
 
     def activate_all(self) -> tuple[Problem, ...]:
@@ -212,8 +210,12 @@ class Session:
 
     @property
     def registry(self) -> Registry:
-        """Components of every usable plugin whose components are known so far."""
-        if self._registry is None:
+        """Components of every usable plugin whose components are known so far.
+
+        Derived from the activations and failures so far: built again only when they changed.
+        """
+        key = (frozenset(self._activated), frozenset(self._failures))
+        if self._registry is None or self._registry[0] != key:
             components = [
                 Component(spec, record)
                 for namespace in sorted(self._usable - set(self._failures))
@@ -225,8 +227,8 @@ class Session:
                 for v in self.verdicts()
                 if not v.state.usable
             }
-            self._registry = Registry(components, self.settings.priority, unavailable)
-        return self._registry
+            self._registry = (key, Registry(components, self.settings.priority, unavailable))
+        return self._registry[1]
 
     def component(self, kind: Kind, name: str) -> Component:
         """Find a component by short or qualified name, activating code-defined plugins
