@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 from brainsmith.hardware import mapping_summary
+from brainsmith_builtin.hw_transforms.absorb_flatten import AbsorbFlattenIntoMVAU
 from brainsmith_builtin.hw_transforms.infer_add_streams import InferAddStreams
 from brainsmith_builtin.hw_transforms.infer_convolution_input_generator import (
     InferConvolutionInputGenerator,
@@ -22,6 +23,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.infer_datatypes import InferDataTypes
+from qonnx.transformation.infer_shapes import InferShapes
 
 RNG = np.random.default_rng(7)
 ALL_RULES = (
@@ -31,6 +33,7 @@ ALL_RULES = (
     InferStreamingMaxPool,
     InferAddStreams,
     InferLayerNorm,
+    AbsorbFlattenIntoMVAU,
     PartitionDataflow,
 )
 
@@ -458,3 +461,83 @@ def test_bipolar_thresholding_and_declined_bipolar_forms() -> None:
     for _ in range(4):
         feed = {"x": random_of("INT4", (1, 2, 2, 4), RNG)}
         np.testing.assert_array_equal(run(after, feed, "s"), run(before, feed, "s"))
+
+
+def pooled_classifier(flatten: Any, producer_op: str = "MaxPoolNHWC") -> ModelWrapper:
+    """int x (1, 4, 4, 3) -> 2x2 max pool (NHWC, or a Transpose to NCHW) -> ``flatten`` -> fc."""
+    if producer_op == "MaxPoolNHWC":
+        first = helper.make_node(
+            "MaxPoolNHWC",
+            ["x"],
+            ["p"],
+            domain=QONNX,
+            name="pool",
+            kernel_shape=[2, 2],
+            strides=[2, 2],
+            pads=[0, 0, 0, 0],
+        )
+        flat_len = 2 * 2 * 3
+    else:
+        first = helper.make_node("Transpose", ["x"], ["p"], name="to_nchw", perm=[0, 3, 1, 2])
+        flat_len = 4 * 4 * 3
+    nodes = [
+        first,
+        flatten,
+        helper.make_node("MatMul", ["f", "w"], ["a"], name="fc"),
+        helper.make_node("Mul", ["a", "scale"], ["y"], name="dequant"),
+    ]
+    inits: dict[str, tuple[Any, str | None]] = {
+        "w": (random_of("INT4", (flat_len, 5), RNG), "INT4"),
+        "scale": (np.float32(0.25), None),
+    }
+    model = make_model(nodes, {"x": ([1, 4, 4, 3], "UINT4")}, {"y": [1, 5]}, inits)
+    model.set_initializer("shape", np.array([1, -1], dtype=np.int64))  # Reshape's target
+    return model.transform(InferShapes())
+
+
+@pytest.mark.parametrize(
+    "flatten",
+    [
+        helper.make_node("Flatten", ["p"], ["f"], name="flat", axis=1),
+        helper.make_node("Reshape", ["p", "shape"], ["f"], name="flat"),
+    ],
+    ids=["Flatten", "Reshape"],
+)
+def test_channels_last_flatten_vanishes_into_the_mvau(flatten: Any) -> None:
+    before = pooled_classifier(flatten)
+    after = mapped(before)
+    assert op_types(after) == ["StreamingMaxPool", "MVAU", "Mul"]
+    mvau = after.graph.node[1]
+    assert mvau.input[0] == "p"
+    op = getCustomOp(mvau)
+    op.verify_node()
+    assert (op.get_nodeattr("MW"), op.get_nodeattr("numInputVectors")) == (12, [1])
+    assert "shape" not in {t.name for t in after.graph.initializer}
+    summary = mapping_summary(after)
+    (entry,) = [m for m in summary["mapped"] if m["node"] == "fc"]
+    assert entry["sources"][0] == {"node": "fc", "op_type": "MatMul"}
+    assert entry["sources"][1]["node"] == "flat"
+    assert entry["sources"][1]["op_type"] == flatten.op_type
+    assert "channels-last output of kernel node 'pool'" in entry["sources"][1]["absorbed"]
+    assert summary["partition"]["interior_software"] == []
+    feeds = [{"x": random_of("UINT4", (1, 4, 4, 3), RNG)} for _ in range(4)]
+    assert_same_outputs(before, after, feeds)
+
+
+def test_channels_first_or_shared_flatten_stays_in_software() -> None:
+    flatten = helper.make_node("Flatten", ["p"], ["f"], name="flat", axis=1)
+    after = mapped(pooled_classifier(flatten, producer_op="Transpose"))
+    assert op_types(after) == ["Transpose", "Flatten", "MVAU", "Mul"]
+    (reason,) = reasons_for(after, "flat")
+    assert reason.startswith("input 'p' ([1, 3, 4, 4]) is not known to be channels-last")
+    assert "software node 'to_nchw'" in reason
+
+    before = pooled_classifier(flatten)
+    before.graph.node.append(helper.make_node("Identity", ["f"], ["g"], name="peek"))
+    before.graph.output.append(helper.make_tensor_value_info("g", 1, None))
+    after = mapped(before)
+    assert "Flatten" in op_types(after)
+    assert reasons_for(after, "flat") == [
+        "its output 'f' is read by MVAU 'fc', Identity 'peek'; it is absorbed only when an "
+        "MVAU kernel node is its one reader (as input 0)"
+    ]
