@@ -9,6 +9,7 @@ from brainsmith.hardware import (
     MAPPING_KEY,
     kernel_name,
     mapping_summary,
+    record_absorbed,
     record_declined,
     record_mapped,
     record_partition,
@@ -90,3 +91,22 @@ def test_kernel_name() -> None:
     assert kernel_name("MVAU_hls") == "MVAU"
     assert kernel_name("Thresholding_rtl") == "Thresholding"
     assert kernel_name("LayerNorm") == "LayerNorm"
+
+
+def test_absorbed_nodes_join_the_kernel_nodes_sources() -> None:
+    model = model_with_nodes()
+    fc, th = model.graph.node[1], model.graph.node[2]
+    record_mapped(model, fc, "MVAU", [helper.make_node("MatMul", [], [], name="fc0")])
+    flatten = helper.make_node("Flatten", [], [], name="flat")
+    record_absorbed(model, fc, "MVAU", flatten, "channels-last: same stream order")
+    record_absorbed(model, th, "Thresholding", flatten, "why not")
+    mapped = mapping_summary(model)["mapped"]
+    assert mapped[0]["sources"] == [
+        {"node": "fc0", "op_type": "MatMul"},
+        {"node": "flat", "op_type": "Flatten", "absorbed": "channels-last: same stream order"},
+    ]
+    assert mapped[1] == {
+        "node": "th0",
+        "kernel": "Thresholding",
+        "sources": [{"node": "flat", "op_type": "Flatten", "absorbed": "why not"}],
+    }

@@ -410,3 +410,137 @@ def test_folding_errors_name_node_parameter_and_legal_values() -> None:
     with pytest.raises(KernelNodeError, match=r"(?s)PE=3 does not divide MH=8.*\[1, 2, 4, 8\]"):
         op.check_folding()
     assert op.folding_parameters()["PE"].legal_values == (1, 2, 4, 8)
+
+
+def bipolar_activation(inputs: list[str], output: str) -> Any:
+    """The qonnx bipolar sign activation: 2 * count - 1 with one threshold per channel."""
+    return helper.make_node(
+        "MultiThreshold",
+        inputs,
+        [output],
+        domain=QONNX,
+        out_dtype="BIPOLAR",
+        out_scale=2.0,
+        out_bias=-1.0,
+        data_layout="NHWC",
+    )
+
+
+@pytest.mark.parametrize(("idt", "act_val"), [("BIPOLAR", 0), ("INT3", 5)])
+def test_mvau_bipolar_output_matches_multithreshold(idt: str, act_val: int) -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    mw, mh, vecs = 16, 6, [1, 2, 3]
+    w = random_of("BIPOLAR", (mw, mh), rng)
+    t = sorted_thresholds(rng, mh, 1, -6, 6)
+    inits: dict[str, tuple[Any, str | None]] = {"W": (w, "BIPOLAR"), "T": (t, "INT8")}
+    shape = [*vecs, mw]
+    reference = make_model(
+        [helper.make_node("MatMul", ["x", "W"], ["acc"]), bipolar_activation(["acc", "T"], "y")],
+        {"x": (shape, idt)},
+        {"y": None},
+        inits,
+    )
+    node = helper.make_node(
+        "MVAU",
+        ["x", "W", "T"],
+        ["y"],
+        domain=BUILTIN,
+        name="mvau",
+        MW=mw,
+        MH=mh,
+        SIMD=4,
+        PE=3,
+        inputDataType=idt,
+        weightDataType="BIPOLAR",
+        outputDataType="BIPOLAR",
+        accDataType="INT16",
+        noActivation=0,
+        ActVal=act_val,  # ignored for a BIPOLAR output
+        numInputVectors=vecs,
+    )
+    model = make_model([node], {"x": (shape, idt)}, {"y": None}, inits)
+    op = kernel_of(model)
+    assert op.get_outstream_width() == 3  # PE one-bit elements
+    assert model.get_tensor_datatype("y") == DataType["BIPOLAR"]
+    for _ in range(4):
+        x = random_of(idt, shape, rng)
+        expected = run(reference, {"x": x})
+        actual = run(model, {"x": x})
+        np.testing.assert_array_equal(actual, expected)
+        assert set(np.unique(actual)) == {-1.0, 1.0}
+
+
+def test_thresholding_bipolar_output_matches_multithreshold() -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    channels, shape = 8, [1, 3, 3, 8]
+    t = sorted_thresholds(rng, channels, 1, -5, 5)
+    inits: dict[str, tuple[Any, str | None]] = {"T": (t, "INT4")}
+    reference = make_model(
+        [bipolar_activation(["x", "T"], "y")], {"x": (shape, "INT4")}, {"y": None}, inits
+    )
+    node = helper.make_node(
+        "Thresholding",
+        ["x", "T"],
+        ["y"],
+        domain=BUILTIN,
+        name="th",
+        NumChannels=channels,
+        PE=4,
+        numSteps=1,
+        inputDataType="INT4",
+        weightDataType="INT4",
+        outputDataType="BIPOLAR",
+        numInputVectors=[1, 3, 3],
+    )
+    model = make_model([node], {"x": (shape, "INT4")}, {"y": None}, inits)
+    assert kernel_of(model).get_outstream_width() == 4
+    for _ in range(4):
+        x = random_of("INT4", shape, rng)
+        actual = run(model, {"x": x})
+        np.testing.assert_array_equal(actual, run(reference, {"x": x}))
+        assert set(np.unique(actual)) == {-1.0, 1.0}
+
+
+def test_bipolar_output_needs_one_threshold_per_channel() -> None:
+    node = helper.make_node(
+        "Thresholding",
+        ["x", "T"],
+        ["y"],
+        domain=BUILTIN,
+        name="th2",
+        NumChannels=4,
+        numSteps=2,
+        inputDataType="INT4",
+        weightDataType="INT4",
+        outputDataType="BIPOLAR",
+    )
+    inits: dict[str, tuple[Any, str | None]] = {"T": (np.zeros((4, 2)), "INT4")}
+    model = make_model([node], {"x": ([1, 4], "INT4")}, {"y": None}, inits)
+    with pytest.raises(KernelNodeError, match=r"node 'th2': .*BIPOLAR needs numSteps=1"):
+        getCustomOp(model.graph.node[0]).verify_node()
+    with pytest.raises(KernelNodeError, match=r"'th2': thresholds 'T': .*exactly one threshold"):
+        run(model, {"x": np.zeros((1, 4), np.float32)})
+
+
+def test_mvau_reads_an_unflattened_channels_last_input() -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    w = random_of("INT3", (2 * 2 * 5, 3), rng)
+    x = random_of("UINT4", (1, 2, 2, 5), rng)
+    attrs: dict[str, Any] = {
+        "MW": 20,
+        "MH": 3,
+        "inputDataType": "UINT4",
+        "weightDataType": "INT3",
+        "outputDataType": "INT12",
+        "accDataType": "INT12",
+        "noActivation": 1,
+        "numInputVectors": [1],
+    }
+    node = helper.make_node("MVAU", ["x", "W"], ["y"], domain=BUILTIN, name="fc", **attrs)
+    inits: dict[str, tuple[Any, str | None]] = {"W": (w, "INT3")}
+    model = make_model([node], {"x": ([1, 2, 2, 5], "UINT4")}, {"y": None}, inits)
+    assert model.get_tensor_shape("y") == [1, 3]
+    np.testing.assert_array_equal(run(model, {"x": x}), x.reshape(1, 20) @ w)
+    bad = make_model([node], {"x": ([1, 2, 5, 3], "UINT4")}, {"y": None}, inits)
+    with pytest.raises(KernelNodeError, match=r"'fc': input 0 .* \(1, 2, 5, 3\).*MW=20"):
+        run(bad, {"x": np.zeros((1, 2, 5, 3), np.float32)})

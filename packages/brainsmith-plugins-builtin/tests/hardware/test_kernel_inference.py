@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 from brainsmith.hardware import mapping_summary
+from brainsmith_builtin.hw_transforms.absorb_flatten import AbsorbFlattenIntoMVAU
 from brainsmith_builtin.hw_transforms.infer_add_streams import InferAddStreams
 from brainsmith_builtin.hw_transforms.infer_convolution_input_generator import (
     InferConvolutionInputGenerator,
@@ -19,8 +20,10 @@ from brainsmith_builtin.hw_transforms.partition_dataflow import PartitionDataflo
 from hw_graphs import BUILTIN, QONNX, make_model, random_of, run
 from onnx import helper
 from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.infer_datatypes import InferDataTypes
+from qonnx.transformation.infer_shapes import InferShapes
 
 RNG = np.random.default_rng(7)
 ALL_RULES = (
@@ -30,6 +33,7 @@ ALL_RULES = (
     InferStreamingMaxPool,
     InferAddStreams,
     InferLayerNorm,
+    AbsorbFlattenIntoMVAU,
     PartitionDataflow,
 )
 
@@ -380,3 +384,160 @@ def test_rerunning_inference_records_each_decline_once() -> None:
     assert reasons_for(model, "quant_in") == reasons_for(mapped(mlp()), "quant_in")
     assert len(reasons_for(model, "quant_in")) == 1
     assert all(n.domain in ("", QONNX, BUILTIN) for n in model.graph.node)
+
+
+def sign(name: str, x: str, t: str, y: str, **overrides: Any) -> Any:
+    """A qonnx bipolar sign activation (2 * count - 1), as the lowering of BipolarQuant."""
+    attrs: dict[str, Any] = {"out_dtype": "BIPOLAR", "out_scale": 2.0, "out_bias": -1.0}
+    attrs.update(overrides)
+    return helper.make_node("MultiThreshold", [x, t], [y], domain=QONNX, name=name, **attrs)
+
+
+def test_bipolar_mlp_fuses_sign_activations_into_mvaus() -> None:
+    """tfc_w1a1's shape: sign(x) -> [MatMul -> sign] x 2 -> MatMul -> Mul."""
+    nodes = [
+        sign("quant_in", "x", "t_in", "q"),
+        helper.make_node("MatMul", ["q", "w0"], ["a0"], name="fc0"),
+        sign("act0", "a0", "t0", "h0"),
+        helper.make_node("MatMul", ["h0", "w1"], ["a1"], name="fc1"),
+        sign("act1", "a1", "t1", "h1"),
+        helper.make_node("MatMul", ["h1", "w2"], ["a2"], name="fc2"),
+        helper.make_node("Mul", ["a2", "scale"], ["y"], name="dequant"),
+    ]
+    inits = {
+        "t_in": (np.zeros((1, 1)), None),
+        "w0": (random_of("BIPOLAR", (16, 8), RNG), "BIPOLAR"),
+        "t0": (thresholds(8, 1, 3), None),
+        "w1": (random_of("BIPOLAR", (8, 8), RNG), "BIPOLAR"),
+        "t1": (thresholds(1, 1, 2), None),
+        "w2": (random_of("BIPOLAR", (8, 4), RNG), "BIPOLAR"),
+        "scale": (np.float32(0.5), None),
+    }
+    before = make_model(nodes, {"x": ([2, 16], "FLOAT32")}, {"y": [2, 4]}, inits)
+    after = mapped(before)
+    assert op_types(after) == ["MultiThreshold", "MVAU", "MVAU", "MVAU", "Mul"]
+    for index in (1, 2):
+        op = getCustomOp(after.graph.node[index])
+        op.verify_node()
+        assert op.get_nodeattr("outputDataType") == "BIPOLAR"
+        assert (op.get_nodeattr("noActivation"), op.get_nodeattr("ActVal")) == (0, 0)
+        assert after.get_tensor_datatype(after.graph.node[index].output[0]).name == "BIPOLAR"
+    partition = mapping_summary(after)["partition"]
+    assert partition["interior_software"] == []
+    assert (partition["preprocessing"], partition["postprocessing"]) == (["quant_in"], ["dequant"])
+    feeds = [{"x": RNG.normal(0, 1, size=(2, 16)).astype(np.float32)} for _ in range(6)]
+    assert_same_outputs(before, after, feeds)
+    hidden = [execute_onnx(after, feed, return_full_exec_context=True)["h0"] for feed in feeds]
+    assert set(np.unique(hidden)) == {-1.0, 1.0}
+
+
+@pytest.mark.filterwarnings("ignore:The values of tensor:UserWarning")
+def test_bipolar_thresholding_and_declined_bipolar_forms() -> None:
+    # "two_steps" and "unscaled" are not valid bipolar activations (their outputs are not +-1):
+    # only their declines are checked, not their outputs
+    nodes = [
+        sign("sign", "x", "t", "s", data_layout="NHWC"),
+        sign("two_steps", "x", "t2", "u", data_layout="NHWC"),
+        sign("unscaled", "x", "t", "v", data_layout="NHWC", out_scale=1.0),
+    ]
+    inits = {
+        "t": (thresholds(4, 1, 5), None),
+        "t2": (np.sort(thresholds(4, 2, 5), axis=1), None),
+    }
+    outputs: dict[str, Any] = {"s": [1, 2, 2, 4], "u": [1, 2, 2, 4], "v": [1, 2, 2, 4]}
+    before = make_model(nodes, {"x": ([1, 2, 2, 4], "INT4")}, outputs, inits)
+    after = mapped(before)
+    assert op_types(after) == ["Thresholding", "MultiThreshold", "MultiThreshold"]
+    op = getCustomOp(after.graph.node[0])
+    op.verify_node()
+    assert op.get_nodeattr("outputDataType") == "BIPOLAR" and op.get_nodeattr("numSteps") == 1
+    assert reasons_for(after, "two_steps") == [
+        "a BIPOLAR output needs one threshold per channel, the thresholds have shape [4, 2]"
+    ]
+    assert reasons_for(after, "unscaled") == [
+        "out_dtype=BIPOLAR with out_scale=1, out_bias=-1: a bipolar kernel output is "
+        "2 * count - 1, so it needs out_scale=2 and out_bias=-1"
+    ]
+    for _ in range(4):
+        feed = {"x": random_of("INT4", (1, 2, 2, 4), RNG)}
+        np.testing.assert_array_equal(run(after, feed, "s"), run(before, feed, "s"))
+
+
+def pooled_classifier(flatten: Any, producer_op: str = "MaxPoolNHWC") -> ModelWrapper:
+    """int x (1, 4, 4, 3) -> 2x2 max pool (NHWC, or a Transpose to NCHW) -> ``flatten`` -> fc."""
+    if producer_op == "MaxPoolNHWC":
+        first = helper.make_node(
+            "MaxPoolNHWC",
+            ["x"],
+            ["p"],
+            domain=QONNX,
+            name="pool",
+            kernel_shape=[2, 2],
+            strides=[2, 2],
+            pads=[0, 0, 0, 0],
+        )
+        flat_len = 2 * 2 * 3
+    else:
+        first = helper.make_node("Transpose", ["x"], ["p"], name="to_nchw", perm=[0, 3, 1, 2])
+        flat_len = 4 * 4 * 3
+    nodes = [
+        first,
+        flatten,
+        helper.make_node("MatMul", ["f", "w"], ["a"], name="fc"),
+        helper.make_node("Mul", ["a", "scale"], ["y"], name="dequant"),
+    ]
+    inits: dict[str, tuple[Any, str | None]] = {
+        "w": (random_of("INT4", (flat_len, 5), RNG), "INT4"),
+        "scale": (np.float32(0.25), None),
+    }
+    model = make_model(nodes, {"x": ([1, 4, 4, 3], "UINT4")}, {"y": [1, 5]}, inits)
+    model.set_initializer("shape", np.array([1, -1], dtype=np.int64))  # Reshape's target
+    return model.transform(InferShapes())
+
+
+@pytest.mark.parametrize(
+    "flatten",
+    [
+        helper.make_node("Flatten", ["p"], ["f"], name="flat", axis=1),
+        helper.make_node("Reshape", ["p", "shape"], ["f"], name="flat"),
+    ],
+    ids=["Flatten", "Reshape"],
+)
+def test_channels_last_flatten_vanishes_into_the_mvau(flatten: Any) -> None:
+    before = pooled_classifier(flatten)
+    after = mapped(before)
+    assert op_types(after) == ["StreamingMaxPool", "MVAU", "Mul"]
+    mvau = after.graph.node[1]
+    assert mvau.input[0] == "p"
+    op = getCustomOp(mvau)
+    op.verify_node()
+    assert (op.get_nodeattr("MW"), op.get_nodeattr("numInputVectors")) == (12, [1])
+    assert "shape" not in {t.name for t in after.graph.initializer}
+    summary = mapping_summary(after)
+    (entry,) = [m for m in summary["mapped"] if m["node"] == "fc"]
+    assert entry["sources"][0] == {"node": "fc", "op_type": "MatMul"}
+    assert entry["sources"][1]["node"] == "flat"
+    assert entry["sources"][1]["op_type"] == flatten.op_type
+    assert "channels-last output of kernel node 'pool'" in entry["sources"][1]["absorbed"]
+    assert summary["partition"]["interior_software"] == []
+    feeds = [{"x": random_of("UINT4", (1, 4, 4, 3), RNG)} for _ in range(4)]
+    assert_same_outputs(before, after, feeds)
+
+
+def test_channels_first_or_shared_flatten_stays_in_software() -> None:
+    flatten = helper.make_node("Flatten", ["p"], ["f"], name="flat", axis=1)
+    after = mapped(pooled_classifier(flatten, producer_op="Transpose"))
+    assert op_types(after) == ["Transpose", "Flatten", "MVAU", "Mul"]
+    (reason,) = reasons_for(after, "flat")
+    assert reason.startswith("input 'p' ([1, 3, 4, 4]) is not known to be channels-last")
+    assert "software node 'to_nchw'" in reason
+
+    before = pooled_classifier(flatten)
+    before.graph.node.append(helper.make_node("Identity", ["f"], ["g"], name="peek"))
+    before.graph.output.append(helper.make_tensor_value_info("g", 1, None))
+    after = mapped(before)
+    assert "Flatten" in op_types(after)
+    assert reasons_for(after, "flat") == [
+        "its output 'f' is read by MVAU 'fc', Identity 'peek'; it is absorbed only when an "
+        "MVAU kernel node is its one reader (as input 0)"
+    ]

@@ -59,6 +59,20 @@ def record_mapped(model: Any, kernel_node: Any, kernel: str, sources: Iterable[A
     _store(model, record)
 
 
+def record_absorbed(model: Any, kernel_node: Any, kernel: str, node: Any, reason: str) -> None:
+    """Record that ``node`` (e.g. a ``Flatten`` that does not change the stream order) vanished
+    into ``kernel_node`` of kernel ``kernel``: it is added to the sources of the kernel node's
+    mapped entry (created if absent) as ``{node, op_type, absorbed: reason}``, where ``reason``
+    says why removing it is exact."""
+    record = _load(model)
+    entry = next((m for m in record["mapped"] if m["node"] == kernel_node.name), None)
+    if entry is None:
+        entry = {"node": kernel_node.name, "kernel": kernel, "sources": []}
+        record["mapped"].append(entry)
+    entry["sources"].append({"node": node.name, "op_type": node.op_type, "absorbed": reason})
+    _store(model, record)
+
+
 def record_partition(
     model: Any,
     *,
@@ -99,7 +113,8 @@ def mapping_summary(model: Any) -> dict[str, Any]:
 
     - ``kernels``: ``{kernel: number of kernel nodes}`` in the graph now (backend suffixes
       stripped);
-    - ``mapped``: the recorded ``{node, kernel, sources}`` of kernel nodes still in the graph;
+    - ``mapped``: the recorded ``{node, kernel, sources}`` of kernel nodes still in the graph
+      (a source absorbed without computing, see :func:`record_absorbed`, carries ``absorbed``);
     - ``software``: one entry per non-kernel node of the graph, ``{node, op_type, reasons}``,
       where ``reasons`` lists ``{kernel, reason}`` from the rules that declined it, or says that
       no inference rule covers the op_type;

@@ -6,20 +6,19 @@ from typing import Any
 
 from brainsmith import hw_transform
 from brainsmith.hardware import record_declined
-from qonnx.core.datatype import DataType
 
 from .inference import (
     QONNX_DOMAIN,
     KernelInference,
     Unmet,
     accumulator_datatype,
-    attribute,
     initializer,
     integer_datatype,
     integer_thresholds,
     known_shape,
     multithreshold_problem,
     own_initializer,
+    threshold_output,
 )
 
 
@@ -31,6 +30,10 @@ class InferMVAU(KernelInference):
     per output channel over the last axis; otherwise ``noActivation=1`` (output = accumulator,
     annotated with the narrowest datatype holding it). After FINN's
     ``InferQuantizedMatrixVectorActivation``.
+
+    A bipolar activation (``out_dtype=BIPOLAR, out_scale=2, out_bias=-1``, one threshold per
+    channel: ``y = 2 * count - 1``) is fused too: the MVAU gets ``outputDataType=BIPOLAR`` and
+    ``ActVal=0``, which the kernel ignores for a BIPOLAR output (it implies ``2 * count - 1``).
 
     Declined (recorded): a dynamic or non-2-D ``W``, a non-integer ``x`` or ``W`` annotation,
     weights outside their datatype, an unknown or rank-1 input shape. A MultiThreshold that
@@ -76,7 +79,7 @@ class InferMVAU(KernelInference):
             )
             self.replace(model, [node], new, adt)
             return
-        odt = DataType[attribute(threshold, "out_dtype", "")]
+        odt, act_val = threshold_output(threshold)
         values, tdt = integer_thresholds(
             model.get_initializer(threshold.input[1]), (1, mh), "thresholds"
         )
@@ -87,7 +90,7 @@ class InferMVAU(KernelInference):
             [threshold.output[0]],
             outputDataType=odt.name,
             noActivation=0,
-            ActVal=int(float(attribute(threshold, "out_bias", 0.0))),
+            ActVal=act_val,
             **attrs,
         )
         self.replace(model, [node, threshold], new, odt)

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from brainsmith import hw_transform
-from qonnx.core.datatype import DataType
 
 from .inference import (
     QONNX_DOMAIN,
     KernelInference,
     Unmet,
-    attribute,
     integer_datatype,
     integer_thresholds,
     known_shape,
     multithreshold_problem,
     own_initializer,
+    threshold_output,
 )
 
 
@@ -25,7 +24,10 @@ class InferThresholding(KernelInference):
     """Map a qonnx ``MultiThreshold(x, T)`` to ``Thresholding`` (PE = 1) when ``x`` is integer,
     the thresholds are constant, per channel (or shared) over the last (channels-last) axis,
     ``out_scale`` is 1 and ``out_bias`` an integer (``ActVal``). Thresholds are rounded up and
-    sorted (exact for integer inputs). After FINN's ``InferThresholdingLayer``.
+    sorted (exact for integer inputs). After FINN's ``InferThresholdingLayer``. The bipolar
+    activation (``out_dtype=BIPOLAR, out_scale=2, out_bias=-1``, one threshold per channel)
+    maps to ``outputDataType=BIPOLAR`` with ``ActVal=0`` (ignored: the kernel outputs
+    ``2 * count - 1``).
 
     Run after ``InferMVAU``, which fuses the thresholds that follow a MatMul. Declined
     (recorded): a float input (e.g. the input quantiser: it stays in software pre-processing),
@@ -47,7 +49,7 @@ class InferThresholding(KernelInference):
             model.get_initializer(node.input[1]), (1, channels), "thresholds"
         )
         t_name = own_initializer(model, node, 1, values, tdt)
-        odt = DataType[attribute(node, "out_dtype", "")]
+        odt, act_val = threshold_output(node)
         new = self.kernel_node(
             node,
             [x_name, t_name],
@@ -58,7 +60,7 @@ class InferThresholding(KernelInference):
             inputDataType=idt.name,
             weightDataType=tdt.name,
             outputDataType=odt.name,
-            ActVal=int(float(attribute(node, "out_bias", 0.0))),
+            ActVal=act_val,
             numInputVectors=shape[:-1],
         )
         self.replace(model, [node], new, odt)

@@ -14,9 +14,10 @@ from typing import Any, ClassVar
 import numpy as np
 from brainsmith.hardware import kernel_domain, record_declined, record_mapped
 from onnx import helper
+from qonnx.core.datatype import DataType
 from qonnx.transformation.base import Transformation
 
-from brainsmith_builtin.kernels.datatypes import smallest_integer_type
+from brainsmith_builtin.kernels.datatypes import BIPOLAR_NAME, smallest_integer_type
 from brainsmith_builtin.kernels.registration import NAMESPACE, install_builtin_kernels
 
 BUILTIN_DOMAIN = kernel_domain(NAMESPACE)
@@ -157,12 +158,44 @@ def own_initializer(model: Any, node: Any, index: int, value: Any, dt: Any) -> s
     return str(name)
 
 
+def is_bipolar_activation(node: Any) -> bool:
+    """Whether a qonnx ``MultiThreshold`` is the bipolar sign activation: ``out_dtype=BIPOLAR``,
+    ``out_scale=2``, ``out_bias=-1`` (``y = 2 * count - 1``, i.e. -1/+1)."""
+    return (
+        attribute(node, "out_dtype", "") == BIPOLAR_NAME
+        and float(attribute(node, "out_scale", 1.0)) == 2.0
+        and float(attribute(node, "out_bias", 0.0)) == -1.0
+    )
+
+
+def threshold_output(node: Any) -> tuple[Any, int]:
+    """The kernel ``outputDataType`` and ``ActVal`` that reproduce a qonnx ``MultiThreshold``
+    (checked with :func:`multithreshold_problem`): its ``out_dtype`` and its integer
+    ``out_bias``, or for the bipolar activation ``BIPOLAR`` and 0 (the kernel contract implies
+    ``2 * count - 1`` for a BIPOLAR output and ignores ``ActVal``)."""
+    odt = DataType[attribute(node, "out_dtype", "")]
+    if is_bipolar_activation(node):
+        return odt, 0
+    return odt, int(float(attribute(node, "out_bias", 0.0)))
+
+
 def multithreshold_problem(model: Any, node: Any, channels: int) -> str | None:
     """Why a qonnx ``MultiThreshold`` cannot become kernel thresholds over the last axis of
-    ``channels`` channels, or ``None`` if it can."""
+    ``channels`` channels, or ``None`` if it can.
+
+    Kernels count thresholds (``ActVal + count``) without scaling; the one scaled form they
+    take is the bipolar activation (``out_dtype=BIPOLAR, out_scale=2, out_bias=-1`` with one
+    threshold per channel), which a kernel with ``outputDataType=BIPOLAR`` computes."""
     scale = float(attribute(node, "out_scale", 1.0))
     bias = float(attribute(node, "out_bias", 0.0))
-    if scale != 1.0:
+    out_dtype = attribute(node, "out_dtype", "")
+    bipolar = is_bipolar_activation(node)
+    if out_dtype == BIPOLAR_NAME and not bipolar:
+        return (
+            f"out_dtype=BIPOLAR with out_scale={scale:g}, out_bias={bias:g}: a bipolar kernel "
+            "output is 2 * count - 1, so it needs out_scale=2 and out_bias=-1"
+        )
+    if scale != 1.0 and not bipolar:
         return f"out_scale={scale:g}, must be 1 (kernels count thresholds without scaling)"
     if bias != int(bias):
         return f"out_bias={bias:g} is not an integer"
@@ -177,9 +210,14 @@ def multithreshold_problem(model: Any, node: Any, channels: int) -> str | None:
             f"thresholds apply over axis {axis} (data_layout {layout or 'default'}), not the "
             "last (channels-last) axis; convert the graph to channels-last first"
         )
-    t_rows = model.get_initializer(node.input[1]).shape[0]
-    if t_rows not in (1, channels):
-        return f"thresholds have {t_rows} rows for {channels} channels"
+    t_shape = model.get_initializer(node.input[1]).shape
+    if t_shape[0] not in (1, channels):
+        return f"thresholds have {t_shape[0]} rows for {channels} channels"
+    if bipolar and (len(t_shape) != 2 or t_shape[1] != 1):
+        return (
+            f"a BIPOLAR output needs one threshold per channel, the thresholds have shape "
+            f"{list(t_shape)}"
+        )
     return None
 
 
@@ -210,8 +248,10 @@ __all__ = [
     "initializer",
     "integer_datatype",
     "integer_thresholds",
+    "is_bipolar_activation",
     "known_shape",
     "multithreshold_problem",
     "own_initializer",
     "sum_range_datatype",
+    "threshold_output",
 ]

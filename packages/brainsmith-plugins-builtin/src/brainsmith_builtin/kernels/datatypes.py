@@ -29,3 +29,30 @@ def count_thresholds(values: Any, thresholds: Any, act_val: int) -> Any:
     t = np.asarray(thresholds, dtype=np.float64)
     counts = (np.asarray(values, dtype=np.float64)[..., None] >= t).sum(axis=-1)
     return (counts + act_val).astype(np.float32)
+
+
+BIPOLAR_NAME = "BIPOLAR"
+"""The qonnx name of the -1/+1 datatype."""
+
+
+def threshold_activation(values: Any, thresholds: Any, act_val: int, output_datatype: str) -> Any:
+    """The kernels' multi-threshold activation over the last axis, by output datatype.
+
+    - ``BIPOLAR`` output: one threshold per channel (``thresholds`` ``(C, 1)`` or ``(1, 1)``),
+      ``y = 2 * count - 1`` with ``count`` in ``{0, 1}``, i.e. ``+1`` where ``v >= T[c, 0]`` and
+      ``-1`` elsewhere; ``act_val`` is ignored (the scale 2 and bias -1 are implied by the type,
+      as in a qonnx ``MultiThreshold`` with ``out_scale=2, out_bias=-1``).
+    - any other output: ``act_val + count`` (see :func:`count_thresholds`).
+
+    Returns float32 of ``values``' shape. Raises ``ValueError`` for a BIPOLAR output with other
+    than one threshold per channel.
+    """
+    if output_datatype != BIPOLAR_NAME:
+        return count_thresholds(values, thresholds, act_val)
+    steps = np.shape(thresholds)[-1]
+    if steps != 1:
+        raise ValueError(
+            f"a BIPOLAR output needs exactly one threshold per channel, got {steps}; "
+            "use an integer outputDataType for multi-step thresholds"
+        )
+    return 2 * count_thresholds(values, thresholds, 0) - 1

@@ -9,7 +9,7 @@ import numpy as np
 from brainsmith import kernel
 from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
 
-from .datatypes import count_thresholds
+from .datatypes import BIPOLAR_NAME, threshold_activation
 
 
 @kernel
@@ -26,6 +26,17 @@ class MVAU(HWKernel):
 
     Output ``y``: ``numInputVectors + [MH]``, ``outputDataType`` (the accumulator's
     ``accDataType`` when ``noActivation=1``).
+
+    Bipolar activation: when ``outputDataType`` is ``BIPOLAR`` (and ``noActivation=0``), ``T``
+    has exactly one threshold per channel and ``y = 2 * count - 1`` (count in {0, 1}), i.e. +1
+    where ``acc >= T[c, 0]``, else -1; ``ActVal`` is ignored (0 by convention). The output stream
+    carries it as one bit per element (+1 -> 1, -1 -> 0).
+
+    Absorbed flattening: ``x`` may also arrive un-flattened, with shape
+    ``numInputVectors + [d1, ..., dk]`` where ``d1 * ... * dk == MW`` (a channels-last
+    ``(1, H, W, C)`` read as ``MW = H*W*C`` after ``AbsorbFlattenIntoMVAU``); the golden model
+    reshapes it to ``numInputVectors + [MW]`` in C order, which is the stream order, so the
+    hardware is the same. ``get_normal_input_shape`` stays ``numInputVectors + [MW]``.
 
     Attributes: ``MW``, ``MH`` (int); ``SIMD`` (divides MW, input elements per cycle), ``PE``
     (divides MH, output channels per cycle); ``inputDataType``, ``weightDataType``,
@@ -122,10 +133,16 @@ class MVAU(HWKernel):
                     f"attribute {name}={dt.name} is not an integer datatype",
                     fix="the MVAU computes on integers; quantise the tensor first",
                 )
+        bipolar = self.get_nodeattr("outputDataType") == BIPOLAR_NAME
+        if self.get_int("noActivation") == 1 and bipolar:
+            raise self.error(
+                "outputDataType=BIPOLAR with noActivation=1: an accumulator is not bipolar",
+                fix="set noActivation=0 with one threshold per channel, or an INTn outputDataType",
+            )
 
     def execute_node(self, context: dict[str, Any], graph: Any) -> None:
         node = self.onnx_node
-        x = self.check_input_shape(context, 0)
+        x = self._flat_input(context)
         w = self.check_input_shape(context, 1)
         acc = np.matmul(x.astype(np.float64), w.astype(np.float64))
         if self.get_int("noActivation") == 1:
@@ -137,4 +154,23 @@ class MVAU(HWKernel):
                 f"thresholds {node.input[2]!r} have shape {thresholds.shape}, expected "
                 f"[{self.get_int('MH')}, steps] or [1, steps]"
             )
-        context[node.output[0]] = count_thresholds(acc, thresholds, self.get_int("ActVal"))
+        try:
+            context[node.output[0]] = threshold_activation(
+                acc, thresholds, self.get_int("ActVal"), self.get_nodeattr("outputDataType")
+            )
+        except ValueError as exc:
+            raise self.error(f"thresholds {node.input[2]!r}: {exc}") from None
+
+    def _flat_input(self, context: dict[str, Any]) -> Any:
+        """Input 0 as ``numInputVectors + [MW]``: the normal shape, or a tensor whose leading
+        axes are ``numInputVectors`` and whose trailing axes flatten (C order) to ``MW``."""
+        x = context[self.onnx_node.input[0]]
+        vecs, mw = self._vecs(), self.get_int("MW")
+        leading, trailing = tuple(x.shape[: len(vecs)]), x.shape[len(vecs) :]
+        if x.ndim > len(vecs) and leading == tuple(vecs) and math.prod(trailing) == mw:
+            return x.reshape(*vecs, mw)
+        raise self.error(
+            f"input 0 ({self.onnx_node.input[0]!r}) has shape {tuple(x.shape)}, expected "
+            f"{(*vecs, mw)} (or numInputVectors {vecs} followed by axes whose product is MW={mw})",
+            fix="check the node's MW and numInputVectors against the graph",
+        )

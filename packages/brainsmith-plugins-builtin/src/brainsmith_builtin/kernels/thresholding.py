@@ -8,7 +8,7 @@ from typing import Any
 from brainsmith import kernel
 from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
 
-from .datatypes import count_thresholds
+from .datatypes import BIPOLAR_NAME, threshold_activation
 
 
 @kernel
@@ -27,6 +27,10 @@ class Thresholding(HWKernel):
     Folded input and output ``vecs + [NumChannels/PE, PE]``; stream widths ``PE * bits``.
 
     Cycles per frame: ``prod(numInputVectors) * NumChannels/PE``.
+
+    Bipolar activation: when ``outputDataType`` is ``BIPOLAR``, ``numSteps`` is 1 and
+    ``y = 2 * count - 1`` (+1 where ``x >= T[c, 0]``, else -1); ``ActVal`` is ignored (0 by
+    convention). The output stream carries one bit per element (+1 -> 1, -1 -> 0).
     """
 
     def get_nodeattr_types(self) -> NodeAttrTypes:
@@ -75,6 +79,14 @@ class Thresholding(HWKernel):
     def expected_input_counts(self) -> frozenset[int]:
         return frozenset({2})
 
+    def check_attributes(self) -> None:
+        super().check_attributes()
+        if self.get_nodeattr("outputDataType") == BIPOLAR_NAME and self.get_int("numSteps") != 1:
+            raise self.error(
+                f"outputDataType=BIPOLAR needs numSteps=1, got {self.get_int('numSteps')}",
+                fix="use one threshold per channel, or an integer outputDataType",
+            )
+
     def execute_node(self, context: dict[str, Any], graph: Any) -> None:
         node = self.onnx_node
         x = self.check_input_shape(context, 0)
@@ -86,4 +98,9 @@ class Thresholding(HWKernel):
                 f"({channels}, {steps}) or (1, {steps})",
                 fix="set NumChannels and numSteps from the threshold tensor",
             )
-        context[node.output[0]] = count_thresholds(x, thresholds, self.get_int("ActVal"))
+        try:
+            context[node.output[0]] = threshold_activation(
+                x, thresholds, self.get_int("ActVal"), self.get_nodeattr("outputDataType")
+            )
+        except ValueError as exc:
+            raise self.error(f"thresholds {node.input[1]!r}: {exc}", fix="set numSteps=1") from None

@@ -2,8 +2,10 @@
 
 Contract (``MVAU`` in the kernel contract): ``x`` is ``numInputVectors + [MW]``, ``W`` is
 ``[MW, MH]``, ``y`` is ``numInputVectors + [MH]``. With ``noActivation=1`` y is the accumulator
-``x @ W``; otherwise ``y[c] = ActVal + count(acc[c] >= T[c, k])``. The input stream carries SIMD
-elements per word, the output PE elements per word.
+``x @ W``; otherwise ``y[c] = ActVal + count(acc[c] >= T[c, k])``, or ``2 * count - 1`` (+-1,
+one threshold per channel, ``ActVal`` ignored) when ``outputDataType`` is ``BIPOLAR``. The input
+stream carries SIMD elements per word, the output PE elements per word (a bipolar element is one
+bit: +1 -> 1, -1 -> 0).
 
 Folding (the matrix-vector unit idea of FINN's MVAU, written anew): the weight matrix is cut into
 ``MH/PE * MW/SIMD`` tiles of PE rows by SIMD columns. Each cycle the unit reads one SIMD-wide input
@@ -27,7 +29,11 @@ from brainsmith_builtin.backends.hls.elements import Element, Encoding
 from brainsmith_builtin.backends.hls.errors import HLSParameterError
 from brainsmith_builtin.backends.hls.kernel import HLSKernel, StreamPort
 from brainsmith_builtin.backends.hls.packing import element_codes
-from brainsmith_builtin.backends.hls.thresholds import check_activation_output, threshold_table
+from brainsmith_builtin.backends.hls.thresholds import (
+    activation_value,
+    check_activation_output,
+    threshold_table,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,7 +174,7 @@ def generate_mvau(params: MVAUParams) -> HLSKernel:
 #pragma HLS UNROLL
                     count += acc[p] >= {function}_thresholds[p][nf][k];
                 }}
-                {out_el.encode("y_word", "p", f"{p.ActVal} + count.to_int()")}"""
+                {out_el.encode("y_word", "p", activation_value(p.ActVal, "count", out_el))}"""
     else:
         if out_el.encoding is Encoding.BIPOLAR or acc_low < out_el.min or acc_high > out_el.max:
             raise HLSParameterError(

@@ -1,11 +1,12 @@
 """HLS generator for ``Thresholding``: y = ActVal + count(x >= T[c, :]) per channel, PE lanes.
 
 Contract (``Thresholding``): ``x`` and ``y`` are ``numInputVectors + [NumChannels]`` (channels
-last), ``T`` is ``[NumChannels, numSteps]`` or ``[1, numSteps]``. Each cycle one word of PE
-channels is read and PE lanes each compare their channel against its ``numSteps`` thresholds in
-parallel. Thresholds are a constant ``[PE][NumChannels/PE][numSteps]`` array (channel
-``c = nf*PE + p``), partitioned by lane and by step. Cycles per frame:
-``prod(numInputVectors) * NumChannels/PE``.
+last), ``T`` is ``[NumChannels, numSteps]`` or ``[1, numSteps]``. A ``BIPOLAR`` output is
+``2 * count - 1`` (numSteps = 1, ``ActVal`` ignored), one bit per element on the stream. Each
+cycle one word of PE channels is read and PE lanes each compare their channel against its
+``numSteps`` thresholds in parallel. Thresholds are a constant
+``[PE][NumChannels/PE][numSteps]`` array (channel ``c = nf*PE + p``), partitioned by lane and by
+step. Cycles per frame: ``prod(numInputVectors) * NumChannels/PE``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from brainsmith_builtin.backends.hls import checks
 from brainsmith_builtin.backends.hls.cpp import identifier
 from brainsmith_builtin.backends.hls.elements import Element, Encoding
 from brainsmith_builtin.backends.hls.kernel import HLSKernel, StreamPort
-from brainsmith_builtin.backends.hls.thresholds import check_activation_output, threshold_table
+from brainsmith_builtin.backends.hls.thresholds import (
+    activation_value,
+    check_activation_output,
+    threshold_table,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,7 +105,7 @@ void {function}({in_port.cpp_type} &in0, {out_port.cpp_type} &out0) {{
 #pragma HLS UNROLL
                 count += x >= {function}_thresholds[p][nf][k];
             }}
-            {out_el.encode("y_word", "p", f"{p.ActVal} + count.to_int()")}
+            {out_el.encode("y_word", "p", activation_value(p.ActVal, "count", out_el))}
         }}
         out0.write(y_word);
         nf = (nf == {nf - 1}) ? 0 : nf + 1;

@@ -101,20 +101,37 @@ def threshold_table(
 def check_activation_output(
     act_val: int, steps: int, output: Element, *, node: str, attribute: str = "outputDataType"
 ) -> None:
-    """Check every ``ActVal + count`` (count in ``0..steps``) is a value of ``output``.
+    """Check every activation output fits ``output``: ``ActVal + count`` (count in
+    ``0..steps``), or for a ``BIPOLAR`` output ``2 * count - 1`` with exactly one threshold
+    (``ActVal`` is then ignored).
 
     Raises:
-        HLSParameterError: some output value does not fit (or is not +-1 for ``BIPOLAR``).
+        HLSParameterError: some output value does not fit, or a BIPOLAR output has other than
+            one threshold per channel.
     """
-    low, high = act_val, act_val + steps
     if output.encoding is Encoding.BIPOLAR:
-        fits = steps == 0 and act_val in (-1, 1)
-    else:
-        fits = output.min <= low and high <= output.max
-    if not fits:
+        if steps != 1:
+            raise HLSParameterError(
+                f"a BIPOLAR output (2 * count - 1) needs exactly one threshold per channel, "
+                f"got {steps}",
+                where=f"node {node!r}, attribute {attribute!r}",
+                fix="give one threshold per channel, or use an integer output datatype",
+            )
+        return
+    low, high = act_val, act_val + steps
+    if not (output.min <= low and high <= output.max):
         raise HLSParameterError(
             f"outputs ActVal + count span [{low}, {high}] ({steps} thresholds), which "
             f"{output.datatype} cannot hold",
             where=f"node {node!r}, attribute {attribute!r}",
             fix="use an output datatype covering that range, or adjust ActVal",
         )
+
+
+def activation_value(act_val: int, count: str, output: Element) -> str:
+    """The C++ expression of an activation output from the threshold count ``count`` (an
+    ``ap_uint`` expression): ``2 * count - 1`` for a ``BIPOLAR`` output (its encoder stores
+    1 for +1 and 0 for -1), else ``ActVal + count``."""
+    if output.encoding is Encoding.BIPOLAR:
+        return f"2 * {count}.to_int() - 1"
+    return f"{act_val} + {count}.to_int()"

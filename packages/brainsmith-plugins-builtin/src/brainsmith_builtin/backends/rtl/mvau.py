@@ -4,7 +4,9 @@ optional multi-threshold activation.
 
 Contract: node inputs ``(x, W)`` or ``(x, W, T)``; ``x`` of shape ``numInputVectors + [MW]``,
 ``W`` of shape ``[MW, MH]``, ``T`` of shape ``[MH, steps]`` or ``[1, steps]``; ``acc = x @ W``;
-``y = acc`` when ``noActivation = 1``, else ``y = ActVal + count(acc >= T[c, :])``. Folded input
+``y = acc`` when ``noActivation = 1``, else ``y = ActVal + count(acc >= T[c, :])``, or
+``2 * count - 1`` (one threshold, ``ActVal`` ignored) for a ``BIPOLAR`` output, streamed as one
+bit (+1 -> 1, -1 -> 0): the count itself, so the datapath is unchanged. Folded input
 ``vecs + [MW/SIMD, SIMD]``, folded output ``vecs + [MH/PE, PE]``; cycles =
 ``prod(numInputVectors) * (MH/PE) * (MW/SIMD)``.
 """
@@ -20,7 +22,12 @@ import numpy.typing as npt
 from .design import RtlDesign, memory_text
 from .encoding import ElementFormat, element_format, pack_words, unpack_words
 from .kernel import check_divides, check_positive, check_shape, product
-from .thresholds import check_activation_output, signed_bits, threshold_memory
+from .thresholds import (
+    check_activation_output,
+    hardware_act_val,
+    signed_bits,
+    threshold_memory,
+)
 
 __all__ = ["MvauRtl", "accumulator_range"]
 
@@ -193,7 +200,7 @@ class MvauRtl:
                 ("NO_ACTIVATION", int(self.no_activation)),
                 ("STEPS", self._steps),
                 ("OUT_BITS", out_fmt.bits),
-                ("ACT_VAL", self.act_val),
+                ("ACT_VAL", hardware_act_val(self.act_val, self.output_datatype)),
             ),
             memories=tuple(memories),
             in_width=self.simd * in_fmt.bits,

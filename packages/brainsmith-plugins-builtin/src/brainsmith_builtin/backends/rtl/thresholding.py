@@ -2,7 +2,8 @@
 
 Contract: node inputs ``(x, T)``, y = ActVal + count(x >= T[c, :]) per channel ``c`` of the last
 (channels-last) axis; PE channels per stream word; cycles = prod(numInputVectors) *
-NumChannels / PE.
+NumChannels / PE. A ``BIPOLAR`` output is ``2 * count - 1`` (one threshold, ``ActVal`` ignored),
+streamed as one bit (+1 -> 1, -1 -> 0), which is the count itself.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ import numpy.typing as npt
 from .design import RtlDesign, memory_text
 from .encoding import element_format, pack_words, unpack_words
 from .kernel import check_divides, check_positive, check_shape, product
-from .thresholds import ThresholdMemory, check_activation_output, threshold_memory
+from .thresholds import (
+    ThresholdMemory,
+    check_activation_output,
+    hardware_act_val,
+    threshold_memory,
+)
 
 __all__ = ["ThresholdingRtl"]
 
@@ -102,7 +108,7 @@ class ThresholdingRtl:
                 ("IN_SIGNED", int(in_fmt.signed)),
                 ("CMP_BITS", memory.bits),
                 ("OUT_BITS", out_fmt.bits),
-                ("ACT_VAL", self.act_val),
+                ("ACT_VAL", hardware_act_val(self.act_val, self.output_datatype)),
             ),
             memories=(
                 (

@@ -16,7 +16,13 @@ import numpy.typing as npt
 
 from .encoding import element_format
 
-__all__ = ["ThresholdMemory", "check_activation_output", "signed_bits", "threshold_memory"]
+__all__ = [
+    "ThresholdMemory",
+    "check_activation_output",
+    "hardware_act_val",
+    "signed_bits",
+    "threshold_memory",
+]
 
 
 def signed_bits(minimum: int, maximum: int) -> int:
@@ -78,19 +84,30 @@ def threshold_memory(
 
 
 def check_activation_output(act_val: int, steps: int, output_datatype: str, *, where: str) -> None:
-    """Check that ``ActVal + count`` (count in ``[0, steps]``) fits ``output_datatype``.
+    """Check that the activation output fits ``output_datatype``: ``ActVal + count`` (count in
+    ``[0, steps]``), or for ``BIPOLAR`` ``2 * count - 1`` with exactly one step (``ActVal``
+    ignored; see :func:`hardware_act_val`).
 
     Raises ``ValueError`` naming ``where`` and the fix.
     """
     fmt = element_format(output_datatype)
     if fmt.bipolar:
-        raise ValueError(
-            f"{where}: outputDataType BIPOLAR cannot hold ActVal + count (-1/+1 needs a scale); "
-            "use BINARY with ActVal 0"
-        )
+        if steps != 1:
+            raise ValueError(
+                f"{where}: outputDataType BIPOLAR (2 * count - 1) needs exactly one threshold "
+                f"per channel, got {steps}; use an integer outputDataType for more steps"
+            )
+        return
     if act_val < fmt.minimum or act_val + steps > fmt.maximum:
         raise ValueError(
             f"{where}: ActVal {act_val} plus up to {steps} steps spans [{act_val}, "
             f"{act_val + steps}], which does not fit outputDataType {output_datatype} "
             f"[{fmt.minimum}, {fmt.maximum}]; widen outputDataType or change ActVal"
         )
+
+
+def hardware_act_val(act_val: int, output_datatype: str) -> int:
+    """The ``ACT_VAL`` parameter of ``bs_threshold_count`` for an activation with output
+    ``output_datatype``: ``act_val``, or 0 for ``BIPOLAR``, whose one-bit code (+1 -> 1,
+    -1 -> 0) of ``2 * count - 1`` is the count itself (count in {0, 1})."""
+    return 0 if element_format(output_datatype).bipolar else act_val

@@ -4,6 +4,8 @@
 // values:     PE signed VAL_BITS-bit numbers, lane p at bits [p*VAL_BITS, (p+1)*VAL_BITS).
 // thresholds: PE*STEPS signed VAL_BITS-bit numbers, lane p step s at index p*STEPS + s.
 // results:    PE OUT_BITS-bit numbers, two's complement modulo 2**OUT_BITS.
+// A BIPOLAR output (2*count - 1, one bit: +1 -> 1, -1 -> 0) is STEPS = 1, ACT_VAL = 0,
+// OUT_BITS = 1: its code is the count itself.
 `timescale 1ns / 1ps
 module bs_threshold_count #(
     parameter integer PE = 1,
