@@ -20,7 +20,7 @@ from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "hardware"))
-from hw_graphs import BUILTIN, make_model, random_of  # noqa: E402
+from hw_graphs import BUILTIN, make_model, random_of
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -136,7 +136,7 @@ def test_preferences_option_and_infeasible_backend_reasons() -> None:
 
 
 def test_missing_backend_is_recorded_and_the_node_stays_a_kernel() -> None:
-    model, x = mlp(np.random.default_rng(3))
+    model, _ = mlp(np.random.default_rng(3))
     model = model.transform(SpecializeBackends(preferences={"StreamingFIFO": ["hls"]}))
     fifo = model.graph.node[2]
     assert fifo.op_type == "StreamingFIFO"
