@@ -18,6 +18,7 @@ from brainsmith_builtin.kernels.registration import install_builtin_kernels
 from onnx import helper
 from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.general import GiveUniqueNodeNames
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "hardware"))
 from hw_graphs import BUILTIN, make_model, random_of
@@ -128,6 +129,10 @@ def test_preferences_option_and_infeasible_backend_reasons() -> None:
     (rejected,) = entry["rejected"]
     assert rejected["language"] == "rtl"
     assert "BIPOLAR" in rejected["reasons"][0] and "bipolar_thresholds" in rejected["reasons"][0]
+    renamed = model.transform(GiveUniqueNodeNames())  # a later pass renames the node
+    (after_rename,) = mapping_summary(renamed)["backends"]
+    assert after_rename["node"] != "bipolar_thresholds"
+    assert after_rename["rejected"] == entry["rejected"]
     x = random_of("BIPOLAR", (1, 4), rng)
     expected = execute_onnx(model, {"x": x})["y"]
     set_exec_mode(model, "cppsim")

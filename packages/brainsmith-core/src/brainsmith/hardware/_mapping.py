@@ -97,10 +97,12 @@ def record_backend(
     the language taken (``"hls"``, ``"rtl"``) or ``None`` when none could be; ``rejected``
     lists each preferred language not taken, before the chosen one, with its reasons (e.g.
     ``("rtl", ["no rtl backend exists for MVAU"])``). Recording a node again replaces its
-    earlier record."""
+    earlier record. The record also keeps the node's first output tensor, so that it still
+    matches the node after a later pass renames nodes."""
     record = _load(model)
     entry = {
         "node": node.name,
+        "output": node.output[0] if node.output else "",
         "kernel": kernel,
         "backend": None if chosen is None else f"{kernel}_{chosen}",
         "language": chosen,
@@ -165,7 +167,10 @@ def mapping_summary(model: Any) -> dict[str, Any]:
 def _backend_entry(node: Any, recorded: list[dict[str, Any]]) -> dict[str, Any]:
     kernel = kernel_name(node.op_type)
     specialised = node.op_type != kernel
-    entry = next((b for b in recorded if b["node"] == node.name), None)
+    output = node.output[0] if node.output else None
+    entry = next((b for b in recorded if b["node"] == node.name), None) or next(
+        (b for b in recorded if output and b.get("output") == output), None
+    )
     return {
         "node": node.name,
         "kernel": kernel,
