@@ -9,7 +9,7 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from brainsmith.hardware import HWKernel
+from brainsmith.hardware import HLSBackend, HWKernel, RTLBackend
 from qonnx.transformation.base import Transformation
 
 
@@ -45,6 +45,31 @@ def test_kernels_are_hwkernels_named_as_their_op_type_with_matching_specs() -> N
         "LayerNorm",
         "StreamingFIFO",
         "StreamingDataWidthConverter",
+    }
+
+
+def test_backends_are_backend_mixins_of_their_kernel_with_matching_specs() -> None:
+    kernels = {e["name"]: target(e) for e in entries("kernels")}
+    found = set()
+    for entry in entries("backends"):
+        cls = target(entry)
+        assert cls.__name__ == entry["name"] == f"{entry['kernel']}_{entry['language']}"
+        mixin = HLSBackend if entry["language"] == "hls" else RTLBackend
+        assert issubclass(cls, mixin) and issubclass(cls, kernels[entry["kernel"]])
+        assert cls.__mro__.index(mixin) < cls.__mro__.index(kernels[entry["kernel"]])
+        spec = cls.__brainsmith_spec__
+        assert (spec.name, spec.target, spec.kernel, spec.language) == (
+            entry["name"],
+            entry["target"],
+            entry["kernel"],
+            entry["language"],
+        )
+        found.add(entry["name"])
+    assert found == {
+        *(f"{k}_hls" for k in ("MVAU", "Thresholding", "ConvolutionInputGenerator")),
+        *(f"{k}_hls" for k in ("StreamingMaxPool", "AddStreams", "LayerNorm")),
+        *(f"{k}_rtl" for k in ("MVAU", "Thresholding", "StreamingFIFO")),
+        "StreamingDataWidthConverter_rtl",
     }
 
 

@@ -1,5 +1,5 @@
 """The hardware contract: kernel and backend base classes, folding, node domains, and the
-mapping record kernel inference keeps.
+mapping record kernel inference keeps, and whole-graph execution modes (cppsim, rtlsim).
 
 Imported only when used (``import brainsmith`` does not load it); it imports qonnx and numpy.
 """
@@ -14,6 +14,7 @@ from ._domains import (
     target_loader,
 )
 from ._errors import KernelNodeError
+from ._exec import ExecModeReport, prepare_exec, prepare_exec_all, set_exec_mode
 from ._folding import FoldingParameter, divisors
 from ._install import install_kernels
 from ._kernel import EXEC_MODES, HWKernel, NodeAttrTypes, Shape
@@ -22,6 +23,7 @@ from ._mapping import (
     kernel_name,
     mapping_summary,
     record_absorbed,
+    record_backend,
     record_declined,
     record_mapped,
     record_partition,
@@ -33,6 +35,7 @@ __all__ = [
     "MAPPING_KEY",
     "Backend",
     "CustomOpLoader",
+    "ExecModeReport",
     "FoldingParameter",
     "HLSBackend",
     "HWKernel",
@@ -47,9 +50,13 @@ __all__ = [
     "kernel_domain",
     "kernel_name",
     "mapping_summary",
+    "prepare_exec",
+    "prepare_exec_all",
     "record_absorbed",
+    "record_backend",
     "record_declined",
     "record_mapped",
     "record_partition",
+    "set_exec_mode",
     "target_loader",
 ]

@@ -16,10 +16,11 @@ are filled in by the backends; this module only fixes their names.
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ._kernel import HWKernel
+from ._kernel import HWKernel, NodeAttrTypes
 
 
 class Backend(HWKernel):
@@ -41,6 +42,20 @@ class Backend(HWKernel):
 
     def supported_exec_modes(self) -> frozenset[str]:
         return frozenset({"python", self.simulation_mode})
+
+    @classmethod
+    def feasible(cls, node: Any, model: Any) -> list[str]:
+        """Why this backend cannot implement ``node`` (an ONNX node of its kernel, in
+        ``model``), one user-facing reason per problem; empty when it can. The base accepts
+        every node; backends override with their real limits (``SpecializeBackends`` asks)."""
+        return []
+
+    @classmethod
+    def prepare_simulations(cls, nodes: Sequence[tuple[Backend, Mapping[str, Any]]]) -> None:
+        """Build up front whatever simulating ``nodes`` needs (each ``(node instance, its
+        parameter tensors by name)``), e.g. compile them all in parallel, so that executing the
+        graph afterwards finds every build ready. :func:`prepare_exec` calls it once per
+        implementation with every node that shares it. The base prepares nothing."""
 
     def execute_node(self, context: dict[str, Any], graph: Any) -> None:
         """Run the golden model (``exec_mode="python"``) or the backend's simulation."""
@@ -88,6 +103,20 @@ class RTLBackend(Backend):
 
     language = "rtl"
     simulation_mode = "rtlsim"
+
+    def get_nodeattr_types(self) -> NodeAttrTypes:
+        """The kernel's attributes plus rtlsim's: ``cycles_rtlsim`` (int, written by
+        ``execute_rtlsim``: clock cycles from the first input to the last output handshake),
+        ``rtlsim_seed`` (int), ``rtlsim_gap_probability`` (float in [0, 1): chance an input
+        word is held back on a cycle) and ``rtlsim_stall_probability`` (float in [0, 1):
+        chance the output is not ready on a cycle), the testbench's random stimulus."""
+        return {
+            **super().get_nodeattr_types(),
+            "cycles_rtlsim": ("i", False, 0),
+            "rtlsim_seed": ("i", False, 1),
+            "rtlsim_gap_probability": ("f", False, 0.0),
+            "rtlsim_stall_probability": ("f", False, 0.0),
+        }
 
     @abstractmethod
     def generate_rtl(self, out_dir: Path) -> list[Path]:

@@ -1,8 +1,9 @@
 """What kernel inference did and declined, carried with the model.
 
 Inference rules record, in the model's ``metadata_props`` under :data:`MAPPING_KEY` (JSON), every
-candidate node they declined and why, every kernel node they created and from which nodes, and
-the dataflow partition. :func:`mapping_summary` turns that record and the current graph into the
+candidate node they declined and why, every kernel node they created and from which nodes, the
+dataflow partition, and which backend each kernel node was specialised to (and why preferred
+backends were not taken). :func:`mapping_summary` turns that record and the current graph into the
 compile report's ``mapping`` section. Because the record lives in the model, it survives saving,
 loading and checkpoints.
 """
@@ -28,6 +29,7 @@ def _load(model: Any) -> dict[str, Any]:
     record.setdefault("declined", [])
     record.setdefault("mapped", [])
     record.setdefault("partition", None)
+    record.setdefault("backends", [])
     return record
 
 
@@ -98,6 +100,34 @@ def record_partition(
     _store(model, record)
 
 
+def record_backend(
+    model: Any,
+    node: Any,
+    kernel: str,
+    chosen: str | None,
+    rejected: Iterable[tuple[str, Iterable[str]]],
+) -> None:
+    """Record the backend choice for kernel node ``node`` (of kernel ``kernel``): ``chosen`` is
+    the language taken (``"hls"``, ``"rtl"``) or ``None`` when none could be; ``rejected``
+    lists each preferred language not taken, before the chosen one, with its reasons (e.g.
+    ``("rtl", ["no rtl backend exists for MVAU"])``). Recording a node again replaces its
+    earlier record. The record also keeps the node's first output tensor, so that it still
+    matches the node after a later pass renames nodes."""
+    record = _load(model)
+    entry = {
+        "node": node.name,
+        "output": node.output[0] if node.output else "",
+        "kernel": kernel,
+        "backend": None if chosen is None else f"{kernel}_{chosen}",
+        "language": chosen,
+        "rejected": [
+            {"language": language, "reasons": list(reasons)} for language, reasons in rejected
+        ],
+    }
+    record["backends"] = [b for b in record["backends"] if b["node"] != node.name] + [entry]
+    _store(model, record)
+
+
 def kernel_name(op_type: str) -> str:
     """The kernel an op_type implements: ``"MVAU_hls" -> "MVAU"``, ``"MVAU" -> "MVAU"``."""
     for suffix in _BACKEND_SUFFIXES:
@@ -118,7 +148,11 @@ def mapping_summary(model: Any) -> dict[str, Any]:
     - ``software``: one entry per non-kernel node of the graph, ``{node, op_type, reasons}``,
       where ``reasons`` lists ``{kernel, reason}`` from the rules that declined it, or says that
       no inference rule covers the op_type;
-    - ``partition``: the recorded partition (see :func:`record_partition`) or ``None``.
+    - ``partition``: the recorded partition (see :func:`record_partition`) or ``None``;
+    - ``backends``: one entry per kernel node of the graph, ``{node, kernel, backend,
+      language, rejected}``: ``backend`` is the node's op_type if it is specialised
+      (``"MVAU_hls"``), else ``None``; ``rejected`` the preferred languages not taken and why
+      (see :func:`record_backend`; empty if the node was never offered a choice).
     """
     record = _load(model)
     nodes = list(model.graph.node)
@@ -141,4 +175,21 @@ def mapping_summary(model: Any) -> dict[str, Any]:
         "mapped": [m for m in record["mapped"] if m["node"] in kernel_names],
         "software": software,
         "partition": record["partition"],
+        "backends": [_backend_entry(node, record["backends"]) for node in kernel_nodes],
+    }
+
+
+def _backend_entry(node: Any, recorded: list[dict[str, Any]]) -> dict[str, Any]:
+    kernel = kernel_name(node.op_type)
+    specialised = node.op_type != kernel
+    output = node.output[0] if node.output else None
+    entry = next((b for b in recorded if b["node"] == node.name), None) or next(
+        (b for b in recorded if output and b.get("output") == output), None
+    )
+    return {
+        "node": node.name,
+        "kernel": kernel,
+        "backend": node.op_type if specialised else None,
+        "language": node.op_type[len(kernel) + 1 :] if specialised else None,
+        "rejected": entry["rejected"] if entry is not None else [],
     }

@@ -1,0 +1,133 @@
+"""``RTLNodeBackend``: what every builtin ``<Kernel>_rtl`` node shares.
+
+A subclass turns its node into the RTL engine of its kernel (:meth:`rtl_engine`, from the node
+attributes and the parameter tensors); this mixin writes the Verilog, the ROM files and a
+wrapper module with the node's parameters (``generate_rtl``), and simulates the node in Icarus
+Verilog or Verilator with the stimulus in its ``rtlsim_*`` attributes, storing the measured
+cycles in ``cycles_rtlsim`` (``execute_rtlsim``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from abc import abstractmethod
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from brainsmith.hardware import RTLBackend
+
+from brainsmith_builtin.backends.hls.cpp import identifier
+from brainsmith_builtin.backends.rtl.design import RtlDesign
+from brainsmith_builtin.backends.rtl.kernel import RtlKernel, rtlsim
+from brainsmith_builtin.backends.rtl.rtlsim import Stimulus
+
+from .tensors import parameter_tensors
+
+
+class RTLNodeBackend(RTLBackend):
+    """Mixin of the builtin RTL backends (list it first: ``class X_rtl(RTLNodeBackend, X)``).
+
+    Subclasses implement :meth:`rtl_engine`. The node has one stream input (input 0) and one
+    stream output.
+    """
+
+    @abstractmethod
+    def rtl_engine(self, tensors: Mapping[str, Any]) -> RtlKernel:
+        """The RTL engine for this node; ``tensors`` maps input names to parameter tensors
+        (an execution context or the model's initializers).
+
+        Raises ``ValueError`` naming the node and attribute when the engine cannot implement
+        the node, and :class:`~brainsmith.hardware.KernelNodeError` when a parameter tensor is
+        missing.
+        """
+
+    @classmethod
+    def feasible(cls, node: Any, model: Any) -> list[str]:
+        """Why the RTL engine cannot implement ``node``: the engine's error for the node's
+        attributes and initializers (e.g. a BIPOLAR Thresholding input); else nothing."""
+        instance = cls(node)
+        try:
+            instance.rtl_engine(parameter_tensors(instance, model))
+        except ValueError as error:
+            return [str(error)]
+        return []
+
+    def stimulus(self) -> Stimulus:
+        """The testbench stimulus from ``rtlsim_seed``, ``rtlsim_gap_probability`` and
+        ``rtlsim_stall_probability``; raises ``KernelNodeError`` for values out of range."""
+        try:
+            return Stimulus(
+                seed=int(self.get_nodeattr("rtlsim_seed")),
+                gap_probability=float(self.get_nodeattr("rtlsim_gap_probability")),
+                stall_probability=float(self.get_nodeattr("rtlsim_stall_probability")),
+            )
+        except ValueError as error:
+            raise self.error(
+                f"invalid rtlsim stimulus: {error}",
+                fix="probabilities lie in [0, 1), the seed in [0, 2**31)",
+            ) from None
+
+    def generate_rtl(self, out_dir: Path, model: Any | None = None) -> list[Path]:
+        """Write the node's Verilog under ``out_dir``: the shipped modules it uses, its ROM
+        files (``$readmemh``) and ``<node>.v``, a wrapper module named after the node that
+        instantiates the top module with the node's parameters (ports as in
+        :mod:`brainsmith_builtin.backends.rtl.design`). A node with weights or thresholds needs
+        ``model`` (their initializers). Returns the files."""
+        design = self.rtl_engine(parameter_tensors(self, model)).design()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = []
+        for source in design.source_paths():
+            files.append(Path(shutil.copyfile(source, out_dir / source.name)))
+        for name, text in design.memories:
+            path = out_dir / design.memory_file_name(name)
+            path.write_text(text)
+            files.append(path)
+        wrapper = out_dir / f"{identifier(self.onnx_node.name)}.v"
+        wrapper.write_text(_wrapper_source(identifier(self.onnx_node.name), design))
+        files.append(wrapper)
+        return files
+
+    def execute_rtlsim(self, context: dict[str, Any], graph: Any) -> None:
+        """Simulate the node on its input in ``context`` (compiled simulations are cached);
+        write the output and store the cycles taken in ``cycles_rtlsim``."""
+        engine = self.rtl_engine(context)
+        x = self.check_input_shape(context, 0)
+        result = rtlsim(engine, x, stimulus=self.stimulus())
+        output = result.output.reshape(self.get_normal_output_shape(0))
+        context[self.onnx_node.output[0]] = output.astype(np.float32)
+        self.set_nodeattr("cycles_rtlsim", int(result.cycles))
+
+
+def _wrapper_source(module: str, design: RtlDesign) -> str:
+    parameters = ",\n".join(
+        f"        .{name}({value if isinstance(value, int) else chr(34) + value + chr(34)})"
+        for name, value in design.resolved_parameters()
+    )
+    return f"""\
+// Generated by brainsmith_builtin.backends.nodes: {design.top} with this node's parameters.
+module {module} (
+    input  wire ap_clk,
+    input  wire ap_rst_n,
+    input  wire [{design.in_width - 1}:0] in0_V_TDATA,
+    input  wire in0_V_TVALID,
+    output wire in0_V_TREADY,
+    output wire [{design.out_width - 1}:0] out_V_TDATA,
+    output wire out_V_TVALID,
+    input  wire out_V_TREADY
+);
+    {design.top} #(
+{parameters}
+    ) core (
+        .ap_clk(ap_clk),
+        .ap_rst_n(ap_rst_n),
+        .in0_V_TDATA(in0_V_TDATA),
+        .in0_V_TVALID(in0_V_TVALID),
+        .in0_V_TREADY(in0_V_TREADY),
+        .out_V_TDATA(out_V_TDATA),
+        .out_V_TVALID(out_V_TVALID),
+        .out_V_TREADY(out_V_TREADY)
+    );
+endmodule
+"""
