@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from brainsmith.compile import compile_model
-from brainsmith.hardware import is_kernel_node
+from brainsmith.hardware import is_kernel_node, kernel_name
 from onnx import helper
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
@@ -62,8 +62,9 @@ def compiled_levels(model: ModelWrapper, context: dict[str, np.ndarray]) -> list
     for node in model.graph.node:
         if is_kernel_node(node):
             op = getCustomOp(node)
-            activation = node.op_type == "Thresholding" or (
-                node.op_type == "MVAU" and op.get_nodeattr("noActivation") == 0
+            kernel = kernel_name(node.op_type)  # MVAU_hls implements MVAU
+            activation = kernel == "Thresholding" or (
+                kernel == "MVAU" and op.get_nodeattr("noActivation") == 0
             )
             nhwc = True
         else:
