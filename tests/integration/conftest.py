@@ -145,8 +145,13 @@ class Venv:
         return result
 
     def install(self, *distributions: str, no_deps: bool = False) -> None:
-        """Install wheels of repository distributions (by name) with uv."""
-        wheels = [str(self.wheelhouse.wheel(d)) for d in distributions]
+        """Install wheels of repository distributions (by name, ``name[extra]`` for extras)
+        with uv."""
+        wheels = []
+        for requirement in distributions:
+            name, _, extras = requirement.partition("[")
+            wheel = self.wheelhouse.wheel(name)
+            wheels.append(f"{name}[{extras} @ {wheel.as_uri()}" if extras else str(wheel))
         command = [_uv(), "pip", "install", "--quiet", "--python", str(self.python)]
         if no_deps:
             command.append("--no-deps")

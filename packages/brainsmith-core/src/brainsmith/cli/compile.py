@@ -45,7 +45,14 @@ def register(commands: Any) -> None:
         "-o", "--output-dir", type=Path, help="output directory (default: build/<model name>)"
     )
     parser.add_argument(
-        "--verify", action="store_true", help="run both models on random inputs and compare"
+        "--verify",
+        nargs="?",
+        const="python",
+        default=None,
+        metavar="MODE",
+        help="run both models on random inputs and compare; MODE python (default), cppsim "
+        "(kernels as g++-compiled HLS) or rtlsim (kernels as simulated Verilog), which must also "
+        "equal the Python execution bit-exactly",
     )
     parser.add_argument(
         "--tolerance",
@@ -77,6 +84,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compile; see :func:`register` for the options."""
+    _split_verify_mode(args)
     if args.example == (args.model is not None):
         raise BrainsmithError(
             "give either a MODEL or --example",
@@ -104,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             model,
             output_dir=outdir,
             blueprint=args.blueprint,
-            verify=args.verify,
+            verify=args.verify or False,
             tolerance=args.tolerance,
             seed=args.seed,
             run_config=args.run_config,
@@ -129,10 +137,39 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split_verify_mode(args: argparse.Namespace) -> None:
+    """``--verify`` takes an optional MODE, so ``compile --verify model.onnx`` reads the model
+    as the mode: give it back to MODEL."""
+    from ..compile._verify import MODES
+
+    if args.verify is None or args.verify in MODES:
+        return
+    if args.model is None and not args.example:
+        args.model, args.verify = Path(args.verify), "python"
+        return
+    raise BrainsmithError(
+        f"--verify {args.verify!r} is not a verification mode",
+        fix=f"use --verify alone, or one of: {', '.join(MODES)}",
+    )
+
+
 def _summarise(progress: Progress, verification: Verification | None) -> None:
     """One line per compared output."""
     if verification is None:
         return
+    simulation = verification.simulation
+    if simulation is not None:
+        progress.message(
+            f"verify: {simulation.mode}: {len(simulation.simulated)} kernel node(s) simulated, "
+            f"{len(simulation.python)} in python"
+        )
+        for node, reason in simulation.python:
+            progress.message(f"verify:   {node}: python ({reason})")
+        for check in simulation.outputs:
+            progress.message(
+                f"verify: output {check.compiled!r}: {simulation.mode} vs python max abs diff "
+                f"{check.max_abs_diff:.3g} ({'bit-exact' if check.passed else 'DIFFERS'})"
+            )
     for check in verification.outputs:
         progress.message(
             f"verify: output {check.original!r}: max abs diff {check.max_abs_diff:.3g} "

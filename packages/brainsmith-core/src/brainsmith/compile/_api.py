@@ -64,7 +64,7 @@ def compile_model(
     *,
     output_dir: str | os.PathLike[str],
     blueprint: str | os.PathLike[str] | None = None,
-    verify: bool = False,
+    verify: bool | str = False,
     tolerance: float | None = None,
     seed: int = 0,
     run_config: str | os.PathLike[str] | RunConfig | None = None,
@@ -86,7 +86,10 @@ def compile_model(
     :param blueprint: a blueprint YAML file, or ``namespace:name`` for one a plugin ships
         (``builtin:dataflow``); default the bundled ``default.yaml``.
     :param verify: run both models on random inputs (``seed``) and compare their outputs
-        within ``tolerance`` (absolute; default 1e-4).
+        within ``tolerance`` (absolute; default 1e-4). ``True`` or ``"python"`` runs kernel
+        nodes' Python golden models; ``"cppsim"`` / ``"rtlsim"`` runs every kernel node whose
+        backend can in g++-compiled HLS or simulated Verilog, which must also equal the Python
+        execution bit-exactly.
     :param run_config: a run config enabling lifecycle plugins (docs/lifecycle.md): a YAML
         file, or a :class:`~brainsmith.lifecycle.RunConfig`.
     :param plugins: extra objects with ``@hookimpl`` methods (compile events), registered for
@@ -113,6 +116,7 @@ def compile_model(
 
     if tolerance is not None and not tolerance >= 0:
         raise BrainsmithError("tolerance must be a number >= 0", fix="pass e.g. 1e-4")
+    mode = _verify_mode(verify)
     data, source = model_bytes(model)
     source = name if name is not None else source
     outdir = Path(output_dir)
@@ -142,9 +146,9 @@ def compile_model(
 
         stamp(result.model, result.provenance())
         verification = None
-        if verify:
+        if mode is not None:
             limit = DEFAULT_TOLERANCE if tolerance is None else tolerance
-            verification = compare(original, result.model, tolerance=limit, seed=seed)
+            verification = compare(original, result.model, tolerance=limit, seed=seed, mode=mode)
         report = _report(source, outdir, loaded, plan, result, session, verification, warnings)
         write_atomic(outdir / OUTPUT_NAME, serialize(result.model))
         write_atomic(
@@ -178,6 +182,22 @@ def compile_model(
     if compiled.verification is not None and not compiled.verification.passed:
         raise failure(compiled.verification)
     return compiled
+
+
+def _verify_mode(verify: bool | str) -> str | None:
+    """``None`` (no verification) or the execution mode of the compiled model's kernels."""
+    from ._verify import MODES
+
+    if verify is False:
+        return None
+    if verify is True:
+        return "python"
+    if verify not in MODES:
+        raise BrainsmithError(
+            f"verify={verify!r} is not a verification mode",
+            fix=f"use True or one of: {', '.join(MODES)}",
+        )
+    return verify
 
 
 def _install_kernels(session: Session) -> None:

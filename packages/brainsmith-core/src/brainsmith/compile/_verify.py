@@ -56,16 +56,48 @@ class OutputCheck:
 
 
 @dataclass(frozen=True, slots=True)
-class Verification:
-    """The result of :func:`verify`."""
+class Simulation:
+    """How the compiled model's kernel nodes ran in a simulation mode, and how their result
+    compares with the same model in Python (which must be bit-exact)."""
 
-    seed: int
-    tolerance: float
+    mode: str
+    """``"cppsim"`` or ``"rtlsim"``."""
+    simulated: tuple[str, ...]
+    """Kernel nodes that ran in ``mode``."""
+    python: tuple[tuple[str, str], ...]
+    """Kernel nodes that ran their Python golden model instead, with the reason."""
     outputs: tuple[OutputCheck, ...]
+    """Simulated against Python execution of the compiled model, tolerance 0."""
 
     @property
     def passed(self) -> bool:
         return all(o.passed for o in self.outputs)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "passed": self.passed,
+            "simulated": list(self.simulated),
+            "python": [{"node": n, "reason": r} for n, r in self.python],
+            "outputs": [o.to_json() for o in self.outputs],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The result of :func:`verify`: the compiled model (in ``simulation.mode`` when given)
+    against the original, within the tolerance; and with a simulation, bit-exactly against
+    the compiled model's Python execution."""
+
+    seed: int
+    tolerance: float
+    outputs: tuple[OutputCheck, ...]
+    simulation: Simulation | None = None
+
+    @property
+    def passed(self) -> bool:
+        simulated = self.simulation is None or self.simulation.passed
+        return simulated and all(o.passed for o in self.outputs)
 
     @property
     def max_abs_diff(self) -> float:
@@ -78,6 +110,8 @@ class Verification:
             "tolerance": self.tolerance,
             "max_abs_diff": self.max_abs_diff,
             "outputs": [o.to_json() for o in self.outputs],
+            "mode": self.simulation.mode if self.simulation is not None else "python",
+            "simulation": self.simulation.to_json() if self.simulation is not None else None,
         }
 
 
@@ -146,47 +180,108 @@ def _execute(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
     return [outputs[o.name] for o in runnable.graph.output]
 
 
+MODES = ("python", "cppsim", "rtlsim")
+"""How :func:`verify` executes the compiled model's kernel nodes."""
+
+
 def verify(
     original: ModelWrapper,
     compiled: ModelWrapper,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
     seed: int = 0,
+    mode: str = "python",
 ) -> Verification:
     """Execute both models on the same random inputs and compare every output.
 
-    Raises :class:`VerificationError` when a model cannot be executed or the interfaces
-    differ; a difference above ``tolerance`` is reported in the result (``passed``), not
-    raised, so callers can print the numbers first.
-    """
-    import numpy as np
+    With ``mode`` ``"cppsim"`` or ``"rtlsim"``, every kernel node of (a copy of) the compiled
+    model whose backend simulates in that mode runs there (all builds prepared up front); the
+    result must equal the compiled model's Python execution bit-exactly, and the original within
+    ``tolerance``.
 
+    Raises :class:`VerificationError` when a model cannot be executed, the interfaces differ or
+    ``mode`` is unknown; a difference is reported in the result (``passed``), not raised, so
+    callers can print the numbers first.
+    """
+    if mode not in MODES:
+        raise VerificationError(
+            f"unknown verification mode {mode!r}", fix=f"use one of: {', '.join(MODES)}"
+        )
     inputs = random_inputs(original, seed)
     compiled_inputs = [i.name for i in compiled.graph.input if i.name not in _inits(compiled)]
     if len(compiled_inputs) != len(inputs):
         raise VerificationError(
             f"the compiled model has {len(compiled_inputs)} inputs, the original {len(inputs)}"
         )
-    results = []
-    for label, model, feed in (
-        ("original", original, inputs),
-        ("compiled", compiled, dict(zip(compiled_inputs, inputs.values(), strict=True))),
-    ):
-        try:
-            results.append(run(model, feed))
-        except Exception as exc:
-            raise VerificationError(
-                f"executing the {label} model failed: {type(exc).__name__}: {exc}",
-                fix="check that every operator of the model is supported by onnxruntime or "
-                "is a registered QONNX custom op",
-            ) from exc
-    expected, actual = results
-    names = [o.name for o in original.graph.output]
-    compiled_names = [o.name for o in compiled.graph.output]
+    feed = dict(zip(compiled_inputs, inputs.values(), strict=True))
+    expected = _outputs("original", original, inputs)
+    actual = _outputs("compiled", compiled, feed)
     if len(expected) != len(actual):
         raise VerificationError(
             f"the compiled model has {len(actual)} outputs, the original {len(expected)}"
         )
+    names = [o.name for o in original.graph.output]
+    compiled_names = [o.name for o in compiled.graph.output]
+    simulation = None
+    if mode != "python":
+        simulated, report = _simulate(compiled, feed, mode)
+        simulation = Simulation(
+            mode,
+            report.simulated,
+            report.python,
+            _compare(compiled_names, compiled_names, actual, simulated, 0.0),
+        )
+        actual = simulated
+    checks = _compare(names, compiled_names, expected, actual, tolerance)
+    return Verification(seed, tolerance, checks, simulation)
+
+
+def _outputs(label: str, model: ModelWrapper, feed: Mapping[str, Any]) -> list[Any]:
+    """The model's outputs; any failure to execute it fails the verification (exit 1)."""
+    try:
+        return run(model, feed)
+    except BrainsmithError as exc:  # a kernel's or a simulator's own message, with its fix
+        raise VerificationError(
+            f"executing the {label} model failed: {exc.message}",
+            where=exc.where,
+            fix=exc.fix,
+        ) from exc
+    except Exception as exc:
+        raise VerificationError(
+            f"executing the {label} model failed: {type(exc).__name__}: {exc}",
+            fix="check that every operator of the model is supported by onnxruntime or "
+            "is a registered QONNX custom op",
+        ) from exc
+
+
+def _simulate(compiled: ModelWrapper, feed: Mapping[str, Any], mode: str) -> tuple[list[Any], Any]:
+    """The compiled model's outputs with its kernel nodes in ``mode``, and who ran where."""
+    from ..hardware import prepare_exec, set_exec_mode
+
+    model = copy.deepcopy(compiled)
+    report = set_exec_mode(model, mode)
+    try:
+        prepare_exec(model, mode)
+    except BrainsmithError:
+        raise
+    except Exception as exc:
+        raise VerificationError(
+            f"preparing the {mode} simulation failed: {type(exc).__name__}: {exc}",
+            fix="see the message above; 'brainsmith compile --verify python' checks without "
+            "simulators",
+        ) from exc
+    return _outputs(f"compiled ({mode})", model, feed), report
+
+
+def _compare(
+    names: list[str],
+    compiled_names: list[str],
+    expected: list[Any],
+    actual: list[Any],
+    limit: float,
+) -> tuple[OutputCheck, ...]:
+    import numpy as np
+
     checks = []
     for name, compiled_name, want, got in zip(names, compiled_names, expected, actual, strict=True):
         if np.shape(want) != np.shape(got):
@@ -196,8 +291,8 @@ def verify(
             diff = float(np.max(delta)) if delta.size else 0.0
             if np.isnan(diff):
                 diff = float("inf")
-        checks.append(OutputCheck(name, compiled_name, diff, diff <= tolerance))
-    return Verification(seed, tolerance, tuple(checks))
+        checks.append(OutputCheck(name, compiled_name, diff, diff <= limit))
+    return tuple(checks)
 
 
 def _inits(model: ModelWrapper) -> set[str]:
@@ -211,6 +306,18 @@ def failure(result: Verification) -> VerificationError:
         f"output {o.original!r} (compiled {o.compiled!r}) differs by {o.max_abs_diff:.3g}"
         for o in bad
     )
+    simulation = result.simulation
+    if simulation is not None and not simulation.passed:
+        differing = [o for o in simulation.outputs if not o.passed]
+        error = VerificationError(
+            f"{simulation.mode} differs from the Python execution of the compiled model: "
+            + "; ".join(f"output {o.compiled!r} by {o.max_abs_diff:.3g}" for o in differing)
+            + f" (seed {result.seed}; nodes simulated: {', '.join(simulation.simulated)})",
+            fix="a backend computes something other than its kernel's golden model: run the "
+            "kernel conformance suite (brainsmith.testing.conformance) on it",
+        )
+        error.verification = result
+        return error
     error = VerificationError(
         f"verification failed: {lines} (tolerance {result.tolerance:g}, seed {result.seed})",
         fix="a transform changed the model's function: bisect with --stop-stage and "

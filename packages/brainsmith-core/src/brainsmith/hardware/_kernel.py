@@ -225,6 +225,14 @@ class HWKernel(CustomOp):  # type: ignore[misc]
             )
         return value
 
+    def normal_input(self, context: Mapping[str, Any], ind: int = 0) -> Any:
+        """Input ``ind`` from ``context`` in the normal input shape: what backends stream in.
+
+        The default is :meth:`check_input_shape`; a kernel that accepts another layout of the
+        same stream (an MVAU reading an un-flattened NHWC tensor) overrides it to reshape.
+        """
+        return self.check_input_shape(context, ind)
+
 
 def _round_up_to_byte(bits: int) -> int:
     return -(-bits // 8) * 8

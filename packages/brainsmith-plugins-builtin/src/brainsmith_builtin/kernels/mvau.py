@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -161,7 +162,12 @@ class MVAU(HWKernel):
         except ValueError as exc:
             raise self.error(f"thresholds {node.input[2]!r}: {exc}") from None
 
-    def _flat_input(self, context: dict[str, Any]) -> Any:
+    def normal_input(self, context: Mapping[str, Any], ind: int = 0) -> Any:
+        """Input ``ind`` in the normal shape; input 0 may arrive un-flattened (see
+        :meth:`_flat_input`)."""
+        return self._flat_input(context) if ind == 0 else self.check_input_shape(context, ind)
+
+    def _flat_input(self, context: Mapping[str, Any]) -> Any:
         """Input 0 as ``numInputVectors + [MW]``: the normal shape, or a tensor whose leading
         axes are ``numInputVectors`` and whose trailing axes flatten (C order) to ``MW``."""
         x = context[self.onnx_node.input[0]]

@@ -75,7 +75,7 @@ class HLSNodeBackend(HLSBackend):
         ``context``; write its outputs, float32 in the normal output shapes."""
         build = build_cppsim(self.hls_kernel(context))
         inputs = [
-            np.asarray(self.check_input_shape(context, ind), dtype=np.float32)
+            np.asarray(self.normal_input(context, ind), dtype=np.float32)
             for ind in self.stream_inputs()
         ]
         outputs = run_cppsim(build, inputs)

@@ -93,7 +93,7 @@ class RTLNodeBackend(RTLBackend):
         """Simulate the node on its input in ``context`` (compiled simulations are cached);
         write the output and store the cycles taken in ``cycles_rtlsim``."""
         engine = self.rtl_engine(context)
-        x = self.check_input_shape(context, 0)
+        x = self.normal_input(context, 0)
         result = rtlsim(engine, x, stimulus=self.stimulus())
         output = result.output.reshape(self.get_normal_output_shape(0))
         context[self.onnx_node.output[0]] = output.astype(np.float32)
