@@ -26,6 +26,7 @@ from ._version import PLUGIN_API, __version__
 
 if TYPE_CHECKING:
     from . import compile, examples, lifecycle, plugins
+    from ._target import Target
     from .compile import CompileResult, compile_model
     from .errors import BrainsmithError
     from .lifecycle import (
@@ -67,6 +68,7 @@ _NAMES = {
     "CompileResult": ".compile",
     "compile_model": ".compile",
     "BrainsmithError": ".errors",
+    "Target": "._target",
     "HookEvents": ".lifecycle",
     "LifecyclePlugin": ".lifecycle",
     "Plugin": ".lifecycle",
@@ -109,6 +111,7 @@ __all__ = [
     "Session",
     "State",
     "Stop",
+    "Target",
     "TransformSpec",
     "__version__",
     "after_epoch",

@@ -61,6 +61,15 @@ def register(commands: Any) -> None:
         help="largest absolute difference --verify accepts (default: 1e-4)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of --verify's inputs")
+    target = parser.add_argument_group(
+        "target", "override the blueprint's target: section (what folding aims for)"
+    )
+    target.add_argument("--target-fps", type=float, metavar="FPS", help="frames per second")
+    target.add_argument(
+        "--target-cycles", type=int, metavar="N", help="cycles per frame of the slowest layer"
+    )
+    target.add_argument("--clock-mhz", type=float, metavar="MHZ", help="clock frequency")
+    target.add_argument("--device", metavar="PART", help="FPGA part, e.g. xc7z020")
     parser.add_argument(
         "--checkpoints",
         action="store_true",
@@ -116,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             tolerance=args.tolerance,
             seed=args.seed,
             run_config=args.run_config,
+            target=_target(args),
             checkpoints=args.checkpoints,
             start_stage=args.start_stage,
             stop_stage=args.stop_stage,
@@ -135,6 +145,23 @@ def run(args: argparse.Namespace) -> int:
     )
     _summarise(progress, result.verification)
     return 0
+
+
+def _target(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The target fields given on the command line, or ``None``."""
+    given = {
+        "fps": args.target_fps,
+        "cycles_per_frame": args.target_cycles,
+        "clock_mhz": args.clock_mhz,
+        "device": args.device,
+    }
+    if args.target_fps is not None and args.target_cycles is not None:
+        raise BrainsmithError(
+            "give --target-fps or --target-cycles, not both",
+            fix="--target-cycles N is the same as --target-fps clock/N",
+        )
+    given = {k: v for k, v in given.items() if v is not None}
+    return given or None
 
 
 def _split_verify_mode(args: argparse.Namespace) -> None:

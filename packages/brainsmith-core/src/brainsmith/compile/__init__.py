@@ -18,16 +18,8 @@ from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from . import hookspecs
-    from ._api import CHECKPOINTS, OUTPUT_NAME, REPORT_NAME, CompileResult, compile_model
-    from ._blueprint import (
-        DEFAULT_BLUEPRINT,
-        Blueprint,
-        BlueprintError,
-        Entry,
-        check_options,
-        load_blueprint,
-        validate,
-    )
+    from ._api import CHECKPOINTS, REPORT_NAME, CompileResult, compile_model
+    from ._blueprint import DEFAULT_BLUEPRINT, Blueprint, BlueprintError, Entry, load_blueprint
     from ._cleanup import cleanup_is_noop
     from ._executor import CompileError, Events, Executor, NoEvents, Observer
     from ._inputs import ModelError, OutputError
@@ -42,6 +34,8 @@ if TYPE_CHECKING:
         serialize,
         stamp,
     )
+    from ._planner import check_options, validate
+    from ._report import OUTPUT_NAME
     from ._verify import (
         DEFAULT_TOLERANCE,
         Verification,
@@ -54,7 +48,7 @@ if TYPE_CHECKING:
 _NAMES = {
     "hookspecs": ".hookspecs:",
     "CHECKPOINTS": "._api",
-    "OUTPUT_NAME": "._api",
+    "OUTPUT_NAME": "._report",
     "REPORT_NAME": "._api",
     "CompileResult": "._api",
     "compile_model": "._api",
@@ -62,9 +56,9 @@ _NAMES = {
     "Blueprint": "._blueprint",
     "BlueprintError": "._blueprint",
     "Entry": "._blueprint",
-    "check_options": "._blueprint",
+    "check_options": "._planner",
     "load_blueprint": "._blueprint",
-    "validate": "._blueprint",
+    "validate": "._planner",
     "cleanup_is_noop": "._cleanup",
     "CompileError": "._executor",
     "Events": "._executor",

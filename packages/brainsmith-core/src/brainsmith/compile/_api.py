@@ -16,22 +16,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._atomic import write_atomic
+from .._target import Target, stamp_target
 from ..errors import BrainsmithError
+from ._artifacts import write_artifacts
+from ._report import OUTPUT_NAME, report_document
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
 
     from ..lifecycle import Dispatcher, LifecycleHost, RunConfig
     from ..plugins import Session
-    from ._blueprint import Blueprint
     from ._executor import Observer
     from ._plan import Applied, Plan, Result
     from ._verify import Verification
 
 REPORT_NAME = "compile_report.json"
 """The report's file name in the output directory."""
-OUTPUT_NAME = "model.onnx"
-"""The compiled model's file name in the output directory."""
 CHECKPOINTS = "checkpoints"
 """The folder of per-stage checkpoints in the output directory."""
 
@@ -69,6 +69,7 @@ def compile_model(
     seed: int = 0,
     run_config: str | os.PathLike[str] | RunConfig | None = None,
     plugins: Sequence[object] = (),
+    target: Target | Mapping[str, Any] | None = None,
     checkpoints: bool = False,
     start_stage: str | None = None,
     stop_stage: str | None = None,
@@ -94,6 +95,9 @@ def compile_model(
         file, or a :class:`~brainsmith.lifecycle.RunConfig`.
     :param plugins: extra objects with ``@hookimpl`` methods (compile events), registered for
         this compile only, after the installed plugins.
+    :param target: the performance target (:class:`brainsmith.Target`, or a mapping of its
+        fields: ``fps`` or ``cycles_per_frame``, ``clock_mhz``, ``device``); each field given
+        overrides the blueprint's ``target:``. Stamped into the model for hw_transforms.
     :param start_stage: resume from the checkpoint written before this stage (same
         ``output_dir``, same blueprint); ``stop_stage``: stop after this stage.
     :param session: the plugin session; default one from the environment.
@@ -108,10 +112,11 @@ def compile_model(
     from qonnx.core.modelwrapper import ModelWrapper
 
     from ..plugins import Session
-    from ._blueprint import DEFAULT_BLUEPRINT, load_blueprint, validate
+    from ._blueprint import DEFAULT_BLUEPRINT, load_blueprint
     from ._executor import Executor
     from ._inputs import model_bytes, prepare_output
     from ._named import blueprint_file
+    from ._planner import validate
     from ._verify import failure
 
     if tolerance is not None and not tolerance >= 0:
@@ -131,8 +136,10 @@ def compile_model(
     if start and stop and plan.stage_names.index(start) > plan.stage_names.index(stop):
         raise BrainsmithError(f"--start-stage {start} comes after --stop-stage {stop}")
 
+    goal = _target(loaded.target, target)
     original = ModelWrapper(data)
     resumed, previous = _resume(plan, start, outdir) if start else (None, [])
+    stamp_target(resumed if resumed is not None else original, goal)
     events, host = _lifecycle(session, run_config, plugins, observer)
     _install_kernels(session)
     prepare_output(outdir)
@@ -149,7 +156,11 @@ def compile_model(
         if mode is not None:
             limit = DEFAULT_TOLERANCE if tolerance is None else tolerance
             verification = compare(original, result.model, tolerance=limit, seed=seed, mode=mode)
-        report = _report(source, outdir, loaded, plan, result, session, verification, warnings)
+        report = report_document(
+            source, outdir, loaded, plan, result, session, verification, warnings
+        )
+        report["target"] = goal.to_json()
+        report["artifacts"] = write_artifacts(session, result.model, outdir, report)
         write_atomic(outdir / OUTPUT_NAME, serialize(result.model))
         write_atomic(
             outdir / REPORT_NAME, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
@@ -182,6 +193,27 @@ def compile_model(
     if compiled.verification is not None and not compiled.verification.passed:
         raise failure(compiled.verification)
     return compiled
+
+
+def _target(inherited: Target, given: Target | Mapping[str, Any] | None) -> Target:
+    """The blueprint's target with the fields ``given`` sets."""
+    if given is None:
+        return inherited
+    fields = (
+        dict(given)
+        if isinstance(given, Mapping)
+        else {name: getattr(given, name) for name in Target.__slots__}
+    )
+    unknown = sorted(set(fields) - set(Target.__slots__))
+    if unknown:
+        raise BrainsmithError(
+            f"target: unknown field(s) {', '.join(map(repr, unknown))}",
+            fix=f"use: {', '.join(Target.__slots__)}",
+        )
+    try:
+        return inherited.override(**fields)
+    except (TypeError, ValueError) as exc:
+        raise BrainsmithError(f"target: {exc}", fix="see docs/compile.md, 'Targets'") from None
 
 
 def _verify_mode(verify: bool | str) -> str | None:
@@ -294,52 +326,3 @@ def _resume(plan: Plan, start: str, outdir: Path) -> tuple[ModelWrapper | None, 
         for t in document.get("transforms", [])
     ]
     return model, applied
-
-
-def _report(  # noqa: PLR0917 - one private call site, every argument a distinct part
-    source: str,
-    outdir: Path,
-    blueprint: Blueprint,
-    plan: Plan,
-    result: Result,
-    session: Session,
-    verification: Verification | None,
-    warnings: list[str],
-) -> dict[str, Any]:
-    """The document written to compile_report.json (docs/compile.md describes it)."""
-    from .._version import __version__
-
-    return {
-        "schema": 1,
-        "status": "ok" if verification is None or verification.passed else "verify_failed",
-        "brainsmith_core": __version__,
-        "model": source,
-        "output": str(outdir / OUTPUT_NAME),
-        "blueprint": {
-            "name": plan.name,
-            "path": str(blueprint.path),
-            "sources": [str(p) for p in blueprint.sources],
-            "sha256": plan.blueprint_hash,
-        },
-        "stages": list(result.stages_run),
-        "transforms": [a.report() for a in result.applied],
-        "plugins": [
-            {"namespace": p.namespace, "distribution": p.distribution, "version": p.version}
-            for p in session.active_plugins()
-        ],
-        "checkpoints": [str(p) for p in result.checkpoints],
-        "seconds": round(result.seconds, 6),
-        "verification": verification.to_json() if verification is not None else None,
-        "mapping": _mapping(result.model),
-        "warnings": warnings,
-    }
-
-
-def _mapping(model: ModelWrapper) -> dict[str, Any] | None:
-    """The kernel mapping the hw_transforms recorded in the model, or ``None`` if none ran."""
-    from ..hardware import MAPPING_KEY, mapping_summary
-
-    if model.get_metadata_prop(MAPPING_KEY) is None:
-        return None
-    summary: dict[str, Any] = mapping_summary(model)
-    return summary

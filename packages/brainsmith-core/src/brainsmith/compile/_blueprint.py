@@ -21,13 +21,12 @@ The format (docs/compile.md has the full reference)::
         transform: SortGraph
 
 Loading (:func:`load_blueprint`) checks the file's structure and needs no plugins;
-validation (:func:`validate`) resolves every transform through a session, loads its class and
-checks its options against the constructor. Both report every problem at once.
+validation (:func:`brainsmith.compile._planner.validate`) turns it into a plan against the
+installed plugins. Both report every problem at once.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,14 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._suggest import did_you_mean
+from .._target import NO_TARGET, Target
 from ..errors import BrainsmithError
 from ..plugins.records import STAGES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ..plugins.session import Session
-    from ._plan import Plan
 
 DEFAULT_BLUEPRINT = Path(__file__).parent / "blueprints" / "default.yaml"
 """The blueprint ``brainsmith compile`` uses without ``-b``."""
@@ -151,6 +149,12 @@ class _Document:
     edits: tuple[_Edit, ...] = field(
         default=(), metadata={"doc": "edits applied in order, after extends and stages"}
     )
+    target: Target | None = field(
+        default=None,
+        metadata={
+            "doc": "fps or cycles_per_frame, clock_mhz, device (each overrides the parent's)"
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,8 @@ class Blueprint:
     description: str = ""
     sources: tuple[Path, ...] = ()
     """This file, then the files it extends, nearest first."""
+    target: Target = NO_TARGET
+    """The performance target (``target:``), merged over the parents'."""
 
     def entries(self, stage: str) -> tuple[Entry, ...]:
         """The transforms of ``stage``."""
@@ -171,11 +177,14 @@ class Blueprint:
 
     def canonical(self) -> dict[str, Any]:
         """The effective blueprint as plain data: what its hash covers."""
-        return {
+        canonical: dict[str, Any] = {
             "name": self.name,
             "plugins": list(self.plugins),
             "stages": {s: [e.canonical() for e in entries] for s, entries in self.stages},
         }
+        if self.target != NO_TARGET:  # so that blueprints without one keep their hash
+            canonical["target"] = self.target.to_json()
+        return canonical
 
     @property
     def digest(self) -> str:
@@ -275,6 +284,20 @@ def _load(path: Path, problems: _Problems, chain: tuple[Path, ...]) -> Blueprint
         stages=tuple((s, tuple(stages[s])) for s in STAGES),
         description=doc.description,
         sources=(path, *(parent.sources if parent else ())),
+        target=_merged_target(parent.target if parent else NO_TARGET, doc.target),
+    )
+
+
+def _merged_target(inherited: Target, own: Target | None) -> Target:
+    """The parent's target with the fields this file sets."""
+    if own is None:
+        return inherited
+    return inherited.override(
+        **{
+            name: getattr(own, name)
+            for name in Target.__slots__
+            if getattr(own, name) != getattr(NO_TARGET, name)
+        }
     )
 
 
@@ -337,107 +360,3 @@ def _apply_edit(
     else:
         assert entry is not None
         entries.insert(index + (action == "insert_after"), entry)
-
-
-def validate(
-    blueprint: Blueprint, session: Session, *, strict: bool = False
-) -> tuple[Plan, list[str]]:
-    """Resolve and check every transform of ``blueprint`` against the session's plugins.
-
-    Returns the executable plan and the warnings. A transform used in a stage other than the
-    one it declares (unless it declares ``any``) is a warning, an error with ``strict``.
-    Unmet ``plugins`` requirements, unknown names (with did-you-mean), plugins that fail to
-    load and options the constructor does not take are errors, all raised together in one
-    :class:`BlueprintError`.
-    """
-    from ..errors import BrainsmithError as _Error
-    from ._plan import Plan, Step
-
-    problems = _Problems()
-    warnings: list[str] = []
-    try:
-        session.check_requirements(blueprint.plugins, where=f"{blueprint.path}: plugins")
-    except _Error as error:
-        problems.add("", str(error).replace("\n  fix:", "\n    fix:"))
-    stages: list[tuple[str, tuple[Step, ...]]] = []
-    for stage, entries in blueprint.stages:
-        steps: list[Step] = []
-        for entry in entries:
-            try:
-                component = session.step(entry.name)
-            except _Error as error:
-                problems.add(entry.where, error.message)
-                continue
-            declared = getattr(component.spec, "stage", stage)
-            if declared not in (stage, ANY_STAGE):
-                text = (
-                    f"{component.qualified_name} declares stage {declared!r} but is used in "
-                    f"{stage!r}"
-                )
-                if strict:
-                    problems.add(entry.where, text)
-                else:
-                    warnings.append(f"{entry.where}: {text}")
-            try:
-                factory = session.load(component)
-            except _Error as error:
-                problems.add(entry.where, str(error))
-                continue
-            except Exception as exc:
-                problems.add(
-                    entry.where,
-                    f"cannot import {component.spec.target} of "
-                    f"{component.plugin.label}: {type(exc).__name__}: {exc}",
-                )
-                continue
-            option_problem = check_options(factory, entry.options)
-            if option_problem:
-                problems.add(entry.where, f"{component.qualified_name}: {option_problem}")
-                continue
-            steps.append(
-                Step(
-                    stage,
-                    component.qualified_name,
-                    factory,
-                    dict(entry.options),
-                    component.plugin.distribution,
-                    component.plugin.version,
-                )
-            )
-        stages.append((stage, tuple(steps)))
-    problems.raise_if_any(
-        f"blueprint {blueprint.path}",
-        "correct the blueprint, or install the plugins it needs ('brainsmith plugins list')",
-    )
-    return Plan(tuple(stages), name=blueprint.name, blueprint_hash=blueprint.digest), warnings
-
-
-def check_options(factory: Any, options: Mapping[str, Any]) -> str:
-    """Why ``factory(**options)`` cannot be called, or ``""``: unknown options (with
-    did-you-mean and the accepted ones) and required arguments not given."""
-    try:
-        signature = inspect.signature(factory)
-    except (TypeError, ValueError):
-        return ""
-    parameters = signature.parameters
-    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        unknown: list[str] = []
-    else:
-        accepted = [
-            n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        ]
-        unknown = [k for k in options if k not in accepted]
-        if unknown:
-            hints = "".join(did_you_mean(k, accepted) for k in unknown)
-            takes = ", ".join(accepted) or "no options"
-            return f"unknown option(s) {', '.join(map(repr, unknown))}{hints}; it takes: {takes}"
-    missing = [
-        n
-        for n, p in parameters.items()
-        if p.default is p.empty
-        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        and n not in options
-    ]
-    if missing:
-        return f"missing required option(s) {', '.join(map(repr, missing))}"
-    return ""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .._markers import hookspec
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
     from typing import Any
 
@@ -115,4 +115,28 @@ def on_compile_error(error: BaseException, stage: str, transform: str) -> None:
         @hookimpl
         def on_compile_error(error, stage, transform):
             print(f"{stage}/{transform} failed: {error}")
+    """
+
+
+@hookspec
+def brainsmith_compile_artifacts(
+    model: ModelWrapper, folder: Path, report: Mapping[str, Any]
+) -> Iterable[str] | None:
+    """Write files derived from the compiled model (an accelerator project, a driver) into
+    ``folder`` and return their paths relative to it; called once per compile, after
+    verification, before the model and the report are written.
+
+    ``folder`` is an empty staging folder: every top-level entry written there replaces the
+    entry of the same name in the output directory only once all of them are complete, and a
+    raising implementation leaves the previous outputs untouched. The paths are listed in the
+    report's ``artifacts``. Not a lifecycle event: it is called directly, not through the
+    dispatcher.
+
+    Example::
+
+        @hookimpl
+        def brainsmith_compile_artifacts(model, folder):
+            (folder / "accelerator").mkdir()
+            (folder / "accelerator" / "top.v").write_text(stitch(model))
+            return ["accelerator/top.v"]
     """

@@ -4,6 +4,7 @@ mapping record kernel inference keeps, and whole-graph execution modes (cppsim, 
 Imported only when used (``import brainsmith`` does not load it); it imports qonnx and numpy.
 """
 
+from .._target import TARGET_KEY, Target, read_target
 from ._backend import Backend, HLSBackend, RTLBackend
 from ._domains import (
     DOMAIN_PREFIX,
@@ -33,6 +34,7 @@ __all__ = [
     "DOMAIN_PREFIX",
     "EXEC_MODES",
     "MAPPING_KEY",
+    "TARGET_KEY",
     "Backend",
     "CustomOpLoader",
     "ExecModeReport",
@@ -43,6 +45,7 @@ __all__ = [
     "NodeAttrTypes",
     "RTLBackend",
     "Shape",
+    "Target",
     "divisors",
     "install_custom_ops",
     "install_kernels",
@@ -52,6 +55,7 @@ __all__ = [
     "mapping_summary",
     "prepare_exec",
     "prepare_exec_all",
+    "read_target",
     "record_absorbed",
     "record_backend",
     "record_declined",
