@@ -51,6 +51,14 @@ class Target:
     def __post_init__(self) -> None:
         if self.fps is not None and self.cycles_per_frame is not None:
             raise ValueError("give fps or cycles_per_frame, not both")
+        for name, value in (("fps", self.fps), ("clock_mhz", self.clock_mhz)):
+            if value is not None and not (
+                isinstance(value, int | float) and math.isfinite(value) and value > 0
+            ):
+                raise ValueError(f"{name}: expected a positive number, got {value!r}")
+        cycles = self.cycles_per_frame
+        if cycles is not None and not (isinstance(cycles, int) and cycles > 0):
+            raise ValueError(f"cycles_per_frame: expected a positive integer, got {cycles!r}")
 
     @property
     def target_cycles(self) -> int | None:

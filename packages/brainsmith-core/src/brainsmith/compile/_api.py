@@ -19,6 +19,7 @@ from .._atomic import write_atomic
 from .._target import Target, stamp_target
 from ..errors import BrainsmithError
 from ._artifacts import write_artifacts
+from ._hook_objects import registered
 from ._report import OUTPUT_NAME, report_document
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ def compile_model(
     :param run_config: a run config enabling lifecycle plugins (docs/lifecycle.md): a YAML
         file, or a :class:`~brainsmith.lifecycle.RunConfig`.
     :param plugins: extra objects with ``@hookimpl`` methods (compile events), registered for
-        this compile only, after the installed plugins.
+        this compile only, after the installed plugins, and unregistered afterwards; an object
+        implementing no hook or an unknown one is an error.
     :param target: the performance target (:class:`brainsmith.Target`, or a mapping of its
         fields: ``fps`` or ``cycles_per_frame``, ``clock_mhz``, ``device``); each field given
         overrides the blueprint's ``target:``. Stamped into the model for hw_transforms.
@@ -119,8 +121,7 @@ def compile_model(
     from ._planner import validate
     from ._verify import failure
 
-    if tolerance is not None and not tolerance >= 0:
-        raise BrainsmithError("tolerance must be a number >= 0", fix="pass e.g. 1e-4")
+    _check_arguments(output_dir, tolerance, seed, run_config)
     mode = _verify_mode(verify)
     data, source = model_bytes(model)
     source = name if name is not None else source
@@ -140,7 +141,7 @@ def compile_model(
     original = ModelWrapper(data)
     resumed, previous = _resume(plan, start, outdir) if start else (None, [])
     stamp_target(resumed if resumed is not None else original, goal)
-    events, host = _lifecycle(session, run_config, plugins, observer)
+    events, host = _lifecycle(session, run_config, observer)
     _install_kernels(session)
     prepare_output(outdir)
     written: dict[str, Any] = {}
@@ -168,7 +169,8 @@ def compile_model(
         written.update(report=report, verification=verification)
         return report
 
-    with host.running(outdir):  # writes hook_stats.json (and plugin_state.json) at the end
+    with registered(session.plugin_manager, plugins), host.running(outdir):
+        # host.running writes hook_stats.json and plugin_state.json at the end
         result = Executor(plan, events=events, observer=observer).run(
             resumed if resumed is not None else original,
             start_stage=start,
@@ -216,6 +218,31 @@ def _target(inherited: Target, given: Target | Mapping[str, Any] | None) -> Targ
         raise BrainsmithError(f"target: {exc}", fix="see docs/compile.md, 'Targets'") from None
 
 
+def _check_arguments(output_dir: Any, tolerance: Any, seed: Any, run_config: Any) -> None:
+    """Argument types a caller from Python can get wrong, as messages instead of tracebacks."""
+    from ..lifecycle import RunConfig
+
+    def number(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    if not isinstance(output_dir, str | os.PathLike):
+        raise BrainsmithError(
+            f"output_dir must be a path, got {type(output_dir).__name__}",
+            fix="pass output_dir='build/model'",
+        )
+    if tolerance is not None and not (number(tolerance) and tolerance >= 0):
+        raise BrainsmithError(
+            f"tolerance must be a number >= 0, got {tolerance!r}", fix="e.g. 1e-4"
+        )
+    if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+        raise BrainsmithError(f"seed must be an integer >= 0, got {seed!r}", fix="e.g. seed=0")
+    if run_config is not None and not isinstance(run_config, str | os.PathLike | RunConfig):
+        raise BrainsmithError(
+            f"run_config must be a file path or a RunConfig, got {type(run_config).__name__}",
+            fix="pass a YAML file, or RunConfig.from_mapping({...}, source='...')",
+        )
+
+
 def _verify_mode(verify: bool | str) -> str | None:
     """``None`` (no verification) or the execution mode of the compiled model's kernels."""
     from ._verify import MODES
@@ -248,7 +275,6 @@ def _tell(observer: Observer | None, text: str) -> None:
 def _lifecycle(
     session: Session,
     run_config: str | os.PathLike[str] | RunConfig | None,
-    plugins: Sequence[object],
     observer: Observer | None,
 ) -> tuple[Dispatcher, LifecycleHost]:
     """The dispatcher that fires this compile's events to every active plugin's hooks, and
@@ -261,9 +287,6 @@ def _lifecycle(
 
     for problem in session.activate_all():
         _tell(observer, f"warning: plugin {problem.subject} left out: {problem.reason}")
-    for index, plugin in enumerate(plugins):
-        name = f"{type(plugin).__name__}-{index}"
-        session.plugin_manager.register(plugin, name=name)
     dispatcher = Dispatcher(
         session.plugin_manager, describe=session.describe, order=session.resolution.order
     )
