@@ -419,3 +419,62 @@ def test_legacy_flags_must_be_booleans() -> None:
     }
     with pytest.raises(PayloadError, match=r"kernels\[0\]: 'is_infrastructure' must be True"):
         adapt_payload(payload)
+
+
+OLD_LAYOUT_HOOKS = """
+from brainsmith.hookspecs import hookimpl
+from brainsmith.conditions import every_n_epochs
+from brainsmith.plugin import Plugin
+from brainsmith.lifecycle import lifecycle, Stop
+from brainsmith.events import HookEvents
+from brainsmith.records import TransformSpec
+from brainsmith.decorators import transform
+
+
+class Keeper(Plugin):
+    name = "keeper"
+
+
+@lifecycle(priority=3, condition=every_n_epochs(2))
+@hookimpl
+def on_epoch_end(epoch):
+    return Stop("old") if epoch > 10 else None
+
+
+@hookimpl
+def brainsmith_lifecycle_plugins():
+    return [Keeper]
+"""
+
+
+def test_a_plugin_written_for_the_flat_layout_still_loads(site: FakeSite) -> None:
+    """Plugins following the 0.1 docs import brainsmith.hookspecs, .conditions, .plugin,
+    .events, .records and .decorators: they keep working, with a DeprecationWarning."""
+    site.fake_dist(
+        "brainsmith-plugin-old",
+        "1.0",
+        entry_points={"old": "old_layout.hooks"},
+        files={"old_layout/__init__.py": "", "old_layout/hooks.py": OLD_LAYOUT_HOOKS},
+    )
+    session = site.session()
+    with pytest.warns(DeprecationWarning, match="brainsmith.hookspecs is deprecated"):
+        session.activate("old")
+    assert session.problems() == ()
+    assert session.plugin_manager.hook.on_epoch_end.get_hookimpls()
+
+
+def test_a_plugin_importing_a_core_module_that_is_gone_says_so(site: FakeSite) -> None:
+    site.fake_dist(
+        "brainsmith-plugin-future",
+        "1.0",
+        entry_points={"future": "future_layout.hooks"},
+        files={
+            "future_layout/__init__.py": "",
+            "future_layout/hooks.py": "from brainsmith.quantum import hookimpl\n",
+        },
+    )
+    session = site.session()
+    with pytest.raises(PluginError) as info:
+        session.activate("future")
+    assert "imports 'brainsmith.quantum', which brainsmith-core" in info.value.fix
+    assert "pip install brainsmith.quantum" not in info.value.fix

@@ -52,7 +52,10 @@ class LifecycleError(BrainsmithError):
 
 
 class HookError(LifecycleError):
-    """A hook implementation raised; names the plugin, its distribution and the hook."""
+    """A hook implementation raised; names the plugin, its distribution and the hook. A
+    failure at run time, not bad input: exit status 1."""
+
+    exit_code = 1
 
     def __init__(
         self, message: str, *, plugin: str, hook: str, where: str = "", fix: str = ""
@@ -315,11 +318,11 @@ class Dispatcher:
                 fix="pass every argument the hookspec declares to fire()",
             ) from exc
         error = HookError(
-            f"hook {event} of plugin {label} raised {type(exc).__name__}: {exc}",
+            f"raised {type(exc).__name__}: {exc}",
             plugin=name,
             hook=event,
             where=f"plugin {label}, hook {event}",
-            fix=f"fix or update {label}, or set its on_error policy to 'warn' or "
+            fix="fix or update the plugin, or set its on_error policy to 'warn' or "
             "{disable_after: N} in the run config",
         )
         exception_event = HookEvents.EXCEPTION

@@ -16,6 +16,7 @@ import pluggy
 
 from .. import _targets
 from .._markers import is_hookimpl
+from .._version import __version__
 from ..errors import PluginError
 from ._legacy import PayloadError, adapt_payload
 from .decorators import spec_of
@@ -100,6 +101,12 @@ def _load(record: PluginRecord, target: str, *, what: str, fix: str) -> Any:
         )
         if exc.name and exc.name != module_name and not module_name.startswith(exc.name + "."):
             missing = f"install the missing dependency {exc.name!r} (pip install {exc.name})"
+            if exc.name.partition(".")[0] == "brainsmith":
+                missing = (
+                    f"{record.distribution} imports {exc.name!r}, which brainsmith-core "
+                    f"{__version__} does not have: install a release of {record.distribution} "
+                    "made for this core, or the core it was made for"
+                )
         raise _failure(record, f"{prefix}importing {module_name!r} failed: {exc}", missing) from exc
     except Exception as exc:  # SyntaxError, errors raised at import: the plugin's fault
         raise _failure(
