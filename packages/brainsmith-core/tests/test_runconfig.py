@@ -168,7 +168,7 @@ def test_missing_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_unreadable_run_config_files_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(RunConfigError, match="cannot read the run config"):
+    with pytest.raises(RunConfigError, match="the run config is a directory, not a file"):
         RunConfig.load(tmp_path)  # a folder
     latin = tmp_path / "run.yaml"
     latin.write_bytes(b"plugins:\n  caf\xe9: {}\n")

@@ -23,8 +23,19 @@ def read_yaml(path: Path, what: str, error: type[BrainsmithError], missing: str 
         raise error(
             f"{what} file not found{missing}", where=str(path), fix="check the path"
         ) from None
+    except IsADirectoryError:
+        raise error(
+            f"the {what} is a directory, not a file",
+            where=str(path),
+            fix=f"pass a {what} YAML file",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read the {what}: {exc}", where=str(path)) from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise error(
+            f"cannot read the {what}: {reason}",
+            where=str(path),
+            fix=f"make it a readable UTF-8 {what} YAML file",
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             fix="brainsmith compile MODEL.onnx, or brainsmith compile --example",
         )
     if args.tolerance is not None and not args.tolerance >= 0:
-        raise BrainsmithError("--tolerance must be a number >= 0")
+        raise BrainsmithError("--tolerance must be a number >= 0", fix="e.g. --tolerance 1e-4")
 
     from ..compile import compile_model
     from ._progress import Progress

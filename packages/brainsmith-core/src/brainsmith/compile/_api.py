@@ -135,7 +135,10 @@ def compile_model(
     start = _stage(plan, start_stage, "start stage")
     stop = _stage(plan, stop_stage, "stop stage")
     if start and stop and plan.stage_names.index(start) > plan.stage_names.index(stop):
-        raise BrainsmithError(f"--start-stage {start} comes after --stop-stage {stop}")
+        raise BrainsmithError(
+            f"--start-stage {start} comes after --stop-stage {stop}",
+            fix=f"stages run in the order {', '.join(plan.stage_names)}",
+        )
 
     goal = _target(loaded.target, target)
     original = ModelWrapper(data)

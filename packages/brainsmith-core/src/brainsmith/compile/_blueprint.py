@@ -236,6 +236,7 @@ def _read_yaml(path: Path, chain: Sequence[Path]) -> dict[str, Any]:
         raise BlueprintError(
             f"a blueprint must be a YAML mapping with a 'stages' key, not {type(data).__name__}",
             where=str(path),
+            fix="start from the default blueprint (docs/compile.md): 'stages:' with a stage list",
         )
     return data
 

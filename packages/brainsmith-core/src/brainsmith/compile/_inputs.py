@@ -41,9 +41,15 @@ def model_bytes(model: Any) -> tuple[bytes, str]:
             raise ModelError(
                 "model file not found", where=str(path), fix="check the path"
             ) from None
+        except IsADirectoryError:
+            raise ModelError(
+                "the model is a directory, not a file", where=str(path), fix="pass an .onnx file"
+            ) from None
         except OSError as exc:
             raise ModelError(
-                f"cannot read the model: {exc.strerror or exc}", where=str(path)
+                f"cannot read the model: {exc.strerror or exc}",
+                where=str(path),
+                fix="make it a readable .onnx file",
             ) from None
         check_model(data, str(path))
         return data, str(path)
