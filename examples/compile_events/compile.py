@@ -2,7 +2,7 @@
 
     python examples/compile_events/compile.py [OUTPUT_DIR]
 
-A small plugin (``Tracer`` below: plain ``@hookimpl`` methods, one with a priority and a
+A small hook object (``Tracer`` below: plain ``@hookimpl`` methods, one with a priority and a
 condition) prints every compile event and vetoes one transform through
 ``on_transform_before``; the builtin ``timing`` lifecycle plugin writes ``timing.json``.
 :func:`brainsmith.compile_model` runs the compile and fires the events;

@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 import pytest
 from brainsmith.cli import main
-from brainsmith.compile import read_provenance, run
+from brainsmith.compile import read_provenance, run_model
 from brainsmith.examples import mlp_model
 from compile_helpers import PYTORCH_CONVERTED, PYTORCH_MODELS
 from onnx import numpy_helper
@@ -81,7 +81,7 @@ def test_onnx_shipped_models_compile_verified(name: str, tmp_path: Path) -> None
     expected = onnx.TensorProto()
     expected.ParseFromString((folder / "test_data_set_0/output_0.pb").read_bytes())
     # (verify.run lifts opset-6 models, which onnxruntime no longer runs, to opset 11)
-    (got,) = run(compiled, {compiled.graph.input[0].name: numpy_helper.to_array(tensor)})
+    (got,) = run_model(compiled, {compiled.graph.input[0].name: numpy_helper.to_array(tensor)})
     np.testing.assert_allclose(got, numpy_helper.to_array(expected), atol=1e-5, rtol=1e-5)
 
 

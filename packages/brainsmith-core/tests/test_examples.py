@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from brainsmith.compile import random_inputs, run
+from brainsmith.compile import random_inputs, run_model
 from brainsmith.examples import QUANT_DOMAIN, example_model, mlp_model
 from qonnx.core.modelwrapper import ModelWrapper
 
@@ -18,7 +18,7 @@ def test_example_is_deterministic_valid_and_quantized() -> None:
     assert {"Quant", "MatMul", "Add", "LayerNormalization", "Relu", "Sub", "Div"} <= set(ops)
     assert all(n.domain == QUANT_DOMAIN for n in model.graph.node if n.op_type == "Quant")
     wrapper = ModelWrapper(model)
-    (out,) = run(wrapper, random_inputs(wrapper))
+    (out,) = run_model(wrapper, random_inputs(wrapper))
     assert out.shape == (1, 10) and np.all(np.isfinite(out)) and np.any(out != 0)
 
 
@@ -37,7 +37,7 @@ def test_mlp_node_count(kwargs: dict[str, bool], per_layer: int) -> None:
 def test_deep_mlp_keeps_activations_alive() -> None:
     wrapper = ModelWrapper(mlp_model(60, layernorm_every=20))
     assert len(wrapper.get_nodes_by_op_type("LayerNormalization")) == 3
-    (out,) = run(wrapper, random_inputs(wrapper))
+    (out,) = run_model(wrapper, random_inputs(wrapper))
     assert np.all(np.isfinite(out)) and np.count_nonzero(out) > 0
 
 

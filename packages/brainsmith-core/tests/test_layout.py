@@ -16,8 +16,9 @@ MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.part
 # through plugins/_manager.py, which is the one allowed exception)
 FORBIDDEN = {
     "plugins": {"brainsmith.compile", "brainsmith.lifecycle", "brainsmith.hardware"},
-    "lifecycle": {"brainsmith.compile", "brainsmith.hardware"},
+    "lifecycle": {"brainsmith.compile", "brainsmith.hardware", "brainsmith.plugins"},
     "hardware": {"brainsmith.compile", "brainsmith.lifecycle"},
+    "cli": set(),  # checked below: public names only
 }
 EXCEPTIONS = {PACKAGE / "plugins" / "_manager.py"}
 
@@ -69,3 +70,17 @@ def test_the_architecture_map_names_every_module() -> None:
         if p.name not in ("__init__.py", "__main__.py") and p.name not in section
     ]
     assert missing == []
+
+
+CLI = sorted((PACKAGE / "cli").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", CLI, ids=[p.name for p in CLI])
+def test_the_command_uses_only_public_names_of_the_wings(path: Path) -> None:
+    private = {
+        name
+        for name in imported_modules(path)
+        if name.split(".")[1:2] in (["plugins"], ["compile"], ["lifecycle"], ["hardware"])
+        and any(part.startswith("_") for part in name.split(".")[2:3])
+    }
+    assert not private, f"cli/{path.name} imports private modules {sorted(private)}"

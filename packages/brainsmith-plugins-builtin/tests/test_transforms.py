@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from brainsmith.compile import random_inputs, run
+from brainsmith.compile import random_inputs, run_model
 from brainsmith.examples import example_model, mlp_model
 from brainsmith_builtin.transforms.graph_cleanup.remove_identity import RemoveIdentity
 from brainsmith_builtin.transforms.graph_cleanup.strip_doc_strings import StripDocStrings
@@ -16,7 +16,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 
 def outputs(model: ModelWrapper, seed: int = 0) -> list[np.ndarray]:
-    return run(model, random_inputs(model, seed))
+    return run_model(model, random_inputs(model, seed))
 
 
 def layernorm_model(axis: int, bias: bool, opset: int) -> onnx.ModelProto:

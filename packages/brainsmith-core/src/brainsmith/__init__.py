@@ -25,7 +25,10 @@ from ._lazy import lazy_attributes
 from ._version import PLUGIN_API, __version__
 
 if TYPE_CHECKING:
-    from . import compile, examples, lifecycle, plugins
+    from . import compile as compile  # the subpackage; not in __all__
+    from . import examples as examples
+    from . import lifecycle as lifecycle
+    from . import plugins as plugins
     from ._target import Target
     from .compile import CompileResult, compile_model
     from .errors import BrainsmithError
@@ -117,20 +120,21 @@ __all__ = [
     "after_epoch",
     "backend",
     "before_epoch",
-    "compile",
     "compile_model",
     "every_n_epochs",
     "every_n_steps",
-    "examples",
-    "hardware",
     "hookimpl",
     "hookspec",
     "hw_transform",
     "in_stages",
     "kernel",
-    "lifecycle",
-    "plugins",
     "transform",
     "when",
 ]
+# The subpackages (compile, examples, hardware, lifecycle, plugins) are attributes too, but not
+# in __all__: a star import must not shadow the built-in compile() or import onnx.
 __getattr__ = lazy_attributes(__name__, _NAMES)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_NAMES})

@@ -1,4 +1,9 @@
-"""The ``brainsmith`` command: one sub-module per command group, each imported only when run."""
+"""The ``brainsmith`` command: one sub-module per command group, each imported only when run.
+
+Argument parsing and printing only: the work is done by the public API of the wings
+(``brainsmith.plugins``, ``brainsmith.compile``, ``brainsmith.lifecycle``), which is all the
+command modules may import (plus the shared helpers); no wing imports the CLI.
+"""
 
 from __future__ import annotations
 

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..compile._verify import VerificationError
+from ..compile import VERIFY_MODES, VerificationError
 from ..errors import BrainsmithError
 
 if TYPE_CHECKING:
     import argparse
 
-    from ..compile._verify import Verification
+    from ..compile import Verification
     from ._progress import Progress
 
 
@@ -167,16 +167,14 @@ def _target(args: argparse.Namespace) -> dict[str, Any] | None:
 def _split_verify_mode(args: argparse.Namespace) -> None:
     """``--verify`` takes an optional MODE, so ``compile --verify model.onnx`` reads the model
     as the mode: give it back to MODEL."""
-    from ..compile._verify import MODES
-
-    if args.verify is None or args.verify in MODES:
+    if args.verify is None or args.verify in VERIFY_MODES:
         return
     if args.model is None and not args.example:
         args.model, args.verify = Path(args.verify), "python"
         return
     raise BrainsmithError(
         f"--verify {args.verify!r} is not a verification mode",
-        fix=f"use --verify alone, or one of: {', '.join(MODES)}",
+        fix=f"use --verify alone, or one of: {', '.join(VERIFY_MODES)}",
     )
 
 

@@ -66,8 +66,41 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_stats(args: argparse.Namespace) -> int:
     """``brainsmith hooks stats RUN_DIR``."""
-    from ..lifecycle._stats import format_table, read_stats
+    from ..lifecycle import read_stats
 
     document = read_stats(args.run_dir)
-    print(json.dumps(document, indent=2) if args.json else format_table(document))
+    print(json.dumps(document, indent=2) if args.json else stats_table(document))
     return 0
+
+
+def stats_table(document: dict[str, Any]) -> str:
+    """A human-readable table of a ``hook_stats.json`` document."""
+    header = ("plugin", "hook", "calls", "skipped", "errors", "total ms", "max ms")
+    rows = [
+        (
+            str(row["label"]),
+            str(row["hook"]),
+            str(row["calls"]),
+            str(row["skipped"]),
+            str(row["errors"]),
+            f"{row['total_ms']:.3f}",
+            f"{row['max_ms']:.3f}",
+        )
+        for row in document.get("hooks", [])
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in [header, *rows]
+    ]
+    if not rows:
+        lines.append("(no hook was called)")
+    stopped = document.get("stopped")
+    if stopped:
+        lines.append(f"stopped by {stopped.get('by') or '?'}: {stopped.get('reason', '')}")
+    for plugin, why in sorted(document.get("disabled", {}).items()):
+        lines.append(f"disabled {plugin}: {why}")
+    return "\n".join(lines)

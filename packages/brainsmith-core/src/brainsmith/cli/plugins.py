@@ -318,8 +318,7 @@ def _detail(component: dict[str, Any]) -> str:
 
 def _lifecycle_rows(session: Session) -> list[dict[str, str]]:
     """The stateful lifecycle plugins (brainsmith.LifecyclePlugin) of the activated plugins."""
-    from ..lifecycle._dispatcher import Dispatcher
-    from ..lifecycle._host import LifecycleHost
+    from ..lifecycle import Dispatcher, LifecycleHost
 
     host = LifecycleHost(Dispatcher(session.plugin_manager, describe=session.describe))
     host.collect()

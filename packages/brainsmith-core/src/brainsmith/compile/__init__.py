@@ -38,10 +38,11 @@ if TYPE_CHECKING:
     from ._report import OUTPUT_NAME
     from ._verify import (
         DEFAULT_TOLERANCE,
+        VERIFY_MODES,
         Verification,
         VerificationError,
         random_inputs,
-        run,
+        run_model,
         verify,
     )
 
@@ -77,10 +78,11 @@ _NAMES = {
     "serialize": "._plan",
     "stamp": "._plan",
     "DEFAULT_TOLERANCE": "._verify",
+    "VERIFY_MODES": "._verify",
     "Verification": "._verify",
     "VerificationError": "._verify",
     "random_inputs": "._verify",
-    "run": "._verify",
+    "run_model": "._verify",
     "verify": "._verify",
 }
 __all__ = [
@@ -90,6 +92,7 @@ __all__ = [
     "OUTPUT_NAME",
     "PROVENANCE_KEY",
     "REPORT_NAME",
+    "VERIFY_MODES",
     "Applied",
     "Blueprint",
     "BlueprintError",
@@ -115,7 +118,7 @@ __all__ = [
     "load_blueprint",
     "random_inputs",
     "read_provenance",
-    "run",
+    "run_model",
     "serialize",
     "stamp",
     "validate",

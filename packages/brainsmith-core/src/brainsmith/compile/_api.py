@@ -83,8 +83,9 @@ def compile_model(
     :param model: a path to an ONNX/QONNX file, a qonnx ``ModelWrapper`` or an
         ``onnx.ModelProto`` (not changed).
     :param output_dir: created if needed; receives ``model.onnx``, ``compile_report.json``,
-        ``hook_stats.json`` (and ``plugin_state.json`` with lifecycle plugins) and, with
-        ``checkpoints``, ``checkpoints/NN_<stage>.onnx``. Every file is written atomically.
+        ``hook_stats.json``, ``plugin_state.json`` (the lifecycle plugins' state; ``{}``
+        without any) and, with ``checkpoints``, ``checkpoints/NN_<stage>.onnx``. Every file is
+        written atomically.
     :param blueprint: a blueprint YAML file, or ``namespace:name`` for one a plugin ships
         (``builtin:dataflow``); default the bundled ``default.yaml``.
     :param verify: run both models on random inputs (``seed``) and compare their outputs
@@ -248,16 +249,16 @@ def _check_arguments(output_dir: Any, tolerance: Any, seed: Any, run_config: Any
 
 def _verify_mode(verify: bool | str) -> str | None:
     """``None`` (no verification) or the execution mode of the compiled model's kernels."""
-    from ._verify import MODES
+    from ._verify import VERIFY_MODES
 
     if verify is False:
         return None
     if verify is True:
         return "python"
-    if verify not in MODES:
+    if verify not in VERIFY_MODES:
         raise BrainsmithError(
             f"verify={verify!r} is not a verification mode",
-            fix=f"use True or one of: {', '.join(MODES)}",
+            fix=f"use True or one of: {', '.join(VERIFY_MODES)}",
         )
     return verify
 

@@ -142,7 +142,7 @@ def random_inputs(model: ModelWrapper, seed: int = 0) -> dict[str, Any]:
     return inputs
 
 
-def run(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
+def run_model(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
     """The model's outputs, in graph order, for ``inputs``.
 
     Runs a copy when needed: shapes inferred when the model does not specify them all (qonnx
@@ -180,7 +180,7 @@ def _execute(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
     return [outputs[o.name] for o in runnable.graph.output]
 
 
-MODES = ("python", "cppsim", "rtlsim")
+VERIFY_MODES = ("python", "cppsim", "rtlsim")
 """How :func:`verify` executes the compiled model's kernel nodes."""
 
 
@@ -203,9 +203,9 @@ def verify(
     ``mode`` is unknown; a difference is reported in the result (``passed``), not raised, so
     callers can print the numbers first.
     """
-    if mode not in MODES:
+    if mode not in VERIFY_MODES:
         raise VerificationError(
-            f"unknown verification mode {mode!r}", fix=f"use one of: {', '.join(MODES)}"
+            f"unknown verification mode {mode!r}", fix=f"use one of: {', '.join(VERIFY_MODES)}"
         )
     inputs = random_inputs(original, seed)
     compiled_inputs = [i.name for i in compiled.graph.input if i.name not in _inits(compiled)]
@@ -239,7 +239,7 @@ def verify(
 def _outputs(label: str, model: ModelWrapper, feed: Mapping[str, Any]) -> list[Any]:
     """The model's outputs; any failure to execute it fails the verification (exit 1)."""
     try:
-        return run(model, feed)
+        return run_model(model, feed)
     except BrainsmithError as exc:  # a kernel's or a simulator's own message, with its fix
         raise VerificationError(
             f"executing the {label} model failed: {exc.message}",

@@ -2,6 +2,9 @@
 mapping record kernel inference keeps, and whole-graph execution modes (cppsim, rtlsim).
 
 Imported only when used (``import brainsmith`` does not load it); it imports qonnx and numpy.
+May import: the shared helpers (``brainsmith._*``, ``brainsmith.errors``) and, to register a
+session's kernels, ``brainsmith.plugins``; never ``brainsmith.compile`` or
+``brainsmith.lifecycle`` (the compile wing uses this one, not the other way round).
 """
 
 from .._target import TARGET_KEY, Target, read_target

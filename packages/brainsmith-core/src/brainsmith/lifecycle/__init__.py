@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ._policy import ErrorPolicy, StopControl
     from ._providers import ProviderError, ProviderRegistry, ProviderSpec
     from ._runconfig import RunConfig, RunConfigError
-    from ._stats import STATS_FILE
+    from ._stats import STATS_FILE, read_stats
     from ._training import Trainable, TrainingLoop, TrainResult
     from .conditions import (
         Condition,
@@ -72,6 +72,7 @@ _NAMES = {
     "RunConfig": "._runconfig",
     "RunConfigError": "._runconfig",
     "STATS_FILE": "._stats",
+    "read_stats": "._stats",
     "Trainable": "._training",
     "TrainingLoop": "._training",
     "TrainResult": "._training",
@@ -120,6 +121,7 @@ __all__ = [
     "hookspecs",
     "in_stages",
     "lifecycle",
+    "read_stats",
     "when",
 ]
 __getattr__ = lazy_attributes(__name__, _NAMES)

@@ -112,7 +112,9 @@ class LifecyclePlugin:
 
     def __init__(self, options: Mapping[str, Any] | None = None, *, where: str = "") -> None:
         self.config: Any = validate_options(
-            self.Config, dict(options or {}), where=where or f"plugin {self.name!r} options"
+            self.Config,
+            dict(options or {}),
+            where=where or f"lifecycle plugin {self.name!r} options",
         )
         self.state = LifecyclePluginState.LOADED
         self.enabled = True

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._names import check_name, check_target
 from .._suggest import did_you_mean
 from .._targets import MissingAttribute, load_target
 from ..errors import UnknownComponentError
-from ..plugins.records import check_name, check_target
 
 if TYPE_CHECKING:
     import pluggy

@@ -153,36 +153,3 @@ def _shape_problem(document: dict[str, Any]) -> str:
     if not isinstance(disabled, dict):
         return f"'disabled' must be an object, not {type(disabled).__name__}"
     return ""
-
-
-def format_table(document: dict[str, Any]) -> str:
-    """A human-readable table of a ``hook_stats.json`` document."""
-    header = ("plugin", "hook", "calls", "skipped", "errors", "total ms", "max ms")
-    rows = [
-        (
-            str(row["label"]),
-            str(row["hook"]),
-            str(row["calls"]),
-            str(row["skipped"]),
-            str(row["errors"]),
-            f"{row['total_ms']:.3f}",
-            f"{row['max_ms']:.3f}",
-        )
-        for row in document.get("hooks", [])
-    ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(
-            c.ljust(w) if i < 2 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        ).rstrip()
-        for r in [header, *rows]
-    ]
-    if not rows:
-        lines.append("(no hook was called)")
-    stopped = document.get("stopped")
-    if stopped:
-        lines.append(f"stopped by {stopped.get('by') or '?'}: {stopped.get('reason', '')}")
-    for plugin, why in sorted(document.get("disabled", {}).items()):
-        lines.append(f"disabled {plugin}: {why}")
-    return "\n".join(lines)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
+from .._names import check_name, check_target
+
 STAGES: tuple[str, ...] = (
     "graph_cleanup",
     "topology_optimization",
@@ -24,28 +26,6 @@ LANGUAGES: tuple[str, ...] = ("hls", "rtl")
 """Languages a backend may implement a kernel in."""
 
 _REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
-_TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-
-
-def check_name(name: object, what: str = "name") -> str:
-    """Return ``name`` if it is a valid component name, else raise ``ValueError``."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(
-            f"{what} {name!r} is not a valid name: use letters, digits, '_', '.', '-' "
-            "and start with a letter or '_'"
-        )
-    return name
-
-
-def check_target(target: object) -> str:
-    """Return ``target`` if it has the ``module:attr`` form, else raise ``ValueError``."""
-    if not isinstance(target, str) or not _TARGET.match(target):
-        raise ValueError(
-            f"target {target!r} must have the form 'package.module:attribute', "
-            "e.g. 'brainsmith_plugin_x.transforms:FuseScales'"
-        )
-    return target
 
 
 def requirement_name(line: str) -> str:
