@@ -10,7 +10,9 @@ from pathlib import Path
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder, flushed to disk,
-    then ``os.replace``; the folder is created if needed. Returns the path."""
+    then ``os.replace``; the folder is created if needed. The file gets the permissions a
+    plain ``open(path, "w")`` would (``0o666`` less the umask), not the temporary file's
+    ``0o600``. Returns the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -19,11 +21,19 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
             handle.write(data.encode() if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then restoring it at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json_atomic(path: str | os.PathLike[str], document: object) -> Path:
