@@ -131,8 +131,8 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
         == "unknown key(s) 'name', 'transform' (did you mean 'transforms', 'hw_transforms'?)"
     )
     assert error.fix == (
-        "use one of: schema, api, hooks, requires, conflicts, description, transforms, "
-        "kernels, backends, hw_transforms"
+        "use one of: schema, api, hooks, requires, conflicts, description, blueprints, "
+        "transforms, kernels, backends, hw_transforms"
     )
     assert str(error).startswith(f"{path}: unknown key(s) 'name', 'transform' (did you")
 

@@ -1,5 +1,6 @@
-"""Named blueprints that plugins ship: ``-b builtin:dataflow`` is the file
-``blueprints/dataflow.yaml`` beside the manifest of the plugin with namespace ``builtin``.
+"""Named blueprints that plugins ship: ``-b builtin:dataflow`` is the file ``dataflow.yaml`` in
+the folder the manifest of the plugin with namespace ``builtin`` declares
+(``blueprints = "blueprints"``, relative to the manifest).
 
 Found from the manifest's location, without importing the plugin.
 """
@@ -16,9 +17,6 @@ from ..errors import BrainsmithError
 
 if TYPE_CHECKING:
     from ..plugins import Session
-
-BLUEPRINTS_FOLDER = "blueprints"
-"""The folder beside a plugin's manifest that holds its named blueprints (``<name>.yaml``)."""
 
 _REFERENCE = re.compile(r"^([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)$")
 
@@ -59,9 +57,9 @@ def plugin_blueprints(session: Session) -> dict[tuple[str, str], Path]:
     found: dict[tuple[str, str], Path] = {}
     for verdict in session.resolution.verdicts:
         record = verdict.record
-        if not verdict.state.usable or record is None or not record.location.endswith(".toml"):
+        if not verdict.state.usable or record is None or not record.declaration.blueprints:
             continue
-        folder = Path(record.location).parent / BLUEPRINTS_FOLDER
+        folder = Path(record.location).parent / record.declaration.blueprints
         if folder.is_dir():
             for file in sorted(folder.glob("*.yaml")):
                 found[(record.namespace, file.stem)] = file

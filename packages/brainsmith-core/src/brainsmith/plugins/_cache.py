@@ -35,7 +35,7 @@ from .verdicts import Problem, Resolution, State, Verdict
 
 CACHE_DIR_ENV = "BRAINSMITH_CACHE_DIR"
 NO_CACHE_ENV = "BRAINSMITH_NO_CACHE"
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,10 @@ class _Document:
         default=(), metadata={"doc": 'plugins it cannot run beside: "namespace" and a specifier'}
     )
     description: str = field(default="", metadata={"doc": "one line about the plugin"})
+    blueprints: str = field(
+        default="",
+        metadata={"doc": "folder of its named blueprints (<name>.yaml), relative to the manifest"},
+    )
     transforms: tuple[_Transform, ...] = field(default=(), metadata={"doc": "[[transforms]]"})
     kernels: tuple[_Kernel, ...] = field(default=(), metadata={"doc": "[[kernels]] tables"})
     backends: tuple[_Backend, ...] = field(default=(), metadata={"doc": "[[backends]] tables"})

@@ -177,6 +177,8 @@ class Declaration:
     conflicts: tuple[str, ...] = ()
     """Plugins it cannot run beside: ``"namespace"`` plus an optional specifier."""
     description: str = ""
+    blueprints: str = ""
+    """Folder of the plugin's named blueprints (``<name>.yaml``), relative to the manifest."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
