@@ -1,5 +1,6 @@
 """The hardware contract: kernel and backend base classes, folding, node domains, and the
-mapping record kernel inference keeps, and whole-graph execution modes (cppsim, rtlsim).
+mapping record kernel inference keeps, whole-graph execution modes (cppsim, rtlsim), the folding
+record, resource counts, the device table and the design estimate.
 
 Imported only when used (``import brainsmith`` does not load it); it imports qonnx and numpy.
 May import: the shared helpers (``brainsmith._*``, ``brainsmith.errors``) and, to register a
@@ -9,6 +10,7 @@ session's kernels, ``brainsmith.plugins``; never ``brainsmith.compile`` or
 
 from .._target import TARGET_KEY, Target, read_target
 from ._backend import Backend, HLSBackend, RTLBackend
+from ._devices import DEVICES, Device, find_device
 from ._domains import (
     DOMAIN_PREFIX,
     CustomOpLoader,
@@ -18,8 +20,10 @@ from ._domains import (
     target_loader,
 )
 from ._errors import KernelNodeError
+from ._estimates import estimate
 from ._exec import ExecModeReport, prepare_exec, prepare_exec_all, set_exec_mode
 from ._folding import FoldingParameter, divisors
+from ._folding_record import FOLDING_KEY, folding_config, read_folding, record_folding
 from ._install import install_kernels
 from ._kernel import EXEC_MODES, HWKernel, NodeAttrTypes, Shape
 from ._mapping import (
@@ -32,14 +36,26 @@ from ._mapping import (
     record_mapped,
     record_partition,
 )
+from ._resources import (
+    RESOURCE_KINDS,
+    Resources,
+    bram18_count,
+    lut_memory_luts,
+    memory_resources,
+    uram_count,
+)
 
 __all__ = [
+    "DEVICES",
     "DOMAIN_PREFIX",
     "EXEC_MODES",
+    "FOLDING_KEY",
     "MAPPING_KEY",
+    "RESOURCE_KINDS",
     "TARGET_KEY",
     "Backend",
     "CustomOpLoader",
+    "Device",
     "ExecModeReport",
     "FoldingParameter",
     "HLSBackend",
@@ -47,23 +63,33 @@ __all__ = [
     "KernelNodeError",
     "NodeAttrTypes",
     "RTLBackend",
+    "Resources",
     "Shape",
     "Target",
+    "bram18_count",
     "divisors",
+    "estimate",
+    "find_device",
+    "folding_config",
     "install_custom_ops",
     "install_kernels",
     "is_kernel_node",
     "kernel_domain",
     "kernel_name",
+    "lut_memory_luts",
     "mapping_summary",
+    "memory_resources",
     "prepare_exec",
     "prepare_exec_all",
+    "read_folding",
     "read_target",
     "record_absorbed",
     "record_backend",
     "record_declined",
+    "record_folding",
     "record_mapped",
     "record_partition",
     "set_exec_mode",
     "target_loader",
+    "uram_count",
 ]

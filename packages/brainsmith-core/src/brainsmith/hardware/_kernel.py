@@ -15,13 +15,17 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.base import CustomOp
 
 from ._errors import KernelNodeError
 from ._folding import FoldingParameter
+from ._resources import Resources
+
+if TYPE_CHECKING:
+    from ._devices import Device
 
 EXEC_MODES = frozenset({"python", "cppsim", "rtlsim"})
 """``exec_mode`` values: the numpy golden model, C++ simulation of the HLS backend, RTL
@@ -168,6 +172,13 @@ class HWKernel(CustomOp):  # type: ignore[misc]
                     f"{name}={value} does not divide {parameter.dimension}={parameter.extent}",
                     fix=f"set {name} to one of {list(parameter.legal_values)}",
                 )
+
+    def estimate_resources(self, device: Device | None = None) -> Resources | None:
+        """Estimated LUT, FF, BRAM_18K, URAM and DSP of this node at its folding on ``device``
+        (``None``: a generic 7-series/UltraScale fabric), from analytic formulas the kernel or
+        backend documents with their sources; ``None`` (the default) when the kernel has no
+        resource model, which :func:`~brainsmith.hardware.estimate` reports."""
+        return None
 
     def check_attributes(self) -> None:
         """Kernel-specific attribute checks; raise :class:`KernelNodeError`. The base checks

@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
 from qonnx.core.datatype import DataType
+
+from brainsmith_builtin.resource_models import add_streams_resources
 
 
 @kernel
@@ -61,6 +63,15 @@ class AddStreams(HWKernel):
 
     def get_output_datatype(self, ind: int = 0) -> Any:
         return self.get_datatype("outputDataType")
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """The HLS model, :func:`~brainsmith_builtin.resource_models.add_streams_resources`."""
+        return add_streams_resources(
+            pe=self.get_int("PE"),
+            a_bits=int(self.get_input_datatype(0).bitwidth()),
+            b_bits=int(self.get_input_datatype(1).bitwidth()),
+            out_bits=int(self.get_output_datatype().bitwidth()),
+        )
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"PE": FoldingParameter("PE", "NumChannels", self.get_int("NumChannels"))}

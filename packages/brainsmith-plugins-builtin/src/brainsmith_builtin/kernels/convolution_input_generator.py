@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+
+from brainsmith_builtin.resource_models import sliding_window_resources
 
 
 @kernel
@@ -78,6 +80,17 @@ class ConvolutionInputGenerator(HWKernel):
 
     def get_output_datatype(self, ind: int = 0) -> Any:
         return self.get_datatype("outputDataType")
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """The HLS model, :func:`~brainsmith_builtin.resource_models.sliding_window_resources`."""
+        return sliding_window_resources(
+            channels=self.get_int("IFMChannels"),
+            simd=self.get_int("SIMD"),
+            in_bits=int(self.get_datatype("inputDataType").bitwidth()),
+            image_width=self._pair("IFMDim")[1],
+            kernel_rows=self._pair("ConvKernelDim")[0],
+            dilation=self._pair("Dilation")[0],
+        )
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"SIMD": FoldingParameter("SIMD", "IFMChannels", self.get_int("IFMChannels"))}

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+
+from brainsmith_builtin.resource_models import layernorm_resources
 
 
 @kernel
@@ -59,6 +61,10 @@ class LayerNorm(HWKernel):
 
     def get_output_datatype(self, ind: int = 0) -> Any:
         return self.get_datatype("outputDataType")
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """The HLS model, :func:`~brainsmith_builtin.resource_models.layernorm_resources`."""
+        return layernorm_resources(channels=self.get_int("NumChannels"), simd=self.get_int("SIMD"))
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"SIMD": FoldingParameter("SIMD", "NumChannels", self.get_int("NumChannels"))}

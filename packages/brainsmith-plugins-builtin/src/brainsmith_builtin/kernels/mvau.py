@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+
+from brainsmith_builtin.resource_models import accumulator_bits, mvau_resources
 
 from .datatypes import BIPOLAR_NAME, threshold_activation
 
@@ -113,6 +115,45 @@ class MVAU(HWKernel):
             * folding["PE"].fold(self.get_int("PE"))
             * folding["SIMD"].fold(self.get_int("SIMD"))
         )
+
+    def resource_shape(self) -> dict[str, Any]:
+        """The arguments of :func:`~brainsmith_builtin.resource_models.mvau_resources` for this
+        node: the accumulator width is ``accDataType``'s, narrowed to the worst-case dot
+        product of the datatypes (never below ``in + w + 2`` bits, as the RTL engine); the
+        activation has ``2**bits(outputDataType) - 1`` thresholds (1 for BIPOLAR, 0 without)."""
+        x, w = self.get_datatype("inputDataType"), self.get_datatype("weightDataType")
+        out = self.get_output_datatype()
+        in_bits, w_bits = int(x.bitwidth()), int(w.bitwidth())
+        bound = accumulator_bits(
+            self.get_int("MW"), (int(x.min()), int(x.max())), (int(w.min()), int(w.max()))
+        )
+        acc_bits = max(
+            min(int(self.get_datatype("accDataType").bitwidth()), bound), in_bits + w_bits + 2
+        )
+        if self.get_int("noActivation") == 1:
+            steps = 0
+        elif out.name == BIPOLAR_NAME:
+            steps = 1
+        else:
+            steps = 2 ** int(out.bitwidth()) - 1
+        return {
+            "mw": self.get_int("MW"),
+            "mh": self.get_int("MH"),
+            "simd": self.get_int("SIMD"),
+            "pe": self.get_int("PE"),
+            "in_bits": in_bits,
+            "w_bits": w_bits,
+            "out_bits": int(out.bitwidth()),
+            "acc_bits": acc_bits,
+            "steps": steps,
+            "in_bipolar": x.name == BIPOLAR_NAME,
+            "w_bipolar": w.name == BIPOLAR_NAME,
+        }
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """The HLS model, :func:`~brainsmith_builtin.resource_models.mvau_resources` with
+        ``rtl=False`` (``MVAU_rtl`` uses the RTL model)."""
+        return mvau_resources(**self.resource_shape(), rtl=False)
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {

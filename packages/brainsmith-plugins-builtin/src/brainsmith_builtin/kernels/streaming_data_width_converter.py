@@ -6,7 +6,9 @@ import math
 from typing import Any
 
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+
+from brainsmith_builtin.resource_models import dwc_resources
 
 
 @kernel(infrastructure=True)
@@ -55,6 +57,11 @@ class StreamingDataWidthConverter(HWKernel):
         return self.get_datatype("dataType")
 
     get_output_datatype = get_input_datatype
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """:func:`~brainsmith_builtin.resource_models.dwc_resources` of ``inWidth`` to
+        ``outWidth``."""
+        return dwc_resources(self.get_int("inWidth"), self.get_int("outWidth"))
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {}

@@ -6,7 +6,9 @@ import math
 from typing import Any
 
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+
+from brainsmith_builtin.resource_models import fifo_resources
 
 
 @kernel(infrastructure=True)
@@ -45,6 +47,11 @@ class StreamingFIFO(HWKernel):
         return self.get_datatype("dataType")
 
     get_output_datatype = get_input_datatype
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """:func:`~brainsmith_builtin.resource_models.fifo_resources` of ``depth`` words of the
+        folded stream width."""
+        return fifo_resources(self.get_int("depth"), self.get_instream_width())
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {}

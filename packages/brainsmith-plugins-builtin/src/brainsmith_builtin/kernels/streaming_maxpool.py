@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+
+from brainsmith_builtin.resource_models import maxpool_resources
 
 
 @kernel
@@ -65,6 +67,17 @@ class StreamingMaxPool(HWKernel):
 
     def get_output_datatype(self, ind: int = 0) -> Any:
         return self.get_datatype("dataType")
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """The HLS model, :func:`~brainsmith_builtin.resource_models.maxpool_resources`."""
+        _, w, _, kw = self._dims()
+        return maxpool_resources(
+            channels=self.get_int("NumChannels"),
+            pe=self.get_int("PE"),
+            bits=int(self.get_datatype("dataType").bitwidth()),
+            image_width=w,
+            pool_width=kw,
+        )
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"PE": FoldingParameter("PE", "NumChannels", self.get_int("NumChannels"))}

@@ -6,7 +6,9 @@ import math
 from typing import Any
 
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+
+from brainsmith_builtin.resource_models import thresholding_resources
 
 from .datatypes import BIPOLAR_NAME, threshold_activation
 
@@ -72,6 +74,22 @@ class Thresholding(HWKernel):
     def get_exp_cycles(self) -> int:
         fold = self.folding_parameters()["PE"].fold(self.get_int("PE"))
         return math.prod(self.get_ints("numInputVectors")) * fold
+
+    def resource_shape(self) -> dict[str, Any]:
+        """The arguments of
+        :func:`~brainsmith_builtin.resource_models.thresholding_resources` for this node."""
+        return {
+            "channels": self.get_int("NumChannels"),
+            "pe": self.get_int("PE"),
+            "steps": self.get_int("numSteps"),
+            "in_bits": int(self.get_datatype("inputDataType").bitwidth()),
+            "out_bits": int(self.get_datatype("outputDataType").bitwidth()),
+        }
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """The HLS model, :func:`~brainsmith_builtin.resource_models.thresholding_resources`
+        with ``rtl=False`` (``Thresholding_rtl`` uses the RTL model)."""
+        return thresholding_resources(**self.resource_shape(), rtl=False)
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"PE": FoldingParameter("PE", "NumChannels", self.get_int("NumChannels"))}

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from brainsmith import backend
+from brainsmith.hardware import Device, Resources
 
 from brainsmith_builtin.backends.hls.kernel import HLSKernel
 from brainsmith_builtin.backends.hls.mvau import MVAUParams, generate_mvau
 from brainsmith_builtin.backends.rtl.mvau import MvauRtl
 from brainsmith_builtin.kernels.mvau import MVAU
+from brainsmith_builtin.resource_models import mvau_resources
 
 from .hls_node import HLSNodeBackend
 from .rtl_node import RTLNodeBackend
@@ -57,6 +59,11 @@ class MVAU_rtl(RTLNodeBackend, MVAU):
     """RTL backend of :class:`~brainsmith_builtin.kernels.mvau.MVAU`: SIMD multipliers per PE,
     an adder tree, an accumulator over the MW/SIMD folds and an optional threshold stage, with
     AXI-Stream handshakes. Cycles per frame: ``prod(numInputVectors) * (MH/PE) * (MW/SIMD)``."""
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """The RTL model, :func:`~brainsmith_builtin.resource_models.mvau_resources` with
+        ``rtl=True`` (input vector buffer, no HLS control)."""
+        return mvau_resources(**self.resource_shape(), rtl=True)
 
     def rtl_engine(self, tensors: Mapping[str, Any]) -> MvauRtl:
         return MvauRtl(

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from brainsmith import backend
+from brainsmith.hardware import Device, Resources
 
 from brainsmith_builtin.backends.hls.kernel import HLSKernel
 from brainsmith_builtin.backends.hls.thresholding import ThresholdingParams, generate_thresholding
 from brainsmith_builtin.backends.rtl.thresholding import ThresholdingRtl
 from brainsmith_builtin.kernels.thresholding import Thresholding
+from brainsmith_builtin.resource_models import thresholding_resources
 
 from .hls_node import HLSNodeBackend
 from .rtl_node import RTLNodeBackend
@@ -46,6 +48,11 @@ class Thresholding_rtl(RTLNodeBackend, Thresholding):
     """RTL backend of :class:`~brainsmith_builtin.kernels.thresholding.Thresholding`: PE
     comparator lanes against a threshold ROM, with AXI-Stream handshakes (integer inputs; not
     BIPOLAR). Cycles per frame: ``prod(numInputVectors) * NumChannels/PE``."""
+
+    def estimate_resources(self, device: Device | None = None) -> Resources:
+        """The RTL model, :func:`~brainsmith_builtin.resource_models.thresholding_resources`
+        with ``rtl=True``."""
+        return thresholding_resources(**self.resource_shape(), rtl=True)
 
     def rtl_engine(self, tensors: Mapping[str, Any]) -> ThresholdingRtl:
         return ThresholdingRtl(
