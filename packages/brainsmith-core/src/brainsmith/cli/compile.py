@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         f"report: {result.report_path}"
     )
     _summarise(progress, result.verification)
+    _hardware_summary(progress, result.report)
     return 0
 
 
@@ -176,6 +178,43 @@ def _split_verify_mode(args: argparse.Namespace) -> None:
         f"--verify {args.verify!r} is not a verification mode",
         fix=f"use --verify alone, or one of: {', '.join(VERIFY_MODES)}",
     )
+
+
+def _hardware_summary(progress: Progress, report: Mapping[str, Any]) -> None:
+    """Per kernel: backend, folding, cycles and resources; then throughput and the bottleneck."""
+    from .output import format_table
+
+    estimates = report.get("estimates")
+    if not estimates or not estimates["layers"]:
+        return
+    columns = ("node", "backend", "PE", "SIMD", "cycles", "LUT", "FF", "BRAM_18K", "DSP")
+    rows = [
+        [
+            ("* " if layer["node"] == estimates["bottleneck"] else "  ") + layer["node"],
+            layer["backend"] or layer["kernel"],
+            *("-" if layer[c] is None else str(layer[c]) for c in columns[2:]),
+        ]
+        for layer in estimates["layers"]
+    ]
+    totals = estimates["totals"]
+    rows.append(["  total", "", "", "", "", *(str(totals[c]) for c in columns[5:])])
+    progress.message(format_table([c.upper() for c in columns], rows))
+    target = estimates.get("target_cycles")
+    met = "" if target is None else (" (meets" if estimates["meets_target"] else " (MISSES")
+    met += f" the target of {target} cycles)" if target is not None else ""
+    progress.message(
+        f"throughput {estimates['fps']:,.0f} fps at {estimates['clock_mhz']:g} MHz, "
+        f"bottleneck {estimates['bottleneck']} ({estimates['max_cycles']} cycles){met}; "
+        f"latency {estimates['latency_us']:,.1f} us"
+    )
+    device = estimates.get("device")
+    if device:
+        used = ", ".join(
+            f"{kind} {share:.1%}" for kind, share in estimates["utilisation"].items() if share
+        )
+        progress.message(f"{device['name']}: {used or 'nothing used'}")
+    for kind in estimates.get("over_capacity", []):
+        progress.message(f"warning: the design needs more {kind} than {device['name']} has")
 
 
 def _summarise(progress: Progress, verification: Verification | None) -> None:

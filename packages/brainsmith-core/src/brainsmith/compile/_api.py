@@ -35,6 +35,8 @@ REPORT_NAME = "compile_report.json"
 """The report's file name in the output directory."""
 CHECKPOINTS = "checkpoints"
 """The folder of per-stage checkpoints in the output directory."""
+FOLDING_NAME = "folding_config.json"
+"""The chosen folding, in FINN's shape, beside the model (when a folding pass ran)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ def compile_model(
         )
         report["target"] = goal.to_json()
         report["artifacts"] = write_artifacts(session, result.model, outdir, report)
+        if report.get("folding"):
+            folding = json.dumps(report["folding"]["config"], indent=2, sort_keys=True) + "\n"
+            write_atomic(outdir / FOLDING_NAME, folding)
         write_atomic(outdir / OUTPUT_NAME, serialize(result.model))
         write_atomic(
             outdir / REPORT_NAME, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()

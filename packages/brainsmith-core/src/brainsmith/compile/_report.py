@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from qonnx.core.modelwrapper import ModelWrapper
+from ._hardware_report import hardware_sections
 
+if TYPE_CHECKING:
     from ..plugins import Session
     from ._blueprint import Blueprint
     from ._plan import Plan, Result
@@ -52,16 +52,6 @@ def report_document(  # noqa: PLR0917 - one private call site, every argument a 
         "checkpoints": [str(p) for p in result.checkpoints],
         "seconds": round(result.seconds, 6),
         "verification": verification.to_json() if verification is not None else None,
-        "mapping": _mapping(result.model),
+        **hardware_sections(result.model),
         "warnings": warnings,
     }
-
-
-def _mapping(model: ModelWrapper) -> dict[str, Any] | None:
-    """The kernel mapping the hw_transforms recorded in the model, or ``None`` if none ran."""
-    from ..hardware import MAPPING_KEY, mapping_summary
-
-    if model.get_metadata_prop(MAPPING_KEY) is None:
-        return None
-    summary: dict[str, Any] = mapping_summary(model)
-    return summary
