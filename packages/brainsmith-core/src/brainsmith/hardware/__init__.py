@@ -1,5 +1,6 @@
 """The hardware contract: kernel and backend base classes, folding, node domains, and the
-mapping record kernel inference keeps, and whole-graph execution modes (cppsim, rtlsim).
+mapping record kernel inference keeps, whole-graph execution modes (cppsim, rtlsim), and the
+cycle-level pipeline simulator that sizes FIFOs from kernels' transfer patterns.
 
 Imported only when used (``import brainsmith`` does not load it); it imports qonnx and numpy.
 """
@@ -29,6 +30,15 @@ from ._mapping import (
     record_mapped,
     record_partition,
 )
+from ._pipeline_sim import (
+    PipelineDeadlock,
+    PipelineEdge,
+    PipelineNode,
+    SimulationResult,
+    simulate_pipeline,
+    size_fifos,
+)
+from ._transfers import TransferPattern, make_pattern, proportional_pattern
 
 __all__ = [
     "DOMAIN_PREFIX",
@@ -43,18 +53,25 @@ __all__ = [
     "HWKernel",
     "KernelNodeError",
     "NodeAttrTypes",
+    "PipelineDeadlock",
+    "PipelineEdge",
+    "PipelineNode",
     "RTLBackend",
     "Shape",
+    "SimulationResult",
     "Target",
+    "TransferPattern",
     "divisors",
     "install_custom_ops",
     "install_kernels",
     "is_kernel_node",
     "kernel_domain",
     "kernel_name",
+    "make_pattern",
     "mapping_summary",
     "prepare_exec",
     "prepare_exec_all",
+    "proportional_pattern",
     "read_target",
     "record_absorbed",
     "record_backend",
@@ -62,5 +79,7 @@ __all__ = [
     "record_mapped",
     "record_partition",
     "set_exec_mode",
+    "simulate_pipeline",
+    "size_fifos",
     "target_loader",
 ]

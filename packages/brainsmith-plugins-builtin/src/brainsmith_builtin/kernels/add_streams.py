@@ -7,8 +7,16 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import (
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Shape,
+    TransferPattern,
+)
 from qonnx.core.datatype import DataType
+
+from .characteristics import elementwise_pattern
 
 
 @kernel
@@ -64,6 +72,14 @@ class AddStreams(HWKernel):
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"PE": FoldingParameter("PE", "NumChannels", self.get_int("NumChannels"))}
+
+    def stream_input_count(self) -> int:
+        """Both inputs are streams."""
+        return 2
+
+    def transfer_pattern(self) -> TransferPattern:
+        """One output word per pair of input words, pipelined."""
+        return elementwise_pattern(self.get_number_output_values(), ports=2)
 
     def get_exp_cycles(self) -> int:
         fold = self.folding_parameters()["PE"].fold(self.get_int("PE"))

@@ -6,7 +6,15 @@ import math
 from typing import Any
 
 from brainsmith import kernel
-from brainsmith.hardware import FoldingParameter, HWKernel, NodeAttrTypes, Shape
+from brainsmith.hardware import (
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Shape,
+    TransferPattern,
+)
+
+from .characteristics import width_converter_pattern
 
 
 @kernel(infrastructure=True)
@@ -58,6 +66,11 @@ class StreamingDataWidthConverter(HWKernel):
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {}
+
+    def transfer_pattern(self) -> TransferPattern:
+        """Each output word needs the input words holding its bits."""
+        bits = math.prod(self.get_ints("shape")) * int(self.get_datatype("dataType").bitwidth())
+        return width_converter_pattern(bits, self.get_int("inWidth"), self.get_int("outWidth"))
 
     def get_exp_cycles(self) -> int:
         narrow = self._folded(min(self.get_int("inWidth"), self.get_int("outWidth")))
