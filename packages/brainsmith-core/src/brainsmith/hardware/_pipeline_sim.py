@@ -76,8 +76,7 @@ class SimulationResult:
     """What a simulation of ``frames`` frames found (cycles from 0).
 
     ``frame_ends[f]``: the cycle after the sink read frame ``f``'s last word; ``makespan`` the
-    last of them; ``period`` the interval between the last two frames (the steady-state cycles
-    per frame; the makespan for one frame); ``occupancy[edge]``: the smallest depth that edge's
+    last of them; ``occupancy[edge]``: the smallest depth that edge's
     FIFO needs for this very schedule (its peak fill as seen by a writer)."""
 
     frames: int
@@ -89,9 +88,16 @@ class SimulationResult:
         return self.frame_ends[-1]
 
     @property
-    def period(self) -> int:
+    def steady_cycles(self) -> int:
+        """Cycles from the end of the first frame to the end of the last: what throughput the
+        pipeline sustains once filled (the makespan for one frame)."""
         ends = self.frame_ends
-        return ends[-1] - ends[-2] if len(ends) > 1 else ends[-1]
+        return ends[-1] - ends[0] if len(ends) > 1 else ends[-1]
+
+    @property
+    def period(self) -> float:
+        """Cycles per frame in steady state: :attr:`steady_cycles` over ``frames - 1``."""
+        return self.steady_cycles / max(1, self.frames - 1)
 
 
 class _Chain:
@@ -303,60 +309,61 @@ def size_fifos(
     frames: int = 3,
     min_depth: int = 2,
 ) -> dict[str, int]:
-    """The smallest depth per edge in ``sized`` (at least ``min_depth``) such that ``frames``
-    frames finish as early as with every sized FIFO unbounded (edges not in ``sized`` keep
-    their depth), each depth minimal given the others: one word less delays the last frame or
-    deadlocks. Coordinate descent over the FIFOs until no depth shrinks; a simulation's
-    schedule also bounds every FIFO by its occupancy in it (that schedule stays valid).
+    """The smallest depth per edge in ``sized`` (at least ``min_depth``) with no throughput
+    loss: ``frames`` frames (at least 2) complete without deadlock, and the cycles from the end
+    of the first frame to the end of the last (:attr:`SimulationResult.steady_cycles`) are no
+    more than with every sized FIFO unbounded. Edges not in ``sized`` keep their depth. Each
+    depth is minimal given the others (one word less loses throughput or deadlocks):
+    coordinate descent over the FIFOs, binary search per FIFO, until no depth shrinks. A
+    simulation's schedule also bounds every FIFO by its occupancy in it (that schedule stays
+    valid with those depths), which gives the start and tightens depths for free.
 
     Raises :class:`PipelineDeadlock` if even unbounded FIFOs deadlock (the kernels' patterns
-    contradict each other), ``ValueError`` for a malformed graph.
+    contradict each other), ``ValueError`` for a malformed graph or ``frames < 2``.
     """
+    if frames < 2:
+        raise ValueError(f"size_fifos: frames={frames}; throughput needs at least 2 frames")
     names = [e.name for e in edges if e.name in set(sized)]
     unknown = set(sized) - {e.name for e in edges}
     if unknown:
         raise ValueError(f"size_fifos: no edge named {sorted(unknown)}")
-    reference = simulate_pipeline(nodes, edges, frames=frames, depths=dict.fromkeys(names, None))
+    reference = simulate_pipeline(
+        nodes, edges, frames=frames, depths=dict.fromkeys(names, None)
+    )
     assert reference is not None
-    target = reference.makespan
-    depths: dict[str, int | None] = {n: max(min_depth, reference.occupancy[n]) for n in names}
+    target = reference.steady_cycles
+    depths: dict[str, int] = {n: max(min_depth, reference.occupancy[n]) for n in names}
 
-    def run(candidate: dict[str, int | None]) -> SimulationResult | None:
+    def run(name: str, depth: int) -> SimulationResult | None:
         try:
             result = simulate_pipeline(
-                nodes, edges, frames=frames, depths=candidate, deadline=target - 1
+                nodes, edges, frames=frames, depths={**depths, name: depth}
             )
         except PipelineDeadlock:
             return None
-        return result if result is not None and result.makespan <= target else None
-
-    def tighten(result: SimulationResult) -> None:
-        for n in names:
-            bound = max(min_depth, result.occupancy[n])
-            if bound < (depths[n] or 0):
-                depths[n] = bound
+        return result if result is not None and result.steady_cycles <= target else None
 
     changed = True
     while changed:
         changed = False
         for name in names:
             high = depths[name]
-            assert high is not None
             if high <= min_depth:
                 continue
-            result = run({**depths, name: high - 1})
+            result = run(name, high - 1)
             if result is None:
                 continue
             best, best_result = high - 1, result
             low = min_depth
             while low < best:
                 middle = (low + best) // 2
-                trial = run({**depths, name: middle})
+                trial = run(name, middle)
                 if trial is None:
                     low = middle + 1
                 else:
                     best, best_result = middle, trial
             depths[name] = best
-            tighten(best_result)
+            for other in names:
+                depths[other] = min(depths[other], max(min_depth, best_result.occupancy[other]))
             changed = True
-    return {n: int(d) for n, d in depths.items() if d is not None}
+    return depths

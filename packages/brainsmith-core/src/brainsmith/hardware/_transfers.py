@@ -76,6 +76,8 @@ class TransferPattern:
                 raise ValueError(f"{where}: read gaps of port {p} must be at least 1 cycle")
             if np.any(self.read_needs[p] > self.write_count):
                 raise ValueError(f"{where}: read_needs[{p}] exceeds the frame's writes")
+            if np.any(np.diff(self.read_needs[p]) < 0):
+                raise ValueError(f"{where}: read_needs[{p}] must be non-decreasing")
 
 
 def make_pattern(

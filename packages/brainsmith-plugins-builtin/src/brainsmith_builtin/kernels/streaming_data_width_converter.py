@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from brainsmith import kernel
@@ -23,7 +24,8 @@ class StreamingDataWidthConverter(HWKernel):
     and a consumer of different foldings connect; numerically the identity. After FINN's
     StreamingDataWidthConverter interface.
 
-    Input and output ``shape`` (``[..., C]``), ``dataType`` of ``b`` bits. Both widths must be
+    Output ``shape`` (``[..., C]``), ``dataType`` of ``b`` bits; the input is any tensor of the
+    same element count (see :meth:`normal_input`). Both widths must be
     multiples of ``b`` and divide the row width ``C * b`` (no LCM buffering): folded input
     ``shape[:-1] + [C*b/inWidth, inWidth/b]``, folded output likewise with ``outWidth``.
 
@@ -90,5 +92,21 @@ class StreamingDataWidthConverter(HWKernel):
                     f"{[bits * d for d in range(1, shape[-1] + 1) if shape[-1] % d == 0]}",
                 )
 
+    def normal_input(self, context: Mapping[str, Any], ind: int = 0) -> Any:
+        """Input 0 reshaped to ``shape``: the converter may also re-view the stream (a
+        channels-last ``(1, H, W, C)`` as ``(1, H*W*C)`` for a consumer reading it flat, such as
+        an MVAU that absorbed a Flatten), as long as the element count is the same; the stream
+        order (C order) does not change. Raises :class:`~brainsmith.hardware.KernelNodeError`
+        for another element count."""
+        x = context[self.onnx_node.input[ind]]
+        shape = self.get_normal_input_shape(ind)
+        if math.prod(x.shape) != math.prod(shape):
+            raise self.error(
+                f"input {ind} ({self.onnx_node.input[ind]!r}) has shape {tuple(x.shape)}, "
+                f"which does not hold the {math.prod(shape)} elements of shape={list(shape)}",
+                fix="set shape to the stream's tensor shape",
+            )
+        return x.reshape(shape)
+
     def execute_node(self, context: dict[str, Any], graph: Any) -> None:
-        context[self.onnx_node.output[0]] = self.check_input_shape(context).copy()
+        context[self.onnx_node.output[0]] = self.normal_input(context).copy()
