@@ -327,18 +327,14 @@ def size_fifos(
     unknown = set(sized) - {e.name for e in edges}
     if unknown:
         raise ValueError(f"size_fifos: no edge named {sorted(unknown)}")
-    reference = simulate_pipeline(
-        nodes, edges, frames=frames, depths=dict.fromkeys(names, None)
-    )
+    reference = simulate_pipeline(nodes, edges, frames=frames, depths=dict.fromkeys(names, None))
     assert reference is not None
     target = reference.steady_cycles
     depths: dict[str, int] = {n: max(min_depth, reference.occupancy[n]) for n in names}
 
     def run(name: str, depth: int) -> SimulationResult | None:
         try:
-            result = simulate_pipeline(
-                nodes, edges, frames=frames, depths={**depths, name: depth}
-            )
+            result = simulate_pipeline(nodes, edges, frames=frames, depths={**depths, name: depth})
         except PipelineDeadlock:
             return None
         return result if result is not None and result.steady_cycles <= target else None

@@ -58,13 +58,14 @@ class InsertDWC(Transformation):  # type: ignore[misc]
                 in_width = int(writer.get_outstream_width())
                 out_width = int(reader.get_instream_width(port))
                 if in_width != out_width:
-                    self._insert(model, producer, consumer, port, in_width, out_width)
+                    self._insert(model, (producer, consumer), port, (in_width, out_width))
                     changed = True
         return model, changed
 
     def _insert(
-        self, model: Any, producer: Any, consumer: Any, port: int, in_width: int, out_width: int
+        self, model: Any, nodes: tuple[Any, Any], port: int, widths: tuple[int, int]
     ) -> None:
+        (producer, consumer), (in_width, out_width) = nodes, widths
         tensor = consumer.input[port]
         datatype = model.get_tensor_datatype(tensor)
         bits = int(datatype.bitwidth())

@@ -55,9 +55,7 @@ class SizeFIFOs(Transformation):  # type: ignore[misc]
         if not fifos:
             return model, False
         nodes, edges = dataflow_pipeline(model, default_depth=None)
-        depths = size_fifos(
-            nodes, edges, set(fifos), frames=self.frames, min_depth=self.min_depth
-        )
+        depths = size_fifos(nodes, edges, set(fifos), frames=self.frames, min_depth=self.min_depth)
         for name, depth in depths.items():
             getCustomOp(fifos[name]).set_nodeattr("depth", depth)
         result = simulate_pipeline(nodes, edges, frames=self.frames, depths=depths)
