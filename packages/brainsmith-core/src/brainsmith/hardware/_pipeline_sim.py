@@ -241,11 +241,11 @@ def _run(
     """Advance every chain as far as its dependencies allow, round after round, until all are
     done; raise :class:`PipelineDeadlock` when a round makes no progress."""
     limit = deadline if deadline is not None else _NONE
+    work = [(c.times, c.gaps, c.n, [(o.times, k, d) for o, k, d, _ in c.deps]) for c in chains]
     while True:
         progress = False
         unfinished = False
-        for chain in chains:
-            times, gaps, n, deps = chain.times, chain.gaps, chain.n, chain.deps
+        for times, gaps, n, deps in work:
             i = len(times)
             if i == n:
                 continue
@@ -254,13 +254,13 @@ def _run(
             while i < n:
                 t = last + gaps[i] if i else 0
                 ready = True
-                for other, need, delay, _ in deps:
+                for other_times, need, delay in deps:
                     k = need[i]
                     if k > 0:
-                        if k > len(other.times):
+                        if k > len(other_times):
                             ready = False
                             break
-                        v = other.times[k - 1] + delay
+                        v = other_times[k - 1] + delay
                         t = max(t, v)
                 if not ready:
                     break
