@@ -15,6 +15,7 @@ from qonnx.transformation.base import Transformation
 
 from brainsmith_builtin.kernels.registration import install_builtin_kernels
 
+from .partition_dataflow import PartitionDataflow
 from .specialize_backends import SpecializeBackends
 
 DWC_KERNEL = "StreamingDataWidthConverter"
@@ -34,7 +35,8 @@ class InsertDWC(Transformation):  # type: ignore[misc]
     (option ``preferences``, as there), because backend specialisation ran in the stage before.
 
     Raises ``ValueError`` naming both nodes when no shape holds whole words of both widths.
-    Idempotent: after it, adjacent widths match.
+    The dataflow partition record (``PartitionDataflow``) is refreshed to include the new
+    nodes. Idempotent: after it, adjacent widths match.
     """
 
     def __init__(self, preferences: Mapping[str, Sequence[str]] | None = None) -> None:
@@ -60,6 +62,8 @@ class InsertDWC(Transformation):  # type: ignore[misc]
                 if in_width != out_width:
                     self._insert(model, (producer, consumer), port, (in_width, out_width))
                     changed = True
+        if changed:  # the partition record lists the new kernel nodes too
+            PartitionDataflow().apply(model)
         return model, changed
 
     def _insert(

@@ -14,6 +14,7 @@ from qonnx.transformation.base import Transformation
 from brainsmith_builtin.kernels.registration import install_builtin_kernels
 
 from .dataflow_pipeline import FIFO_KERNEL, is_fifo
+from .partition_dataflow import PartitionDataflow
 from .specialize_backends import SpecializeBackends
 
 
@@ -28,8 +29,9 @@ class InsertFIFO(Transformation):  # type: ignore[misc]
     producer's word size, the tensor's datatype, and ``depth`` (option, default 2 words: the
     least that passes one word per cycle); ``SizeFIFOs`` then sets the depths. The node is
     named ``FIFO_<producer>_<consumer>_<port>`` and given a backend at once with
-    ``SpecializeBackends`` (option ``preferences``). Idempotent: a stream that already has a
-    FIFO is left alone.
+    ``SpecializeBackends`` (option ``preferences``); the dataflow partition record
+    (``PartitionDataflow``) is refreshed to include the new nodes. Idempotent: a stream that
+    already has a FIFO is left alone.
 
     Raises ``ValueError`` for ``depth < 1`` and when the producer's word size does not divide
     the tensor's last axis (insert width converters with ``InsertDWC`` first).
@@ -57,6 +59,8 @@ class InsertFIFO(Transformation):  # type: ignore[misc]
                     continue
                 self._insert(model, producer, consumer, port)
                 changed = True
+        if changed:  # the partition record lists the new kernel nodes too
+            PartitionDataflow().apply(model)
         return model, changed
 
     def _insert(self, model: Any, producer: Any, consumer: Any, port: int) -> None:
