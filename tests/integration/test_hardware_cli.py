@@ -120,7 +120,8 @@ def test_brevitas_export_compiles_to_kernels(venv, tmp_path: Path) -> None:  # t
     )
     assert done.returncode == 0, done.stderr
     report = json.loads((out / "compile_report.json").read_text())
-    assert report["mapping"]["kernels"] == {"MVAU": 4}
+    # three FIFOs inserted between the four MVAUs (graph_optimization)
+    assert report["mapping"]["kernels"] == {"MVAU": 4, "StreamingFIFO": 3}
     assert report["mapping"]["partition"]["interior_software"] == []
     assert report["verification"]["passed"]
 
