@@ -20,23 +20,30 @@ pytestmark = pytest.mark.skipif(not TFC.exists(), reason="no Brevitas exports in
 
 
 @pytest.mark.parametrize(
-    ("model", "blueprint", "mode", "simulated"),
+    ("model", "blueprint", "mode", "simulated", "fifos_in_python"),
     [
-        (TFC, "builtin:dataflow", "cppsim", 4),
-        (CNV, "builtin:dataflow", "cppsim", 9),
-        (TFC, "builtin:dataflow-rtl", "rtlsim", 4),
+        (TFC, "builtin:dataflow", "cppsim", 4, 3),
+        (CNV, "builtin:dataflow", "cppsim", 9, 8),
+        (TFC, "builtin:dataflow-rtl", "rtlsim", 4 + 3, 0),
     ],
     ids=["tfc-cppsim", "cnv-cppsim", "tfc-rtlsim"],
 )
 def test_every_kernel_node_runs_in_the_mode(
-    tmp_path: Path, model: Path, blueprint: str, mode: str, simulated: int
+    tmp_path: Path, model: Path, blueprint: str, mode: str, simulated: int, fifos_in_python: int
 ) -> None:
+    """Compute kernels simulate in the mode; the inserted FIFOs (RTL only) too in rtlsim, in
+    Python (the identity) under cppsim, each with its reason."""
     result = compile_model(model, blueprint=blueprint, output_dir=tmp_path, verify=mode)
     verification = result.verification
     assert verification is not None and verification.passed
     simulation = verification.simulation
     assert simulation is not None and simulation.mode == mode
-    assert len(simulation.simulated) == simulated and simulation.python == ()
+    assert len(simulation.simulated) == simulated
+    assert len(simulation.python) == fifos_in_python
+    assert all(
+        name.startswith("FIFO_") and "StreamingFIFO_rtl is an rtl backend" in reason
+        for name, reason in simulation.python
+    )
     assert all(o.max_abs_diff == 0.0 for o in simulation.outputs)
     report = json.loads(result.report_path.read_text())["verification"]
     assert report["mode"] == mode and report["simulation"]["passed"]
@@ -46,7 +53,9 @@ def test_rtlsim_of_hls_backends_says_why_each_node_ran_in_python(tmp_path: Path)
     result = compile_model(TFC, blueprint="builtin:dataflow", output_dir=tmp_path, verify="rtlsim")
     assert result.verification is not None
     simulation = result.verification.simulation
-    assert simulation is not None and simulation.simulated == ()
+    assert simulation is not None
+    assert len(simulation.simulated) == 3
+    assert all(name.startswith("FIFO_") for name in simulation.simulated)
     assert len(simulation.python) == 4
     assert all("MVAU_hls is an hls backend" in reason for _, reason in simulation.python)
 
@@ -82,7 +91,7 @@ def test_the_command_takes_an_optional_mode(
         == 0
     )
     err = capsys.readouterr().err
-    assert "verify: cppsim: 4 kernel node(s) simulated, 0 in python" in err
+    assert "verify: cppsim: 4 kernel node(s) simulated, 3 in python" in err
     assert "cppsim vs python max abs diff 0 (bit-exact)" in err
     assert main(["compile", str(TFC), "--verify", "gates", "-o", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err

@@ -1,6 +1,7 @@
 """The hardware contract: kernel and backend base classes, folding, node domains, and the
 mapping record kernel inference keeps, whole-graph execution modes (cppsim, rtlsim), the folding
-record, resource counts, the device table and the design estimate.
+record, resource counts, the device table, the design estimate, and the cycle-level pipeline
+simulator that sizes FIFOs from kernels' transfer patterns.
 
 Imported only when used (``import brainsmith`` does not load it); it imports qonnx and numpy.
 May import: the shared helpers (``brainsmith._*``, ``brainsmith.errors``) and, to register a
@@ -36,6 +37,14 @@ from ._mapping import (
     record_mapped,
     record_partition,
 )
+from ._pipeline_sim import (
+    PipelineDeadlock,
+    PipelineEdge,
+    PipelineNode,
+    SimulationResult,
+    simulate_pipeline,
+    size_fifos,
+)
 from ._resources import (
     RESOURCE_KINDS,
     Resources,
@@ -44,6 +53,7 @@ from ._resources import (
     memory_resources,
     uram_count,
 )
+from ._transfers import TransferPattern, make_pattern, proportional_pattern
 
 __all__ = [
     "DEVICES",
@@ -62,10 +72,15 @@ __all__ = [
     "HWKernel",
     "KernelNodeError",
     "NodeAttrTypes",
+    "PipelineDeadlock",
+    "PipelineEdge",
+    "PipelineNode",
     "RTLBackend",
     "Resources",
     "Shape",
+    "SimulationResult",
     "Target",
+    "TransferPattern",
     "bram18_count",
     "divisors",
     "estimate",
@@ -77,10 +92,12 @@ __all__ = [
     "kernel_domain",
     "kernel_name",
     "lut_memory_luts",
+    "make_pattern",
     "mapping_summary",
     "memory_resources",
     "prepare_exec",
     "prepare_exec_all",
+    "proportional_pattern",
     "read_folding",
     "read_target",
     "record_absorbed",
@@ -90,6 +107,8 @@ __all__ = [
     "record_mapped",
     "record_partition",
     "set_exec_mode",
+    "simulate_pipeline",
+    "size_fifos",
     "target_loader",
     "uram_count",
 ]

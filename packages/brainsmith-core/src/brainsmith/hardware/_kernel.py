@@ -26,6 +26,7 @@ from ._resources import Resources
 
 if TYPE_CHECKING:
     from ._devices import Device
+from ._transfers import TransferPattern, proportional_pattern
 
 EXEC_MODES = frozenset({"python", "cppsim", "rtlsim"})
 """``exec_mode`` values: the numpy golden model, C++ simulation of the HLS backend, RTL
@@ -161,6 +162,23 @@ class HWKernel(CustomOp):  # type: ignore[misc]
     def get_number_output_values(self) -> int:
         """Stream beats per frame on output 0: the folded output shape without its last axis."""
         return math.prod(self.get_folded_output_shape()[:-1])
+
+    def stream_input_count(self) -> int:
+        """How many of the node's inputs are streams (the rest are parameter memories such as
+        weights and thresholds); default one."""
+        return 1
+
+    def transfer_pattern(self) -> TransferPattern:
+        """When, within one frame, the node reads each stream input word and writes each
+        output word: its characteristic for the pipeline simulator that sizes FIFOs
+        (:func:`brainsmith.hardware.simulate_pipeline`). The default reads at one word per
+        cycle and spreads the output words over :meth:`get_exp_cycles`, each needing its
+        proportional share of the input; kernels override it with their real loop structure.
+        """
+        reads = [
+            math.prod(self.get_folded_input_shape(p)[:-1]) for p in range(self.stream_input_count())
+        ]
+        return proportional_pattern(reads, self.get_number_output_values(), self.get_exp_cycles())
 
     def check_folding(self) -> None:
         """Raise :class:`KernelNodeError` naming the node, the parameter, its value and the

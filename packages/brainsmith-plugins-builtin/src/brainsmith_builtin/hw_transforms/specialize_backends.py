@@ -64,16 +64,22 @@ class SpecializeBackends(Transformation):  # type: ignore[misc]
     def apply(self, model: Any) -> tuple[Any, bool]:
         install_builtin_kernels()
         for node in model.graph.node:
-            if not node.domain.startswith(DOMAIN_PREFIX):
-                continue
-            kernel = kernel_name(node.op_type)
-            if kernel != node.op_type:
-                continue
-            chosen, rejected = self._choose(model, node, kernel)
-            if chosen is not None:
-                node.op_type = f"{kernel}_{chosen}"
-            record_backend(model, node, kernel, chosen, rejected)
+            self.specialize(model, node)
         return model, False
+
+    def specialize(self, model: Any, node: NodeProto) -> None:
+        """Specialise one node in place (and record the choice) if it is an unspecialised
+        brainsmith kernel node; leave anything else alone. Transforms that insert kernel nodes
+        after this stage (``InsertDWC``, ``InsertFIFO``) call it on their new nodes."""
+        if not node.domain.startswith(DOMAIN_PREFIX):
+            return
+        kernel = kernel_name(node.op_type)
+        if kernel != node.op_type:
+            return
+        chosen, rejected = self._choose(model, node, kernel)
+        if chosen is not None:
+            node.op_type = f"{kernel}_{chosen}"
+        record_backend(model, node, kernel, chosen, rejected)
 
     def _choose(
         self, model: Any, node: NodeProto, kernel: str

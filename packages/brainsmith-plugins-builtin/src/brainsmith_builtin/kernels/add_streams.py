@@ -7,10 +7,20 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+from brainsmith.hardware import (
+    Device,
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Resources,
+    Shape,
+    TransferPattern,
+)
 from qonnx.core.datatype import DataType
 
 from brainsmith_builtin.resource_models import add_streams_resources
+
+from .characteristics import elementwise_pattern
 
 
 @kernel
@@ -75,6 +85,14 @@ class AddStreams(HWKernel):
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"PE": FoldingParameter("PE", "NumChannels", self.get_int("NumChannels"))}
+
+    def stream_input_count(self) -> int:
+        """Both inputs are streams."""
+        return 2
+
+    def transfer_pattern(self) -> TransferPattern:
+        """One output word per pair of input words, pipelined."""
+        return elementwise_pattern(self.get_number_output_values(), ports=2)
 
     def get_exp_cycles(self) -> int:
         fold = self.folding_parameters()["PE"].fold(self.get_int("PE"))

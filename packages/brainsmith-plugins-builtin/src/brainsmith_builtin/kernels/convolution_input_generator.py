@@ -6,9 +6,19 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+from brainsmith.hardware import (
+    Device,
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Resources,
+    Shape,
+    TransferPattern,
+)
 
 from brainsmith_builtin.resource_models import sliding_window_resources
+
+from .characteristics import sliding_window_pattern
 
 
 @kernel
@@ -94,6 +104,18 @@ class ConvolutionInputGenerator(HWKernel):
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"SIMD": FoldingParameter("SIMD", "IFMChannels", self.get_int("IFMChannels"))}
+
+    def transfer_pattern(self) -> TransferPattern:
+        """Rows stream into a circular row buffer; each window goes out once its bottom-right
+        pixel is in (see :func:`.characteristics.sliding_window_pattern`)."""
+        return sliding_window_pattern(
+            self._pair("IFMDim"),
+            ofm=self._pair("OFMDim"),
+            kernel=self._pair("ConvKernelDim"),
+            stride=self._pair("Stride"),
+            dilation=self._pair("Dilation"),
+            cfold=self.folding_parameters()["SIMD"].fold(self.get_int("SIMD")),
+        )
 
     def get_exp_cycles(self) -> int:
         _, w = self._pair("IFMDim")

@@ -7,9 +7,19 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+from brainsmith.hardware import (
+    Device,
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Resources,
+    Shape,
+    TransferPattern,
+)
 
 from brainsmith_builtin.resource_models import layernorm_resources
+
+from .characteristics import vector_pattern
 
 
 @kernel
@@ -68,6 +78,11 @@ class LayerNorm(HWKernel):
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"SIMD": FoldingParameter("SIMD", "NumChannels", self.get_int("NumChannels"))}
+
+    def transfer_pattern(self) -> TransferPattern:
+        """A whole vector is read before it is written (its mean and variance), double-buffered."""
+        fold = self.folding_parameters()["SIMD"].fold(self.get_int("SIMD"))
+        return vector_pattern(math.prod(self.get_ints("numInputVectors")), fold)
 
     def get_exp_cycles(self) -> int:
         fold = self.folding_parameters()["SIMD"].fold(self.get_int("SIMD"))

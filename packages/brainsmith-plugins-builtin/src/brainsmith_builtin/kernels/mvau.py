@@ -8,10 +8,19 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+from brainsmith.hardware import (
+    Device,
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Resources,
+    Shape,
+    TransferPattern,
+)
 
 from brainsmith_builtin.resource_models import accumulator_bits, mvau_resources
 
+from .characteristics import matrix_vector_pattern
 from .datatypes import BIPOLAR_NAME, threshold_activation
 
 
@@ -107,6 +116,17 @@ class MVAU(HWKernel):
         """Bits of weights read per cycle: ``PE * SIMD * bits(weightDataType)``."""
         bits = int(self.get_datatype("weightDataType").bitwidth())
         return self.get_int("PE") * self.get_int("SIMD") * bits
+
+    def transfer_pattern(self) -> TransferPattern:
+        """Per input vector: ``MW/SIMD`` words read in the first neuron fold, then one output
+        word every ``MW/SIMD`` cycles, ``MH/PE`` of them (see
+        :func:`~brainsmith_builtin.kernels.characteristics.matrix_vector_pattern`)."""
+        folding = self.folding_parameters()
+        return matrix_vector_pattern(
+            math.prod(self._vecs()),
+            folding["SIMD"].fold(self.get_int("SIMD")),
+            folding["PE"].fold(self.get_int("PE")),
+        )
 
     def get_exp_cycles(self) -> int:
         folding = self.folding_parameters()

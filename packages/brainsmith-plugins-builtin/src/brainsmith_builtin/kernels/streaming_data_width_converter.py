@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from brainsmith import kernel
-from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+from brainsmith.hardware import (
+    Device,
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Resources,
+    Shape,
+    TransferPattern,
+)
 
 from brainsmith_builtin.resource_models import dwc_resources
+
+from .characteristics import width_converter_pattern
 
 
 @kernel(infrastructure=True)
@@ -17,7 +28,8 @@ class StreamingDataWidthConverter(HWKernel):
     and a consumer of different foldings connect; numerically the identity. After FINN's
     StreamingDataWidthConverter interface.
 
-    Input and output ``shape`` (``[..., C]``), ``dataType`` of ``b`` bits. Both widths must be
+    Output ``shape`` (``[..., C]``), ``dataType`` of ``b`` bits; the input is any tensor of the
+    same element count (see :meth:`normal_input`). Both widths must be
     multiples of ``b`` and divide the row width ``C * b`` (no LCM buffering): folded input
     ``shape[:-1] + [C*b/inWidth, inWidth/b]``, folded output likewise with ``outWidth``.
 
@@ -66,6 +78,11 @@ class StreamingDataWidthConverter(HWKernel):
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {}
 
+    def transfer_pattern(self) -> TransferPattern:
+        """Each output word needs the input words holding its bits."""
+        bits = math.prod(self.get_ints("shape")) * int(self.get_datatype("dataType").bitwidth())
+        return width_converter_pattern(bits, self.get_int("inWidth"), self.get_int("outWidth"))
+
     def get_exp_cycles(self) -> int:
         narrow = self._folded(min(self.get_int("inWidth"), self.get_int("outWidth")))
         return math.prod(narrow[:-1])
@@ -84,5 +101,21 @@ class StreamingDataWidthConverter(HWKernel):
                     f"{[bits * d for d in range(1, shape[-1] + 1) if shape[-1] % d == 0]}",
                 )
 
+    def normal_input(self, context: Mapping[str, Any], ind: int = 0) -> Any:
+        """Input 0 reshaped to ``shape``: the converter may also re-view the stream (a
+        channels-last ``(1, H, W, C)`` as ``(1, H*W*C)`` for a consumer reading it flat, such as
+        an MVAU that absorbed a Flatten), as long as the element count is the same; the stream
+        order (C order) does not change. Raises :class:`~brainsmith.hardware.KernelNodeError`
+        for another element count."""
+        x = context[self.onnx_node.input[ind]]
+        shape = self.get_normal_input_shape(ind)
+        if math.prod(x.shape) != math.prod(shape):
+            raise self.error(
+                f"input {ind} ({self.onnx_node.input[ind]!r}) has shape {tuple(x.shape)}, "
+                f"which does not hold the {math.prod(shape)} elements of shape={list(shape)}",
+                fix="set shape to the stream's tensor shape",
+            )
+        return x.reshape(shape)
+
     def execute_node(self, context: dict[str, Any], graph: Any) -> None:
-        context[self.onnx_node.output[0]] = self.check_input_shape(context).copy()
+        context[self.onnx_node.output[0]] = self.normal_input(context).copy()

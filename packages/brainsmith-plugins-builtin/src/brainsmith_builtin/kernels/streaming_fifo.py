@@ -6,9 +6,19 @@ import math
 from typing import Any
 
 from brainsmith import kernel
-from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+from brainsmith.hardware import (
+    Device,
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Resources,
+    Shape,
+    TransferPattern,
+)
 
 from brainsmith_builtin.resource_models import fifo_resources
+
+from .characteristics import elementwise_pattern
 
 
 @kernel(infrastructure=True)
@@ -55,6 +65,10 @@ class StreamingFIFO(HWKernel):
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {}
+
+    def transfer_pattern(self) -> TransferPattern:
+        """As a node (the FIFO sizing treats FIFOs as edges instead): word in, word out."""
+        return elementwise_pattern(self.get_number_output_values())
 
     def get_exp_cycles(self) -> int:
         return math.prod(self.get_folded_output_shape()[:-1])

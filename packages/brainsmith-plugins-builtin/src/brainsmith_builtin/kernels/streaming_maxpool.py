@@ -6,9 +6,19 @@ from typing import Any
 
 import numpy as np
 from brainsmith import kernel
-from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+from brainsmith.hardware import (
+    Device,
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Resources,
+    Shape,
+    TransferPattern,
+)
 
 from brainsmith_builtin.resource_models import maxpool_resources
+
+from .characteristics import pooling_pattern
 
 
 @kernel
@@ -81,6 +91,12 @@ class StreamingMaxPool(HWKernel):
 
     def folding_parameters(self) -> dict[str, FoldingParameter]:
         return {"PE": FoldingParameter("PE", "NumChannels", self.get_int("NumChannels"))}
+
+    def transfer_pattern(self) -> TransferPattern:
+        """Each output pixel goes out as the last input pixel of its pool window arrives."""
+        h, w, kh, kw = self._dims()
+        cfold = self.folding_parameters()["PE"].fold(self.get_int("PE"))
+        return pooling_pattern((h, w), (kh, kw), cfold)
 
     def get_exp_cycles(self) -> int:
         h, w, _, _ = self._dims()

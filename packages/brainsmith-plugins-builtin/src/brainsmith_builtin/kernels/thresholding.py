@@ -6,10 +6,19 @@ import math
 from typing import Any
 
 from brainsmith import kernel
-from brainsmith.hardware import Device, FoldingParameter, HWKernel, NodeAttrTypes, Resources, Shape
+from brainsmith.hardware import (
+    Device,
+    FoldingParameter,
+    HWKernel,
+    NodeAttrTypes,
+    Resources,
+    Shape,
+    TransferPattern,
+)
 
 from brainsmith_builtin.resource_models import thresholding_resources
 
+from .characteristics import elementwise_pattern
 from .datatypes import BIPOLAR_NAME, threshold_activation
 
 
@@ -70,6 +79,10 @@ class Thresholding(HWKernel):
 
     def get_output_datatype(self, ind: int = 0) -> Any:
         return self.get_datatype("outputDataType")
+
+    def transfer_pattern(self) -> TransferPattern:
+        """One output word per input word, pipelined."""
+        return elementwise_pattern(self.get_number_output_values())
 
     def get_exp_cycles(self) -> int:
         fold = self.folding_parameters()["PE"].fold(self.get_int("PE"))
