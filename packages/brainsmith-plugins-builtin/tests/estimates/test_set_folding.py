@@ -37,13 +37,15 @@ pytestmark = pytest.mark.skipif(not TFC.exists(), reason="no Brevitas exports in
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModelWrapper]:
-    """TFC and CNV compiled by builtin:dataflow without a target (folding left at 1)."""
+    """TFC and CNV compiled by builtin:dataflow without a target (folding left at 1), up to
+    kernel_optimization: folding is chosen before width converters and FIFOs are inserted."""
     models = {}
     for name, path in (("tfc", TFC), ("cnv", CNV)):
         out = tmp_path_factory.mktemp(name)
-        models[name] = ModelWrapper(
-            str(compile_model(path, blueprint="builtin:dataflow", output_dir=out).model_path)
+        result = compile_model(
+            path, blueprint="builtin:dataflow", output_dir=out, stop_stage="kernel_optimization"
         )
+        models[name] = ModelWrapper(str(result.model_path))
     return models
 
 
