@@ -59,7 +59,9 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "brainsmith"
 
 
-def _compiler_path(compiler: str) -> Path:
+def compiler_path(compiler: str = "g++") -> Path:
+    """The resolved path of ``compiler``; :class:`HeadersNotFoundError` saying what to install
+    when it is not on ``PATH``."""
     found = shutil.which(compiler)
     if found is None:
         raise HeadersNotFoundError(
@@ -99,9 +101,9 @@ def build_cppsim(
         CppsimBuildError: g++ failed; the message holds its diagnostics and names the source.
     """
     ap_types = ap_types_dir()
-    compiler_path = _compiler_path(compiler)
+    compiler_file = compiler_path(compiler)
     testbench = testbench_source(kernel, _KERNEL_FILE)
-    digest = _digest(kernel.source, testbench, compiler_path, ap_types)
+    digest = _digest(kernel.source, testbench, compiler_file, ap_types)
     root = (cache_dir or default_cache_dir()) / "hls-cppsim"
     entry = root / digest[:2] / digest
     if (entry / _EXECUTABLE).is_file():
@@ -112,7 +114,7 @@ def build_cppsim(
     (scratch / _KERNEL_FILE).write_text(kernel.source)
     (scratch / _TESTBENCH_FILE).write_text(testbench)
     command = [
-        str(compiler_path),
+        str(compiler_file),
         *CXX_FLAGS,
         f"-I{shim_include_dir()}",  # first: our hls_stream.h, not the one beside ap_int.h
         f"-I{ap_types}",
