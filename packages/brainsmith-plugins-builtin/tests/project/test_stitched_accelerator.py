@@ -14,10 +14,9 @@ import pytest
 from brainsmith.cli import main
 from brainsmith.compile import compile_model
 from brainsmith.hardware import mapping_summary
-from qonnx.core.onnx_exec import execute_onnx
-
 from brainsmith_builtin.backends.rtl.rtlsim import Stimulus
 from brainsmith_builtin.project import simulate_hls_project, simulate_rtl_project
+from qonnx.core.onnx_exec import execute_onnx
 
 ROOT = Path(__file__).resolve().parents[4]
 MODELS = ROOT / "tests" / "models" / "brevitas"

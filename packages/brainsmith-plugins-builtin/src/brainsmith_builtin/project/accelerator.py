@@ -29,7 +29,6 @@ from brainsmith_builtin.backends.hls.kernel import StreamPort
 from brainsmith_builtin.backends.hls.testbench import testbench_source
 from brainsmith_builtin.backends.nodes.hls_node import HLSNodeBackend
 from brainsmith_builtin.backends.nodes.rtl_node import RTLNodeBackend
-from brainsmith_builtin.backends.nodes.tensors import parameter_tensors
 from brainsmith_builtin.backends.rtl.design import hdl_source
 
 from . import readme, scripts
@@ -63,11 +62,15 @@ def _top_name(partition: DataflowPartition) -> str:
 
 
 def _write_weights(model: Any, partition: DataflowPartition, folder: Path) -> list[Path]:
+    """``weights/<node>.in<k>.npy`` for every parameter tensor (input ``k``) of every node."""
     files = []
     for node in partition.nodes:
-        for name, value in parameter_tensors(node.instance, model).items():
-            path = folder / f"{identifier(node.name)}__{identifier(name)}.npy"
+        for ind, name in enumerate(node.instance.onnx_node.input):
+            value = model.get_initializer(name) if name else None
+            if value is None:
+                continue
             folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{identifier(node.name)}.in{ind}.npy"
             np.save(path, np.asarray(value))
             files.append(path)
     return files
@@ -107,11 +110,11 @@ def write_accelerator(model: Any, folder: Path) -> list[str]:
             return []
         root.mkdir(parents=True)
         notes.append(f"not stitched: {error.message} (fix: {error.fix})")
-        files = [root / "README.md", root / MANIFEST]
+        stub = [root / "README.md", root / MANIFEST]
         (root / "README.md").write_text(readme.readme_text(None, notes, part, target.clock_mhz))
-        manifest = {"schema": 1, "synthesised": False, "top": None, "notes": notes}
-        (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        return [str(f.relative_to(folder)) for f in files]
+        stub_manifest = {"schema": 1, "synthesised": False, "top": None, "notes": notes}
+        (root / MANIFEST).write_text(json.dumps(stub_manifest, indent=2) + "\n")
+        return [str(f.relative_to(folder)) for f in stub]
     if partition is None:
         return []
     top = _top_name(partition)
@@ -165,13 +168,14 @@ def write_accelerator(model: Any, folder: Path) -> list[str]:
     vivado = root / "vivado" / "build.tcl"
     vivado.parent.mkdir(parents=True, exist_ok=True)
     vivado.write_text(
-        scripts.vivado_script(top, hls_kernels, all_hls=all_hls, part=part,
-                              clock_mhz=target.clock_mhz)
+        scripts.vivado_script(
+            top, hls_kernels, all_hls=all_hls, part=part, clock_mhz=target.clock_mhz
+        )
     )
     files.append(vivado)
     files += _write_weights(model, partition, root / "weights")
     language = "hls" if all_hls else ("rtl" if languages == {"rtl"} else "mixed")
-    manifest = {
+    manifest: dict[str, Any] = {
         "schema": 1,
         "synthesised": False,
         "top": top,

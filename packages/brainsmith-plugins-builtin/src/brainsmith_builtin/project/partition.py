@@ -105,7 +105,10 @@ def _contract_port(instance: Backend, name: str, ind: int, output: bool) -> Stre
     node = instance.onnx_node.name
     if output:
         datatype = instance.get_output_datatype(ind)
-        folded, normal = instance.get_folded_output_shape(ind), instance.get_normal_output_shape(ind)
+        folded, normal = (
+            instance.get_folded_output_shape(ind),
+            instance.get_normal_output_shape(ind),
+        )
     else:
         datatype = instance.get_input_datatype(ind)
         folded, normal = instance.get_folded_input_shape(ind), instance.get_normal_input_shape(ind)
@@ -127,11 +130,10 @@ def _node(model: Any, onnx_node: Any) -> PartitionNode:
         hls = instance.hls_kernel(parameter_tensors(instance, model))
         stream_inputs = instance.stream_inputs()
         inputs = tuple(
-            (onnx_node.input[ind], port) for ind, port in zip(stream_inputs, hls.inputs, strict=True)
+            (onnx_node.input[ind], port)
+            for ind, port in zip(stream_inputs, hls.inputs, strict=True)
         )
-        outputs = tuple(
-            (onnx_node.output[ind], port) for ind, port in enumerate(hls.outputs)
-        )
+        outputs = tuple((onnx_node.output[ind], port) for ind, port in enumerate(hls.outputs))
         cycles = hls.expected_cycles
     else:
         inputs = ((onnx_node.input[0], _contract_port(instance, "in0", 0, output=False)),)

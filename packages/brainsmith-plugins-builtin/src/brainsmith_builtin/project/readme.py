@@ -18,7 +18,7 @@ def readme_text(
         "**Nothing here was synthesised or implemented.** brainsmith generated these sources and",
         "scripts and, with `--verify cppsim` / `--verify rtlsim`, simulated the kernels with free",
         "tools (g++, Icarus Verilog / Verilator); it never ran Vitis HLS or Vivado.",
-        "`manifest.json` records this as `\"synthesised\": false`.",
+        '`manifest.json` records this as `"synthesised": false`.',
         "",
     ]
     if manifest is None:

@@ -33,8 +33,9 @@ def _period(clock_mhz: float) -> str:
     return f"{1000.0 / clock_mhz:.3f}"
 
 
-def hls_script(top: str, hls_kernels: Sequence[str], *, all_hls: bool, part: str,
-               clock_mhz: float) -> str:
+def hls_script(
+    top: str, hls_kernels: Sequence[str], *, all_hls: bool, part: str, clock_mhz: float
+) -> str:
     """``hls/run_hls.tcl``: the top-level function ``top`` when ``all_hls``, else each of the
     ``hls_kernels`` functions (mixed designs)."""
     lines = [
@@ -48,12 +49,12 @@ def hls_script(top: str, hls_kernels: Sequence[str], *, all_hls: bool, part: str
             f"open_project -reset {HLS_BUILD}",
             f"set_top {top}",
             f"add_files {top}.cpp",
-            f'add_files -tb testbench.cpp -cflags "-I."',
+            'add_files -tb testbench.cpp -cflags "-I."',
             f"open_solution -reset {_SOLUTION} -flow_target vivado",
             "set_part $part",
             "create_clock -period $period -name default",
             "# C simulation with the brainsmith testbench needs input files, e.g.:",
-            "#   csim_design -argv \"1 in0.bin out0.bin\"",
+            '#   csim_design -argv "1 in0.bin out0.bin"',
             "csynth_design",
             "export_design -format ip_catalog",
             "exit",
@@ -75,8 +76,9 @@ def hls_script(top: str, hls_kernels: Sequence[str], *, all_hls: bool, part: str
     return "\n".join(lines) + "\n"
 
 
-def vivado_script(top: str, hls_kernels: Sequence[str], *, all_hls: bool, part: str,
-                  clock_mhz: float) -> str:
+def vivado_script(
+    top: str, hls_kernels: Sequence[str], *, all_hls: bool, part: str, clock_mhz: float
+) -> str:
     """``vivado/build.tcl``: out-of-context synthesis of ``top`` with reports."""
     if all_hls:
         hls_dirs = [f"../hls/{HLS_BUILD}/{_SOLUTION}/syn/verilog"]

@@ -8,6 +8,7 @@ normal shape (``manifest.json``'s ``normal_shape``) with several frames stacked 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
@@ -21,7 +22,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from brainsmith_builtin.backends.hls.build import CXX_FLAGS, CppsimBuild, compiler_path
+from brainsmith_builtin.backends.hls.build import (
+    CXX_FLAGS,
+    CppsimBuild,
+    compiler_path,
+    default_cache_dir,
+)
+from brainsmith_builtin.backends.hls.cppsim import run_cppsim
 from brainsmith_builtin.backends.hls.elements import Element
 from brainsmith_builtin.backends.hls.errors import CppsimBuildError
 from brainsmith_builtin.backends.hls.headers import ap_types_dir, shim_include_dir
@@ -50,9 +57,7 @@ def _manifest(project: Path) -> dict[str, Any]:
 
 
 def _port(entry: dict[str, Any]) -> StreamPort:
-    element = Element.of(
-        entry["datatype"], node="top", attribute=entry["port"], allow_float=True
-    )
+    element = Element.of(entry["datatype"], node="top", attribute=entry["port"], allow_float=True)
     return StreamPort(
         entry["port"], element, int(entry["elems_per_word"]), tuple(entry["normal_shape"])
     )
@@ -62,12 +67,13 @@ def simulate_hls_project(
     project: Path,
     inputs: Sequence[NDArray[np.generic]],
     *,
-    build_dir: Path | None = None,
+    cache_dir: Path | None = None,
     compiler: str = "g++",
 ) -> list[NDArray[np.float32]]:
     """Compile ``project``'s ``hls/testbench.cpp`` (which includes the top-level and the
-    kernels) with g++ against the stream shim and ``ap_int.h``, and stream ``inputs`` (one
-    array per top-level input) through it. Returns one array per output.
+    kernels) with g++ against the stream shim and ``ap_int.h`` (cached under ``cache_dir``,
+    default the cppsim cache, by the sources' digest), and stream ``inputs`` (one array per
+    top-level input) through it. Returns one array per output.
 
     Raises :class:`StitchError` when the project has no HLS top-level,
     ``HeadersNotFoundError`` (what to install) without g++ or the headers,
@@ -86,12 +92,33 @@ def simulate_hls_project(
         tuple(_port(e) for e in manifest["outputs"]),
         int(manifest["expected_cycles_per_frame"]),
     )
+    executable = _build_hls(project, manifest, compiler, cache_dir)
+
+    build = CppsimBuild(kernel, executable, project / manifest["hls_top"], "", False)
+    return run_cppsim(build, inputs)
+
+
+def _build_hls(
+    project: Path, manifest: dict[str, Any], compiler: str, cache_dir: Path | None
+) -> Path:
+    """The compiled testbench of the project's HLS top-level, cached by the digest of every
+    source under ``hls/``, the flags, the compiler and ``ap_int.h``."""
     hls = project / "hls"
     compiler_file = compiler_path(compiler)
     ap_types = ap_types_dir()
-    scratch = Path(build_dir or tempfile.mkdtemp(prefix="brainsmith-project-cppsim-"))
-    scratch.mkdir(parents=True, exist_ok=True)
-    executable = scratch / "sim"
+    digest = hashlib.sha256()
+    ap_int = (ap_types / "ap_int.h").stat()
+    for part in (" ".join(CXX_FLAGS), str(compiler_file), f"{ap_types}:{ap_int.st_mtime_ns}"):
+        digest.update(part.encode() + b"\0")
+    digest.update((shim_include_dir() / "hls_stream.h").read_bytes())
+    for source in sorted(hls.rglob("*.cpp")):
+        digest.update(str(source.relative_to(hls)).encode() + b"\0" + source.read_bytes())
+    entry = (cache_dir or default_cache_dir()) / "hls-project" / digest.hexdigest()[:32]
+    executable = entry / "sim"
+    if executable.is_file():
+        return executable
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=entry.parent))
     command = [
         str(compiler_file),
         *CXX_FLAGS,
@@ -100,24 +127,22 @@ def simulate_hls_project(
         f"-I{hls}",
         str(hls / "testbench.cpp"),
         "-o",
-        str(executable),
+        str(scratch / "sim"),
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
+        shutil.rmtree(scratch, ignore_errors=True)
         raise CppsimBuildError(
             f"g++ could not compile the stitched top-level (exit {result.returncode}):\n"
             + result.stderr.strip()[:_MAX_ERROR_CHARS],
-            where=str(hls / manifest["hls_top"].split("/", 1)[1]),
+            where=str(project / manifest["hls_top"]),
             fix="this is a bug in the stitcher or a kernel generator: report it with the folder",
         )
-    from brainsmith_builtin.backends.hls.cppsim import run_cppsim
-
-    build = CppsimBuild(kernel, executable, project / manifest["hls_top"], "", False)
     try:
-        return run_cppsim(build, inputs)
-    finally:
-        if build_dir is None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        scratch.rename(entry)
+    except OSError:  # a concurrent build of the same digest won
+        shutil.rmtree(scratch, ignore_errors=True)
+    return executable
 
 
 @dataclass(frozen=True)
@@ -180,7 +205,9 @@ def simulate_rtl_project(
         (scratch / "testbench.v").write_text(testbench_source(design))
         for memory in rtl.glob("*.mem"):
             shutil.copyfile(memory, scratch / memory.name)
-        simulator.compile([*sorted(rtl.glob("*.v")), scratch / "testbench.v"], TESTBENCH_TOP, scratch)
+        simulator.compile(
+            [*sorted(rtl.glob("*.v")), scratch / "testbench.v"], TESTBENCH_TOP, scratch
+        )
         out_words = frames * sink.words_per_frame
         slowdown = 1.0 / ((1.0 - stimulus.gap_probability) * (1.0 - stimulus.stall_probability))
         budget = frames * int(manifest["expected_cycles_per_frame"]) * len(manifest["nodes"])

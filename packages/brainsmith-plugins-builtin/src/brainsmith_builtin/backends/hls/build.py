@@ -16,7 +16,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,9 +153,13 @@ def build_cppsim_all(
     cache_dir: Path | None = None,
     compiler: str = "g++",
     jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[CppsimBuild]:
     """Build several kernels in parallel: a pool of ``jobs`` threads (default ``os.cpu_count()``),
     each running one g++ process at a time. Returns the builds in the order of ``kernels``.
+
+    ``progress`` receives one line per finished build, in completion order:
+    ``"cppsim MatMul_0 built in 12.3s (3/9)"`` or ``"cppsim MatMul_1 cached (4/9)"``.
 
     Raises:
         CppsimBuildError, HeadersNotFoundError: as :func:`build_cppsim`; the first failure in
@@ -162,9 +168,21 @@ def build_cppsim_all(
     if not kernels:
         return []
     workers = max(1, min(jobs or os.cpu_count() or 1, len(kernels)))
+    total = len(kernels)
+    done = 0
+    lock = threading.Lock()
+
+    def build(kernel: HLSKernel) -> CppsimBuild:
+        nonlocal done
+        began = time.perf_counter()
+        result = build_cppsim(kernel, cache_dir=cache_dir, compiler=compiler)
+        if progress is not None:
+            how = "cached" if result.cached else f"built in {time.perf_counter() - began:.1f}s"
+            with lock:
+                done += 1
+                progress(f"cppsim {kernel.function} {how} ({done}/{total})")
+        return result
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cppsim-build") as pool:
-        futures = [
-            pool.submit(build_cppsim, kernel, cache_dir=cache_dir, compiler=compiler)
-            for kernel in kernels
-        ]
+        futures = [pool.submit(build, kernel) for kernel in kernels]
         return [future.result() for future in futures]
