@@ -15,7 +15,7 @@ from brainsmith.cli import main
 from brainsmith.compile import compile_model
 from brainsmith.hardware import mapping_summary
 from brainsmith_builtin.backends.rtl.rtlsim import Stimulus
-from brainsmith_builtin.project import simulate_hls_project, simulate_rtl_project
+from brainsmith_builtin.project import simulate_hls_project, simulate_rtl_project, write_accelerator
 from qonnx.core.onnx_exec import execute_onnx
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -102,3 +102,38 @@ def test_a_compile_without_kernels_writes_no_accelerator(tmp_path: Path) -> None
     result = compile_model(TFC, output_dir=tmp_path)  # the default blueprint maps no kernels
     assert not (tmp_path / "accelerator").exists()
     assert result.report["artifacts"] == []
+
+
+def refold(model: Any, folding: dict[str, dict[str, int]]) -> None:
+    from qonnx.custom_op.registry import getCustomOp
+
+    for node in model.graph.node:
+        for name, value in folding.get(node.name, {}).items():
+            getCustomOp(node).set_nodeattr(name, value)
+
+
+def test_the_hls_top_level_converts_widths_between_foldings(tmp_path: Path) -> None:
+    if shutil.which("g++") is None:
+        pytest.skip("g++ is not installed")
+    model = compile_model(CNV, blueprint="builtin:dataflow", output_dir=tmp_path / "c").model
+    # MatMul_0 writes 2 channels per word to a 1-wide sliding window; MatMul_1 reads 8 per word
+    refold(model, {"MatMul_0": {"PE": 2}, "MatMul_1": {"SIMD": 8, "PE": 4}})
+    assert write_accelerator(model, tmp_path)
+    top = (tmp_path / "accelerator" / "hls" / "dataflow_top.cpp").read_text()
+    assert top.count("// width converter") == 3  # 2->1, 1->8, and MatMul_1's 4 -> MaxPool's 1
+    x, expected = partition_io(model, 2)
+    (actual,) = simulate_hls_project(tmp_path / "accelerator", [x])
+    np.testing.assert_array_equal(actual, expected.reshape(actual.shape))
+
+
+def test_the_verilog_top_level_inserts_width_converters(tmp_path: Path) -> None:
+    pytest.importorskip("brainsmith_builtin.backends.rtl.simulator").find_simulator()
+    model = compile_model(TFC, blueprint="builtin:dataflow-rtl", output_dir=tmp_path / "c").model
+    refold(model, {"MatMul_1": {"PE": 4}, "MatMul_2": {"SIMD": 2}, "MatMul_3": {"SIMD": 8}})
+    write_accelerator(model, tmp_path)
+    project = tmp_path / "accelerator"
+    assert (project / "rtl" / "bs_streaming_dwc.v").is_file()
+    assert (project / "rtl" / "dataflow_top.v").read_text().count("bs_streaming_dwc #(") == 2
+    x, expected = partition_io(model, 2)
+    run = simulate_rtl_project(project, x, stimulus=Stimulus(seed=3, stall_probability=0.25))
+    np.testing.assert_array_equal(run.output, expected.reshape(run.output.shape))
