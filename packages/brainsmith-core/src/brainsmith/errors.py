@@ -23,6 +23,14 @@ class BrainsmithError(Exception):
         return f"{text}\n  fix: {self.fix}" if self.fix else text
 
 
+class ToolchainError(BrainsmithError):
+    """An external tool a command needs (a C++ compiler, headers, a Verilog simulator) is not
+    installed; ``fix`` says exactly what to install. Exit status 1: the input was fine, the
+    machine lacks something."""
+
+    exit_code = 1
+
+
 class ConfigError(BrainsmithError):
     """The project's ``[tool.brainsmith]`` settings or an environment switch are invalid."""
 

@@ -162,7 +162,14 @@ def compile_model(
         verification = None
         if mode is not None:
             limit = DEFAULT_TOLERANCE if tolerance is None else tolerance
-            verification = compare(original, result.model, tolerance=limit, seed=seed, mode=mode)
+            verification = compare(
+                original,
+                result.model,
+                tolerance=limit,
+                seed=seed,
+                mode=mode,
+                progress=observer.message if observer is not None else None,
+            )
         report = report_document(
             source, outdir, loaded, plan, result, session, verification, warnings
         )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BrainsmithError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from qonnx.core.modelwrapper import ModelWrapper
 
@@ -191,13 +191,14 @@ def verify(
     tolerance: float = DEFAULT_TOLERANCE,
     seed: int = 0,
     mode: str = "python",
+    progress: Callable[[str], None] | None = None,
 ) -> Verification:
     """Execute both models on the same random inputs and compare every output.
 
     With ``mode`` ``"cppsim"`` or ``"rtlsim"``, every kernel node of (a copy of) the compiled
     model whose backend simulates in that mode runs there (all builds prepared up front); the
     result must equal the compiled model's Python execution bit-exactly, and the original within
-    ``tolerance``.
+    ``tolerance``. ``progress`` receives the simulation builds' progress lines.
 
     Raises :class:`VerificationError` when a model cannot be executed, the interfaces differ or
     ``mode`` is unknown; a difference is reported in the result (``passed``), not raised, so
@@ -224,7 +225,7 @@ def verify(
     compiled_names = [o.name for o in compiled.graph.output]
     simulation = None
     if mode != "python":
-        simulated, report = _simulate(compiled, feed, mode)
+        simulated, report = _simulate(compiled, feed, mode, progress)
         simulation = Simulation(
             mode,
             report.simulated,
@@ -254,14 +255,19 @@ def _outputs(label: str, model: ModelWrapper, feed: Mapping[str, Any]) -> list[A
         ) from exc
 
 
-def _simulate(compiled: ModelWrapper, feed: Mapping[str, Any], mode: str) -> tuple[list[Any], Any]:
+def _simulate(
+    compiled: ModelWrapper,
+    feed: Mapping[str, Any],
+    mode: str,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[Any], Any]:
     """The compiled model's outputs with its kernel nodes in ``mode``, and who ran where."""
     from ..hardware import prepare_exec, set_exec_mode
 
     model = copy.deepcopy(compiled)
     report = set_exec_mode(model, mode)
     try:
-        prepare_exec(model, mode)
+        prepare_exec(model, mode, progress)
     except BrainsmithError:
         raise
     except Exception as exc:

@@ -1,13 +1,15 @@
-"""The builtin plugin's lifecycle hook module (the manifest's ``hooks``)."""
+"""The builtin plugin's hook module (the manifest's ``hooks``): its lifecycle plugins and the
+compile's artifacts (the stitched accelerator project)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from brainsmith import hookimpl
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
 
 
 @hookimpl
@@ -19,3 +21,14 @@ def brainsmith_lifecycle_plugins() -> Iterable[type]:
     from .timing import TimingReport
 
     return [TimingReport, Checkpoint, EarlyStopping, MetricsLogger]
+
+
+@hookimpl
+def brainsmith_compile_artifacts(
+    model: Any, folder: Path, report: Mapping[str, Any]
+) -> Iterable[str] | None:
+    """``accelerator/``: the stitched project of the compiled model's dataflow partition
+    (nothing when it has none); see :mod:`brainsmith_builtin.project`."""
+    from brainsmith_builtin.project import write_accelerator  # heavy: only when a compile ends
+
+    return write_accelerator(model, folder)

@@ -16,7 +16,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +61,9 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "brainsmith"
 
 
-def _compiler_path(compiler: str) -> Path:
+def compiler_path(compiler: str = "g++") -> Path:
+    """The resolved path of ``compiler``; :class:`HeadersNotFoundError` saying what to install
+    when it is not on ``PATH``."""
     found = shutil.which(compiler)
     if found is None:
         raise HeadersNotFoundError(
@@ -99,9 +103,9 @@ def build_cppsim(
         CppsimBuildError: g++ failed; the message holds its diagnostics and names the source.
     """
     ap_types = ap_types_dir()
-    compiler_path = _compiler_path(compiler)
+    compiler_file = compiler_path(compiler)
     testbench = testbench_source(kernel, _KERNEL_FILE)
-    digest = _digest(kernel.source, testbench, compiler_path, ap_types)
+    digest = _digest(kernel.source, testbench, compiler_file, ap_types)
     root = (cache_dir or default_cache_dir()) / "hls-cppsim"
     entry = root / digest[:2] / digest
     if (entry / _EXECUTABLE).is_file():
@@ -112,7 +116,7 @@ def build_cppsim(
     (scratch / _KERNEL_FILE).write_text(kernel.source)
     (scratch / _TESTBENCH_FILE).write_text(testbench)
     command = [
-        str(compiler_path),
+        str(compiler_file),
         *CXX_FLAGS,
         f"-I{shim_include_dir()}",  # first: our hls_stream.h, not the one beside ap_int.h
         f"-I{ap_types}",
@@ -149,9 +153,13 @@ def build_cppsim_all(
     cache_dir: Path | None = None,
     compiler: str = "g++",
     jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[CppsimBuild]:
     """Build several kernels in parallel: a pool of ``jobs`` threads (default ``os.cpu_count()``),
     each running one g++ process at a time. Returns the builds in the order of ``kernels``.
+
+    ``progress`` receives one line per finished build, in completion order:
+    ``"cppsim MatMul_0 built in 12.3s (3/9)"`` or ``"cppsim MatMul_1 cached (4/9)"``.
 
     Raises:
         CppsimBuildError, HeadersNotFoundError: as :func:`build_cppsim`; the first failure in
@@ -160,9 +168,21 @@ def build_cppsim_all(
     if not kernels:
         return []
     workers = max(1, min(jobs or os.cpu_count() or 1, len(kernels)))
+    total = len(kernels)
+    done = 0
+    lock = threading.Lock()
+
+    def build(kernel: HLSKernel) -> CppsimBuild:
+        nonlocal done
+        began = time.perf_counter()
+        result = build_cppsim(kernel, cache_dir=cache_dir, compiler=compiler)
+        if progress is not None:
+            how = "cached" if result.cached else f"built in {time.perf_counter() - began:.1f}s"
+            with lock:
+                done += 1
+                progress(f"cppsim {kernel.function} {how} ({done}/{total})")
+        return result
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cppsim-build") as pool:
-        futures = [
-            pool.submit(build_cppsim, kernel, cache_dir=cache_dir, compiler=compiler)
-            for kernel in kernels
-        ]
+        futures = [pool.submit(build, kernel) for kernel in kernels]
         return [future.result() for future in futures]

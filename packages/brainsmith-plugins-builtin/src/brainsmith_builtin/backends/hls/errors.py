@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from brainsmith.errors import BrainsmithError
+from brainsmith.errors import BrainsmithError, ToolchainError
 
 
 class HLSParameterError(BrainsmithError, ValueError):
@@ -12,8 +12,9 @@ class HLSParameterError(BrainsmithError, ValueError):
     """
 
 
-class HeadersNotFoundError(BrainsmithError):
-    """The arbitrary-precision headers (``ap_int.h``) or the C++ compiler are missing."""
+class HeadersNotFoundError(ToolchainError):
+    """The arbitrary-precision headers (``ap_int.h``) or the C++ compiler are missing (exit
+    status 1; the fix says what to install)."""
 
 
 class CppsimBuildError(BrainsmithError):

@@ -10,7 +10,7 @@ compiles it with g++ through the engine's digest cache and streams the node's in
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +83,14 @@ class HLSNodeBackend(HLSBackend):
             context[name] = value.reshape(self.get_normal_output_shape(ind)).astype(np.float32)
 
     @classmethod
-    def prepare_simulations(cls, nodes: Sequence[tuple[Backend, Mapping[str, Any]]]) -> None:
+    def prepare_simulations(
+        cls,
+        nodes: Sequence[tuple[Backend, Mapping[str, Any]]],
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         """Compile every node's cppsim program in parallel (one g++ per core; cached builds
-        are reused)."""
+        are reused); ``progress`` gets one line per finished build."""
         kernels = [
             node.hls_kernel(tensors) for node, tensors in nodes if isinstance(node, HLSNodeBackend)
         ]
-        build_cppsim_all(kernels)
+        build_cppsim_all(kernels, progress=progress)

@@ -21,7 +21,14 @@ from .design import RtlDesign, memory_text
 from .simulator import SimulationError, Simulator, find_simulator
 from .testbench import TESTBENCH_TOP, testbench_source
 
-__all__ = ["CACHE_ENV", "Stimulus", "StreamRun", "default_cache_dir", "simulate_stream"]
+__all__ = [
+    "CACHE_ENV",
+    "Stimulus",
+    "StreamRun",
+    "default_cache_dir",
+    "run_compiled",
+    "simulate_stream",
+]
 
 CACHE_ENV = "BRAINSMITH_RTLSIM_CACHE"
 _READY_MARK = "ready"
@@ -127,6 +134,33 @@ def simulate_stream(
         slowdown = 1.0 / ((1.0 - stimulus.gap_probability) * (1.0 - stimulus.stall_probability))
         timeout_cycles = int(64 * slowdown * (len(words) + output_words)) + 10_000
     build_dir = _build(design, simulator, cache_dir or default_cache_dir())
+    return run_compiled(
+        build_dir,
+        simulator,
+        design,
+        words,
+        output_words,
+        stimulus=stimulus,
+        timeout_cycles=timeout_cycles,
+    )
+
+
+def run_compiled(
+    build_dir: Path,
+    simulator: Simulator,
+    design: RtlDesign,
+    words: list[int],
+    output_words: int,
+    *,
+    stimulus: Stimulus,
+    timeout_cycles: int,
+) -> StreamRun:
+    """Run the testbench compiled in ``build_dir`` (``testbench_source(design)`` with the
+    design's sources, memory files beside it) on ``words``; collect ``output_words`` words.
+
+    Raises :class:`~.simulator.SimulationError` when the simulation times out (a deadlock, or
+    fewer outputs than expected) or its output has unknown (X/Z) bits.
+    """
     with tempfile.TemporaryDirectory(prefix="brainsmith-rtlsim-") as scratch:
         in_path = Path(scratch, "in.hex")
         out_path = Path(scratch, "out.hex")

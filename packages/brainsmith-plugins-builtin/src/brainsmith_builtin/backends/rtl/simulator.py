@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from brainsmith.errors import BrainsmithError
+from brainsmith.errors import BrainsmithError, ToolchainError
 
 __all__ = [
     "SIMULATOR_ENV",
@@ -36,8 +36,9 @@ INSTALL_HINT = (
 )
 
 
-class SimulatorNotFoundError(BrainsmithError):
-    """No usable Verilog simulator is installed (or the one asked for is missing)."""
+class SimulatorNotFoundError(ToolchainError):
+    """No usable Verilog simulator is installed (or the one asked for is missing); exit status
+    1, the fix says what to install."""
 
 
 class SimulationError(BrainsmithError):
