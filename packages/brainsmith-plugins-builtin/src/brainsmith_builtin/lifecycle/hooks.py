@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from brainsmith import hookimpl
 
+from brainsmith_builtin.report.hooks import write_accelerator_report  # noqa: F401 (pluggy registers it)
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
