@@ -57,12 +57,10 @@ _STYLE: Mapping[str, object] = MappingProxyType(
 _WIDTH_INCHES = 6.4
 
 
-def cycles_chart(
-    layers: Sequence[Mapping[str, Any]], *, target_cycles: int | None, bottleneck: str | None
-) -> str:
-    """A horizontal bar per layer (``node``, ``kernel``, ``cycles`` per frame), in pipeline
-    order; the ``bottleneck`` layer highlighted, layers slower than ``target_cycles`` marked,
-    and the target drawn as a line. Returns ``<svg>`` markup."""
+def cycles_chart(layers: Sequence[Mapping[str, Any]], *, target_cycles: int | None) -> str:
+    """A horizontal bar per layer (``node``, ``kernel``, ``cycles`` per frame, ``bottleneck``
+    flag), in pipeline order; the bottleneck layers highlighted, layers slower than
+    ``target_cycles`` marked, and the target drawn as a line. Returns ``<svg>`` markup."""
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
@@ -70,27 +68,27 @@ def cycles_chart(
 
     names = [str(layer["node"]) for layer in layers]
     cycles = [int(layer["cycles"]) for layer in layers]
-    colours = [
-        _cycles_colour(layer, target_cycles=target_cycles, bottleneck=bottleneck)
-        for layer in layers
-    ]
+    colours = [_cycles_colour(layer, target_cycles=target_cycles) for layer in layers]
     with matplotlib.rc_context(dict[Any, Any](_STYLE)):
         fig = Figure(figsize=(_WIDTH_INCHES, 0.9 + 0.27 * max(len(layers), 3)))
         ax = fig.add_subplot()
         bars = ax.barh(range(len(layers)), cycles, color=colours, height=0.7, zorder=2)
         ax.set_yticks(range(len(layers)), names)
         ax.invert_yaxis()
-        for label, name in zip(ax.get_yticklabels(), names, strict=True):
-            if name == bottleneck:
+        for label, layer in zip(ax.get_yticklabels(), layers, strict=True):
+            if layer["bottleneck"]:
                 label.set_fontweight("bold")
         top = max([*cycles, target_cycles or 0, 1])
         ax.set_xlim(0, top * 1.18)
         for bar, value in zip(bars, cycles, strict=True):
+            inside = value > 0.55 * top  # a long bar carries its label inside its end
             ax.text(
-                bar.get_width() + top * 0.01,
+                bar.get_width() + (-0.01 if inside else 0.01) * top,
                 bar.get_y() + bar.get_height() / 2,
                 f"{value:,}",
                 va="center",
+                ha="right" if inside else "left",
+                color="white" if inside else INK,
                 fontsize=8,
             )
         legend = [Patch(color=COMPUTE, label="within target" if target_cycles else "layer")]
@@ -118,10 +116,8 @@ def cycles_chart(
         return inline_svg(fig, "cycles")
 
 
-def _cycles_colour(
-    layer: Mapping[str, Any], *, target_cycles: int | None, bottleneck: str | None
-) -> str:
-    if layer["node"] == bottleneck:
+def _cycles_colour(layer: Mapping[str, Any], *, target_cycles: int | None) -> str:
+    if layer["bottleneck"]:
         return BOTTLENECK
     if target_cycles is not None and int(layer["cycles"]) > target_cycles:
         return OVER_TARGET
@@ -147,7 +143,7 @@ def resources_chart(
         for kernel in kernels
     }
     with matplotlib.rc_context(dict[Any, Any](_STYLE)):
-        fig = Figure(figsize=(_WIDTH_INCHES, 1.2 + 0.42 * len(kinds) + 0.2 * len(kernels)))
+        fig = Figure(figsize=(_WIDTH_INCHES, 0.9 + 0.34 * len(kinds)))
         ax = fig.add_subplot()
         ax.set_yticks(range(len(kinds)), kinds)
         ax.invert_yaxis()
@@ -250,7 +246,10 @@ def _absolute_bars(
             zorder=2,
         )
         left = [a + b for a, b in zip(left, used[kernel], strict=True)]
+    from matplotlib.ticker import FuncFormatter
+
     ax.set_xscale("symlog", linthresh=1.0)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     top = max([int(totals[k]) for k in kinds] + [1])
     ax.set_xlim(0, top * 20)
     for row, kind in enumerate(kinds):

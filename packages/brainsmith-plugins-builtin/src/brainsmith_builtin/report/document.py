@@ -14,7 +14,8 @@ The document (``SCHEMA`` 1)::
      "performance": {"clock_mhz", "fps", "max_cycles", "bottleneck", "latency_cycles",
                      "latency_us", "target_cycles", "target_fps", "meets_target", "limiting"},
      "layers": [{"node", "kernel", "backend", "PE", "SIMD", "folding", "cycles", "LUT", "FF",
-                 "BRAM_18K", "URAM", "DSP", "estimated", "bottleneck": bool,
+                 "BRAM_18K", "URAM", "DSP", "estimated", "bottleneck": bool (the slowest
+                 cycles: performance.bottleneck and any layer as slow),
                  "fifo_in": [depth, ...], "fifo_out": [depth, ...], "depth" (FIFOs only)}],
      "totals": {"LUT", "FF", "BRAM_18K", "URAM", "DSP"},
      "device": {"name", "source", "capacity", "utilisation", "over_capacity"} | None,
@@ -58,7 +59,7 @@ def accelerator_report(model: Any, report: Mapping[str, Any]) -> dict[str, Any] 
     for layer in estimates["layers"]:
         row = {key: layer.get(key) for key in _LAYER_KEYS}
         row["estimated"] = bool(layer.get("estimated", True))
-        row["bottleneck"] = layer["node"] == estimates.get("bottleneck")
+        row["bottleneck"] = layer["cycles"] == estimates.get("max_cycles")
         streams = fifos.get(layer["node"])
         row["fifo_in"] = list(streams.inputs) if streams else []
         row["fifo_out"] = list(streams.outputs) if streams else []

@@ -110,9 +110,7 @@ def render_html(document: Mapping[str, Any]) -> str:
     perf = document["performance"]
     layers: Sequence[Mapping[str, Any]] = document["layers"]
     device = document.get("device")
-    cycles_svg = cycles_chart(
-        layers, target_cycles=perf.get("target_cycles"), bottleneck=perf.get("bottleneck")
-    )
+    cycles_svg = cycles_chart(layers, target_cycles=perf.get("target_cycles"))
     resources_svg = resources_chart(
         layers, document["totals"], device["capacity"] if device else None
     )
@@ -128,7 +126,11 @@ def render_html(document: Mapping[str, Any]) -> str:
         _notes(document),
         '<section class="grid">',
         _chart_card("Cycles per layer", cycles_svg, _cycles_hint(perf)),
-        _chart_card("Resources versus device", resources_svg, _resources_hint(device)),
+        _chart_card(
+            "Resources versus device" if device else "Resources (no device given)",
+            resources_svg,
+            _resources_hint(device),
+        ),
         "</section>",
         _layer_table(layers, document["totals"], device),
         '<section class="grid">',
@@ -188,6 +190,7 @@ def _tiles(document: Mapping[str, Any]) -> str:
     perf, device, totals = document["performance"], document["device"], document["totals"]
     layers = {layer["node"]: layer for layer in document["layers"]}
     neck = layers.get(perf.get("bottleneck"))
+    ties = [n for n, layer in layers.items() if layer["bottleneck"] and n != perf.get("bottleneck")]
     missed = perf.get("meets_target") is False
     tiles = [
         _tile(
@@ -199,7 +202,8 @@ def _tiles(document: Mapping[str, Any]) -> str:
         _tile(
             "Bottleneck",
             str(perf.get("bottleneck") or "—"),
-            f"{neck['kernel']} · {_n(neck['cycles'])} cycles" if neck else "",
+            (f"{neck['kernel']} · {_n(neck['cycles'])} cycles" if neck else "")
+            + (f"; as slow: {', '.join(ties)}" if ties else ""),
             "hot",
         ),
         _tile(
