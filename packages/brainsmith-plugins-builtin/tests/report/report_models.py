@@ -4,7 +4,6 @@ HTML checker."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from typing import Any
 
 from brainsmith.hardware import is_kernel_node, kernel_domain
 from onnx import helper
@@ -14,7 +13,6 @@ from qonnx.custom_op.registry import getCustomOp
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 )
-SVG_SELF_CLOSING = frozenset({"path", "use", "rect", "circle", "line", "polyline", "polygon"})
 
 
 def insert_fifos(model: ModelWrapper, depths: list[int]) -> dict[tuple[str, str], int]:
@@ -121,7 +119,3 @@ def check_html(page: str) -> TreeChecker:
     assert checker.problems == [], checker.problems[:5]
     assert checker.stack == [], f"unclosed: {checker.stack}"
     return checker
-
-
-def kernel_layers(model: ModelWrapper) -> list[Any]:
-    return [n for n in model.graph.node if is_kernel_node(n)]
