@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from brainsmith import hookimpl
 
+from brainsmith_builtin.report.hooks import write_accelerator_report  # noqa: F401 (pluggy registers it)
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from pathlib import Path
