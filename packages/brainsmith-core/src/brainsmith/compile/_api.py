@@ -231,7 +231,7 @@ def compile_model(
         finishing = written["finishing"]
         _failed(outputs, error, keep_checkpoints=not finishing and not isinstance(error, OSError))
         if isinstance(error, OSError):
-            raise write_failure(error, outdir) from error
+            raise write_failure(error, outdir, outputs.folder) from error
         raise
     finally:
         outputs.close()
@@ -413,7 +413,7 @@ def _check(  # noqa: PLR0917 - one private call site, every argument a part of t
         f"the compiled model is invalid: {problem}; {culprit}",
         where=f"blueprint {plan.name}",
         fix="fix or remove that transform in the blueprint (--check-each checks after every "
-        "transform); nothing was written",
+        "transform)",
     )
 
 

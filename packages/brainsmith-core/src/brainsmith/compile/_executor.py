@@ -293,7 +293,7 @@ class Executor:
                 f"the model is invalid after {_step_label(step)} in stage {step.stage}: {problem}",
                 stage=step.stage,
                 transform=step.name,
-                fix=f"fix or remove {step.name} in the blueprint; nothing was written",
+                fix=f"fix or remove {step.name} in the blueprint",
             )
         return model, after
 

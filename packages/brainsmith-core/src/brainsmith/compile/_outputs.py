@@ -46,12 +46,14 @@ class CommitError(OutputError):
     exit_code = 1
 
 
-def write_failure(exc: OSError, fallback: Path) -> CommitError:
-    """An ``OSError`` while writing the outputs, as a message naming the path and a fix."""
-    path = exc.filename if exc.filename else fallback
-    reason = exc.strerror or str(exc)
+def write_failure(exc: OSError, outdir: Path, staged: Path | None = None) -> CommitError:
+    """An ``OSError`` while writing the outputs, as a message naming the path and a fix; a path
+    inside the staging folder ``staged`` is named as the output it stands for."""
+    path = Path(exc.filename) if exc.filename else outdir
+    if staged is not None and path.is_relative_to(staged):
+        path = outdir / path.relative_to(staged)
     return CommitError(
-        f"cannot write the compile's outputs: {reason}; the previous outputs are untouched",
+        f"cannot write the compile's outputs: {exc.strerror or exc}",
         where=str(path),
         fix="free disk space or fix the permissions of the output directory, then compile again",
     )
@@ -150,7 +152,7 @@ class OutputTransaction:
             with contextlib.suppress(OSError):  # the folder now holds no commit to roll back
                 (self.staging / _JOURNAL).unlink()
             if isinstance(exc, OSError):
-                raise write_failure(exc, self.outdir) from None
+                raise write_failure(exc, self.outdir, self.folder) from None
             raise
         (self.staging / _JOURNAL).unlink()
         return names
