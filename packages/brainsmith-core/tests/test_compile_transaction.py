@@ -285,6 +285,26 @@ def test_crashed_commit_is_rolled_back_by_the_next_run(
     untouched(previous, before)
 
 
+def test_a_live_runs_staging_folder_is_left_alone(
+    previous: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import fcntl
+
+    live = previous / ".brainsmith-run-live"
+    (live / "new").mkdir(parents=True)
+    handle = os.open(live / "lock", os.O_CREAT | os.O_RDWR)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as the live run holds it
+        assert (
+            compile_(capsys, "--example", "--stop-stage", "graph_cleanup", "-o", previous)[0] == 0
+        )
+        assert (live / "new").is_dir()
+    finally:
+        os.close(handle)  # the run ended without cleaning up: the next compile removes it
+    assert compile_(capsys, "--example", "--stop-stage", "graph_cleanup", "-o", previous)[0] == 0
+    assert not live.exists()
+
+
 def test_resume_refuses_another_model(
     faults: FakeSite, previous: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,7 +20,6 @@ starting, and removes the staging folders of every crashed run.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -35,7 +34,7 @@ STAGING_PREFIX = ".brainsmith-run-"
 """Staging folders in the output directory start with this."""
 FAILED_DIR = ".failed"
 """Where a failed run's hook statistics and lifecycle plugin files are kept for inspection."""
-_LEGACY_PREFIXES = (".brainsmith-artifacts-", ".brainsmith-probe-")
+_LEGACY_PREFIXES = (".brainsmith-artifacts-",)  # staging folders of brainsmith 0.1
 _JOURNAL = "journal.json"
 _LOCK = "lock"
 
@@ -86,7 +85,7 @@ class OutputTransaction:
             recover(outdir)
             staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=outdir))
             lock = os.open(staging / _LOCK, os.O_CREAT | os.O_RDWR, 0o600)
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _lock(lock, wait=True)
             (staging / "new").mkdir()
             (staging / "previous").mkdir()
         except OSError as exc:
@@ -183,6 +182,20 @@ class OutputTransaction:
         os.close(self._lock)
 
 
+def _lock(handle: int, *, wait: bool) -> bool:
+    """Take an exclusive ``flock`` on ``handle``; ``False`` if another process holds it (and
+    ``wait`` is false). Without ``fcntl`` (Windows) every lock is taken."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return True
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
 def _swap(new: Path, target: Path, aside: Path) -> None:
     """Put ``new`` at ``target``, moving an existing ``target`` to ``aside`` first."""
     if target.exists() or target.is_symlink():
@@ -219,11 +232,8 @@ def recover(outdir: Path) -> list[Path]:
         except FileNotFoundError:
             handle = None  # crashed before taking its lock
         try:
-            if handle is not None:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # a live run
+            if handle is not None and not _lock(handle, wait=False):
+                continue  # a live run
             journal = folder / _JOURNAL
             if journal.is_file():
                 names = json.loads(journal.read_text(encoding="utf-8"))["names"]
