@@ -135,7 +135,7 @@ def compile_model(
     from ._inputs import model_bytes, prepare_output
     from ._named import blueprint_file
     from ._planner import validate
-    from ._resume import checkpoint_props, identity, resume
+    from ._resume import carry_checkpoints, checkpoint_props, identity, resume
     from ._verify import failure
 
     _check_arguments(output_dir, tolerance, seed, run_config)
@@ -172,7 +172,7 @@ def compile_model(
     def finish(result: Result) -> Mapping[str, Any]:
         """Check, verify, report and stage the outputs; the executor then fires
         on_compile_end, and the outputs are committed after it."""
-        from ._check import lift_ir_version
+        from ._check import lift_ir_version, refuse_invalid
         from ._plan import serialize, stamp
         from ._verify import DEFAULT_TOLERANCE
         from ._verify import verify as compare
@@ -183,7 +183,7 @@ def compile_model(
         if lifted is not None:
             warnings.append(lifted)
             _tell(observer, f"warning: {lifted}")
-        _check(plan, start_model, original, result, len(previous), start, stop)
+        refuse_invalid(plan, start_model, original, result, len(previous), start, stop)
         verification = None
         if mode is not None:
             limit = DEFAULT_TOLERANCE if tolerance is None else tolerance
@@ -206,7 +206,7 @@ def compile_model(
     try:
         outputs.seed(PLUGIN_STATE)  # the lifecycle plugins' saved state, restored and updated
         if checkpoints and previous:
-            _carry_checkpoints(plan, start, outdir / CHECKPOINTS, outputs.folder / CHECKPOINTS)
+            carry_checkpoints(plan, start, outdir / CHECKPOINTS, outputs.folder / CHECKPOINTS)
         checker = None
         if check_each:
             from ._check import checker_for
@@ -364,57 +364,6 @@ def _stage(plan: Plan, name: str | None, what: str) -> str | None:
             fix=f"use one of: {', '.join(plan.stage_names)}",
         )
     return name
-
-
-def _carry_checkpoints(plan: Plan, start: str | None, published: Path, staged: Path) -> None:
-    """Stage copies of the published checkpoints of the stages before ``start``: a resumed run
-    commits them with its own as one set."""
-    import shutil
-
-    from ._plan import checkpoint_path
-
-    if start is None:
-        return
-    for stage in plan.stage_names[: plan.stage_names.index(start)]:
-        source = checkpoint_path(published, plan, stage)
-        if source.is_file():
-            staged.mkdir(exist_ok=True)
-            shutil.copy2(source, staged / source.name)
-
-
-def _check(  # noqa: PLR0917 - one private call site, every argument a part of the run
-    plan: Plan,
-    start_model: ModelWrapper,
-    original: ModelWrapper,
-    result: Result,
-    resumed_steps: int,
-    start: str | None,
-    stop: str | None,
-) -> None:
-    """Refuse an invalid compiled model, naming the transform after which it became invalid.
-
-    :raises CompileError: (exit status 1) before anything is written.
-    """
-    from ._check import locate, model_problem
-    from ._executor import CompileError
-
-    problem = model_problem(result.model.model, original.model)
-    if problem is None:
-        return
-    culprit = locate(
-        plan,
-        start_model,
-        result.applied[resumed_steps:],
-        original,
-        start_stage=start,
-        stop_stage=stop,
-    )
-    raise CompileError(
-        f"the compiled model is invalid: {problem}; {culprit}",
-        where=f"blueprint {plan.name}",
-        fix="fix or remove that transform in the blueprint (--check-each checks after every "
-        "transform)",
-    )
 
 
 def _failed(outputs: OutputTransaction, error: BaseException, *, keep_checkpoints: bool) -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import onnx
     from qonnx.core.modelwrapper import ModelWrapper
 
-    from ._plan import Applied, Plan
+    from ._plan import Applied, Plan, Result
 
 
 def model_problem(model: onnx.ModelProto, original: onnx.ModelProto) -> str | None:
@@ -174,4 +174,36 @@ def locate(
     return (
         "replaying the transforms without the lifecycle hooks gives a valid model, so a hook "
         "that replaced or changed the model (on_transform_after, on_stage_end) made it invalid"
+    )
+
+
+def refuse_invalid(  # noqa: PLR0917 - one private call site, every argument a part of the run
+    plan: Plan,
+    start_model: ModelWrapper,
+    original: ModelWrapper,
+    result: Result,
+    resumed_steps: int,
+    start: str | None,
+    stop: str | None,
+) -> None:
+    """Refuse an invalid compiled model, naming the transform after which it became invalid.
+
+    :raises CompileError: (exit status 1) before anything is written.
+    """
+    problem = model_problem(result.model.model, original.model)
+    if problem is None:
+        return
+    culprit = locate(
+        plan,
+        start_model,
+        result.applied[resumed_steps:],
+        original,
+        start_stage=start,
+        stop_stage=stop,
+    )
+    raise CompileError(
+        f"the compiled model is invalid: {problem}; {culprit}",
+        where=f"blueprint {plan.name}",
+        fix="fix or remove that transform in the blueprint (--check-each checks after every "
+        "transform)",
     )

@@ -134,3 +134,17 @@ def _check_identity(model: ModelWrapper, run: Mapping[str, Any], path: Path) -> 
             where=str(path),
             fix=fix,
         )
+
+
+def carry_checkpoints(plan: Plan, start: str | None, published: Path, staged: Path) -> None:
+    """Stage copies of the published checkpoints of the stages before ``start``: a resumed run
+    commits them with its own as one set."""
+    import shutil
+
+    if start is None:
+        return
+    for stage in plan.stage_names[: plan.stage_names.index(start)]:
+        source = checkpoint_path(published, plan, stage)
+        if source.is_file():
+            staged.mkdir(exist_ok=True)
+            shutil.copy2(source, staged / source.name)
