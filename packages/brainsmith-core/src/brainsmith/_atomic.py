@@ -23,8 +23,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
             os.fsync(handle.fileno())
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:
+            exc.filename = str(target)  # a failing write or flush names no file
         raise
     return target
 

@@ -81,6 +81,12 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--stop-stage", metavar="STAGE", help="stop after STAGE")
     parser.add_argument(
+        "--check-each",
+        action="store_true",
+        help="check the model after every transform, not only the compiled one (slower; "
+        "names the transform that made it invalid without replaying)",
+    )
+    parser.add_argument(
         "--run-config",
         type=Path,
         metavar="FILE",
@@ -130,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
             checkpoints=args.checkpoints,
             start_stage=args.start_stage,
             stop_stage=args.stop_stage,
+            check_each=args.check_each,
             observer=progress,
             name=name,
         )

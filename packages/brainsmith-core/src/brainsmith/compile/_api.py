@@ -20,6 +20,7 @@ from .._target import Target, stamp_target
 from ..errors import BrainsmithError
 from ._artifacts import write_artifacts
 from ._hook_objects import registered
+from ._outputs import OutputTransaction, write_failure
 from ._report import OUTPUT_NAME, report_document
 
 if TYPE_CHECKING:
@@ -37,6 +38,10 @@ CHECKPOINTS = "checkpoints"
 """The folder of per-stage checkpoints in the output directory."""
 FOLDING_NAME = "folding_config.json"
 """The chosen folding, in FINN's shape, beside the model (when a folding pass ran)."""
+HOOK_STATS = "hook_stats.json"
+PLUGIN_STATE = "plugin_state.json"
+OWN_OUTPUTS = (OUTPUT_NAME, REPORT_NAME, HOOK_STATS, PLUGIN_STATE, CHECKPOINTS, FOLDING_NAME)
+"""The names the compile itself writes in the output directory (artifacts may not take them)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ def compile_model(
     session: Session | None = None,
     observer: Observer | None = None,
     name: str | None = None,
+    check_each: bool = False,
 ) -> CompileResult:
     """Compile ``model`` through a blueprint's stages and write the outputs.
 
@@ -86,8 +92,11 @@ def compile_model(
         ``onnx.ModelProto`` (not changed).
     :param output_dir: created if needed; receives ``model.onnx``, ``compile_report.json``,
         ``hook_stats.json``, ``plugin_state.json`` (the lifecycle plugins' state; ``{}``
-        without any) and, with ``checkpoints``, ``checkpoints/NN_<stage>.onnx``. Every file is
-        written atomically.
+        without any) and, with ``checkpoints``, ``checkpoints/NN_<stage>.onnx``. All of them
+        (and the plugins' artifacts) are staged in a hidden folder inside it and committed
+        together, or not at all: a failing compile leaves the previous outputs as they were
+        (except that a failing stage commits the checkpoints of the stages before it as one
+        set) and keeps its hook statistics in ``output_dir/.failed/``.
     :param blueprint: a blueprint YAML file, or ``namespace:name`` for one a plugin ships
         (``builtin:dataflow``); default the bundled ``default.yaml``.
     :param verify: run both models on random inputs (``seed``) and compare their outputs
@@ -104,15 +113,21 @@ def compile_model(
         fields: ``fps`` or ``cycles_per_frame``, ``clock_mhz``, ``device``); each field given
         overrides the blueprint's ``target:``. Stamped into the model for hw_transforms.
     :param start_stage: resume from the checkpoint written before this stage (same
-        ``output_dir``, same blueprint); ``stop_stage``: stop after this stage.
+        ``output_dir``, input model, blueprint and plugin versions, checked);
+        ``stop_stage``: stop after this stage.
     :param session: the plugin session; default one from the environment.
     :param observer: receives progress and warnings (the CLI's progress display).
     :param name: how the report names the input (default: its path, or ``<in-memory model>``).
+    :param check_each: check the model after every transform (else once, at the end; an
+        invalid result is then replayed to find the transform that broke it).
     :returns: the compiled model, the report, the verification and the output paths.
     :raises BrainsmithError: bad input (exit status 2): the model, the blueprint, its plugins,
-        the stages or the output directory; ``CompileError`` (exit 1): a transform failed or
-        looped; ``VerificationError`` (exit 1): with ``verify``, an output differs by more
-        than the tolerance — the outputs are written first, so they can be inspected.
+        the stages, the checkpoints to resume from or the output directory; ``CompileError``
+        (exit 1): a transform failed or looped, or the compiled model is invalid (the message
+        names the transform after which it became so); ``HookError`` (exit 1): a lifecycle
+        hook raised; ``CommitError`` (exit 1): writing the outputs failed;
+        ``VerificationError`` (exit 1): with ``verify``, an output differs by more than the
+        tolerance — the outputs are written first, so they can be inspected.
     """
     from qonnx.core.modelwrapper import ModelWrapper
 
@@ -122,6 +137,7 @@ def compile_model(
     from ._inputs import model_bytes, prepare_output
     from ._named import blueprint_file
     from ._planner import validate
+    from ._resume import carry_checkpoints, checkpoint_props, identity, resume
     from ._verify import failure
 
     _check_arguments(output_dir, tolerance, seed, run_config)
@@ -145,20 +161,31 @@ def compile_model(
 
     goal = _target(loaded.target, target)
     original = ModelWrapper(data)
-    resumed, previous = _resume(plan, start, outdir) if start else (None, [])
-    stamp_target(resumed if resumed is not None else original, goal)
+    run = identity(plan, data)
+    resumed, previous = resume(plan, start, outdir / CHECKPOINTS, run) if start else (None, [])
+    start_model = resumed if resumed is not None else original
+    stamp_target(start_model, goal)
     events, host = _lifecycle(session, run_config, observer)
     _install_kernels(session)
-    prepare_output(outdir)
-    written: dict[str, Any] = {}
+    prepare_output(outdir, files=OWN_OUTPUTS[:4], folders=(CHECKPOINTS,) if checkpoints else ())
+    outputs = OutputTransaction.begin(outdir)
+    written: dict[str, Any] = {"finishing": False}
 
     def finish(result: Result) -> Mapping[str, Any]:
-        """Verify, report and write the outputs; the executor then fires on_compile_end."""
+        """Check, verify, report and stage the outputs; the executor then fires
+        on_compile_end, and the outputs are committed after it."""
+        from ._check import lift_ir_version, refuse_invalid
         from ._plan import serialize, stamp
         from ._verify import DEFAULT_TOLERANCE
         from ._verify import verify as compare
 
+        written["finishing"] = True
         stamp(result.model, result.provenance())
+        lifted = lift_ir_version(result.model.model)
+        if lifted is not None:
+            warnings.append(lifted)
+            _tell(observer, f"warning: {lifted}")
+        refuse_invalid(plan, start_model, original, result, len(previous), start, stop)
         verification = None
         if mode is not None:
             limit = DEFAULT_TOLERANCE if tolerance is None else tolerance
@@ -174,29 +201,52 @@ def compile_model(
             source, outdir, loaded, plan, result, session, verification, warnings
         )
         report["target"] = goal.to_json()
-        report["artifacts"] = write_artifacts(session, result.model, outdir, report)
+        report["artifacts"] = write_artifacts(
+            session, result.model, outputs, report, reserved=OWN_OUTPUTS
+        )
         if report.get("folding"):
             folding = json.dumps(report["folding"]["config"], indent=2, sort_keys=True) + "\n"
-            write_atomic(outdir / FOLDING_NAME, folding)
-        write_atomic(outdir / OUTPUT_NAME, serialize(result.model))
+            write_atomic(outputs.folder / FOLDING_NAME, folding)
+        write_atomic(outputs.folder / OUTPUT_NAME, serialize(result.model))
         write_atomic(
-            outdir / REPORT_NAME, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
+            outputs.folder / REPORT_NAME,
+            (json.dumps(report, indent=2, sort_keys=True) + "\n").encode(),
         )
         written.update(report=report, verification=verification)
         return report
 
-    with registered(session.plugin_manager, plugins), host.running(outdir):
-        # host.running writes hook_stats.json and plugin_state.json at the end
-        result = Executor(plan, events=events, observer=observer).run(
-            resumed if resumed is not None else original,
-            start_stage=start,
-            stop_stage=stop,
-            checkpoint_dir=outdir / CHECKPOINTS if checkpoints else None,
-            previous=previous,
-            blueprint=loaded,
-            output_dir=outdir,
-            finish=finish,
-        )
+    try:
+        outputs.seed(PLUGIN_STATE)  # the lifecycle plugins' saved state, restored and updated
+        if checkpoints and previous:
+            carry_checkpoints(plan, start, outdir / CHECKPOINTS, outputs.folder / CHECKPOINTS)
+        checker = None
+        if check_each:
+            from ._check import checker_for
+
+            checker = checker_for(original)
+        with registered(session.plugin_manager, plugins), host.running(outputs.folder):
+            # host.running writes hook_stats.json and plugin_state.json at the end
+            result = Executor(plan, events=events, observer=observer, checker=checker).run(
+                start_model,
+                start_stage=start,
+                stop_stage=stop,
+                checkpoint_dir=outputs.folder / CHECKPOINTS if checkpoints else None,
+                checkpoint_home=outdir / CHECKPOINTS,
+                checkpoint_props=checkpoint_props(run),
+                previous=previous,
+                blueprint=loaded,
+                output_dir=outdir,
+                finish=finish,
+            )
+        outputs.commit()
+    except BaseException as error:
+        finishing = written["finishing"]
+        _failed(outputs, error, keep_checkpoints=not finishing and not isinstance(error, OSError))
+        if isinstance(error, OSError):
+            raise write_failure(error, outdir, outputs.folder) from error
+        raise
+    finally:
+        outputs.close()
     compiled = CompileResult(
         model=result.model,
         report=written["report"],
@@ -328,40 +378,24 @@ def _stage(plan: Plan, name: str | None, what: str) -> str | None:
     return name
 
 
-def _resume(plan: Plan, start: str, outdir: Path) -> tuple[ModelWrapper | None, list[Applied]]:
-    """The checkpoint a compile starting at ``start`` resumes from, and what it applied."""
-    from ._inputs import read_model
-    from ._plan import Applied, checkpoint_path, read_provenance
+def _failed(outputs: OutputTransaction, error: BaseException, *, keep_checkpoints: bool) -> None:
+    """After a failed run: commit the checkpoints of the completed stages if a stage failed
+    (an ``Exception`` that is not an ``OSError``, before the outputs were being finished), keep
+    the hook statistics in ``.failed/``, and say so in the error."""
+    from ._executor import add_note
 
-    index = plan.stage_names.index(start)
-    if index == 0:
-        return None, []
-    previous = plan.stage_names[index - 1]
-    path = checkpoint_path(outdir / CHECKPOINTS, plan, previous)
-    if not path.is_file():
-        raise BrainsmithError(
-            f"--start-stage {start} needs the checkpoint of stage {previous!r}, which does not "
-            "exist",
-            where=str(path),
-            fix="compile once with --checkpoints (and the same -o) first",
-        )
-    model = read_model(path)
-    document = read_provenance(model) or {}
-    if document.get("blueprint_sha256") != plan.blueprint_hash:
-        raise BrainsmithError(
-            "the checkpoint was made with a different blueprint",
-            where=str(path),
-            fix="compile from the start (without --start-stage) with --checkpoints",
-        )
-    applied = [
-        Applied(
-            t["stage"],
-            t["transform"],
-            t["options"],
-            t["distribution"],
-            t["version"],
-            modified=t["modified"],
-        )
-        for t in document.get("transforms", [])
-    ]
-    return model, applied
+    committed: list[str] = []
+    if keep_checkpoints and isinstance(error, Exception) and not isinstance(error, OSError):
+        try:
+            committed = outputs.commit(only=[CHECKPOINTS])
+        except BrainsmithError as secondary:
+            add_note(error, f"the checkpoints of the completed stages were not kept: {secondary}")
+    failed = outputs.keep_failed(exclude=(*OWN_OUTPUTS[:2], CHECKPOINTS))
+    kept = (
+        "only the checkpoints of the completed stages were replaced"
+        if committed
+        else ("nothing in the output directory was replaced")
+    )
+    if failed is not None:
+        kept += f"; this run's hook statistics are in {failed}"
+    add_note(error, kept)

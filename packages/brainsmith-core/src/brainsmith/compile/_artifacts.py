@@ -1,62 +1,61 @@
-"""Files plugins derive from a compiled model (``brainsmith_compile_artifacts``), written through
-a staging folder so that a failing plugin leaves the previous outputs as they were."""
+"""Files plugins derive from a compiled model (``brainsmith_compile_artifacts``), written into a
+scratch folder of the compile's output transaction and staged with the other outputs, so that
+they are committed together with them or not at all."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
 
     from ..plugins import Session
+    from ._outputs import OutputTransaction
 
 
 def write_artifacts(
-    session: Session, model: ModelWrapper, outdir: Path, report: Mapping[str, Any]
+    session: Session,
+    model: ModelWrapper,
+    outputs: OutputTransaction,
+    report: Mapping[str, Any],
+    *,
+    reserved: Collection[str],
 ) -> list[str]:
     """Let plugins write files derived from the compiled model (``brainsmith_compile_artifacts``)
-    into a staging folder, then move each top-level entry into ``outdir``, replacing the
-    previous one only once the new one is complete. Returns the written paths, relative."""
+    into an empty scratch folder, then stage each top-level entry with the compile's outputs.
+    Returns the written paths, relative to the output directory, sorted.
+
+    :param reserved: names of the compile's own outputs, which an artifact may not take.
+    :raises CompileError: a plugin raised, or wrote an entry named like one of ``reserved``.
+    """
     from ._executor import CompileError
 
     hook = session.plugin_manager.hook.brainsmith_compile_artifacts
     if not hook.get_hookimpls():
         return []
-    staging = Path(tempfile.mkdtemp(prefix=".brainsmith-artifacts-", dir=outdir))
+    folder = outputs.scratch("artifacts")
+    fix = (
+        "the plugin that writes them (named in the traceback, --traceback) must be fixed; "
+        "the previous outputs are untouched"
+    )
     try:
+        written = [
+            p for result in hook(model=model, folder=folder, report=report) for p in result or ()
+        ]
+    except Exception as exc:
+        raise CompileError(
+            f"writing the compile's artifacts failed: {type(exc).__name__}: {exc}",
+            where=str(outputs.outdir),
+            fix=fix,
+        ) from exc
+    for entry in sorted(folder.iterdir()):
         try:
-            written = [
-                p
-                for result in hook(model=model, folder=staging, report=report)
-                for p in result or ()
-            ]
-        except Exception as exc:
+            outputs.adopt(entry, reserved=reserved)
+        except ValueError as exc:
             raise CompileError(
-                f"writing the compile's artifacts failed: {type(exc).__name__}: {exc}",
-                where=str(outdir),
-                fix="the plugin that writes them named in the traceback (--traceback) must be "
-                "fixed; the previous outputs are untouched",
-            ) from exc
-        for entry in sorted(staging.iterdir()):
-            _replace(entry, outdir / entry.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                f"a plugin wrote the artifact {entry.name!r}: {exc}",
+                where=str(outputs.outdir),
+                fix=fix,
+            ) from None
     return sorted(str(p) for p in written)
-
-
-def _replace(new: Path, old: Path) -> None:
-    """Put ``new`` where ``old`` is: the old one is renamed aside first and removed after."""
-    aside = old.with_name(f".{old.name}.previous")
-    shutil.rmtree(aside, ignore_errors=True)
-    if old.exists():
-        os.replace(old, aside)
-    os.replace(new, old)
-    if aside.is_dir():
-        shutil.rmtree(aside, ignore_errors=True)
-    elif aside.exists():
-        aside.unlink()

@@ -38,6 +38,24 @@ class CompileError(BrainsmithError):
     exit_code = 1
 
 
+class InvalidModelError(CompileError):
+    """The model failed the executor's ``checker`` after a transform (``--check-each``)."""
+
+    def __init__(self, message: str, *, stage: str, transform: str, fix: str = "") -> None:
+        self.stage = stage
+        self.transform = transform
+        super().__init__(message, where=f"stage {stage}", fix=fix)
+
+
+def add_note(error: BaseException, text: str) -> None:
+    """Attach ``text`` to ``error`` as a second failure that must not hide it: in the message
+    of a :class:`BrainsmithError` (the CLI prints it), else as an exception note."""
+    if isinstance(error, BrainsmithError):
+        error.message += f"\n  note: {text}"
+    else:
+        error.add_note(text)
+
+
 class Events(Protocol):
     """Where the executor reports lifecycle events (the lifecycle dispatcher implements it)."""
 
@@ -86,15 +104,19 @@ class Executor:
         observer: Observer | None = None,
         max_iterations: int | None = None,
         seed: int | None = 0,
+        checker: Callable[[ModelWrapper], str | None] | None = None,
     ) -> None:
         """``max_iterations`` bounds each transform's apply loop (default: the larger of 1000
         and twice the node count). ``seed`` seeds Python's ``random`` (qonnx draws tensor names
-        from it) so that compiles are reproducible; ``None`` leaves it alone."""
+        from it) so that compiles are reproducible; ``None`` leaves it alone. ``checker``, if
+        given, runs after every applied transform and returns a problem (the run then stops
+        with :class:`InvalidModelError` naming the transform) or ``None``."""
         self.plan = plan
         self.events: Events = events if events is not None else NoEvents()
         self.observer = observer
         self.max_iterations = max_iterations
         self.seed = seed
+        self.checker = checker
 
     def run(
         self,
@@ -103,6 +125,8 @@ class Executor:
         start_stage: str | None = None,
         stop_stage: str | None = None,
         checkpoint_dir: Path | None = None,
+        checkpoint_home: Path | None = None,
+        checkpoint_props: Mapping[str, str] | None = None,
         previous: Sequence[Applied] = (),
         blueprint: Any = None,
         output_dir: Path | None = None,
@@ -111,7 +135,10 @@ class Executor:
         """Compile a copy of ``model``; ``model`` itself is not changed.
 
         Stages from ``start_stage`` through ``stop_stage`` run; with ``checkpoint_dir`` the
-        model after each stage is written there (atomically). ``previous`` are the steps
+        model after each stage is written there (atomically), with the ``metadata_props``
+        ``checkpoint_props`` added; ``checkpoint_home`` is where they are published once the
+        outputs are committed, the folder results and messages name (default
+        ``checkpoint_dir``). ``previous`` are the steps
         already applied (to the checkpoint a resumed compile starts from), kept in the
         provenance. ``blueprint`` and ``output_dir`` are passed on to lifecycle events.
 
@@ -119,7 +146,9 @@ class Executor:
         ``on_stage_begin`` / ``on_transform_before`` / ``on_transform_after`` /
         ``on_stage_end``, then ``on_compile_end(model, report)`` with the report ``finish``
         returns (``finish`` verifies and writes the outputs; without it, the report is the
-        provenance) — or ``on_compile_error`` when a transform fails.
+        provenance) — or ``on_compile_error`` when anything fails with an ``Exception``
+        (a hook raising there is attached to the original error as a note, never replaces
+        it; ``KeyboardInterrupt`` fires nothing).
         """
         names = self.plan.stage_names
         first = names.index(start_stage) if start_stage else 0
@@ -132,7 +161,7 @@ class Executor:
             return self._run(
                 model,
                 selected,
-                checkpoint_dir=checkpoint_dir,
+                checkpoints=_Checkpoints(checkpoint_dir, checkpoint_home, checkpoint_props),
                 previous=previous,
                 blueprint=blueprint,
                 output_dir=output_dir,
@@ -146,7 +175,7 @@ class Executor:
         model: ModelWrapper,
         selected: Sequence[tuple[str, tuple[Step, ...]]],
         *,
-        checkpoint_dir: Path | None,
+        checkpoints: _Checkpoints,
         previous: Sequence[Applied],
         blueprint: Any,
         output_dir: Path | None,
@@ -157,31 +186,35 @@ class Executor:
         began = time.perf_counter()
         model = copy.deepcopy(model)
         result = Result(model, self.plan, list(previous), [])
-        self.events.fire(
-            "on_compile_begin", model=model, blueprint=blueprint, output_dir=output_dir
-        )
-        before = serialize(model)
-        for position, (stage, steps) in enumerate(selected):
-            stage_began = time.perf_counter()
-            if self.observer:
-                self.observer.stage_begin(stage, position + 1, len(selected))
-            self.events.fire("on_stage_begin", stage=stage, model=model)
-            for step in steps:
-                model, before = self._run_step(step, model, before, result, checkpoint_dir)
-            self.events.fire("on_stage_end", stage=stage, model=model)
-            result.stages_run.append(stage)
-            if checkpoint_dir is not None:
-                path = checkpoint_path(checkpoint_dir, self.plan, stage)
-                snapshot = copy.deepcopy(model)
-                stamp(snapshot, result.provenance())
-                write_atomic(path, serialize(snapshot))
-                result.checkpoints.append(path)
-            if self.observer:
-                self.observer.stage_end(stage, time.perf_counter() - stage_began)
-        result.model = model
-        result.seconds = time.perf_counter() - began
-        report = finish(result) if finish is not None else result.provenance()
-        self.events.fire("on_compile_end", model=result.model, report=report)
+        where = ["", ""]  # the stage and transform running, for on_compile_error
+        try:
+            self.events.fire(
+                "on_compile_begin", model=model, blueprint=blueprint, output_dir=output_dir
+            )
+            before = serialize(model)
+            for position, (stage, steps) in enumerate(selected):
+                where[:] = [stage, ""]
+                stage_began = time.perf_counter()
+                if self.observer:
+                    self.observer.stage_begin(stage, position + 1, len(selected))
+                self.events.fire("on_stage_begin", stage=stage, model=model)
+                for step in steps:
+                    where[1] = step.name
+                    model, before = self._run_step(step, model, before, result, checkpoints.home)
+                where[1] = ""
+                self.events.fire("on_stage_end", stage=stage, model=model)
+                result.stages_run.append(stage)
+                checkpoints.write(self.plan, stage, model, result)
+                if self.observer:
+                    self.observer.stage_end(stage, time.perf_counter() - stage_began)
+            where[:] = ["", ""]
+            result.model = model
+            result.seconds = time.perf_counter() - began
+            report = finish(result) if finish is not None else result.provenance()
+            self.events.fire("on_compile_end", model=result.model, report=report)
+        except Exception as error:
+            self._fail(error, *where)
+            raise
         return result
 
     def _run_step(
@@ -219,17 +252,14 @@ class Executor:
         began = time.perf_counter()
         try:
             model, iterations, cleaned = self._apply(step, options, model)
-        except CompileError as error:
-            self._fail(error, step)
+        except CompileError:
             raise
         except Exception as exc:
-            failure = CompileError(
+            raise CompileError(
                 f"{_step_label(step)} failed in stage {step.stage}: {type(exc).__name__}: {exc}",
                 where=f"stage {step.stage}",
                 fix=self._fix_text(step, result, checkpoint_dir),
-            )
-            self._fail(failure, step)
-            raise failure from exc
+            ) from exc
         after = serialize(model)
         seconds = time.perf_counter() - began
         for replacement in self.events.fire(
@@ -257,6 +287,14 @@ class Executor:
         )
         if self.observer:
             self.observer.transform_end(step.stage, step.name, seconds)
+        problem = self.checker(model) if self.checker is not None else None
+        if problem is not None:
+            raise InvalidModelError(
+                f"the model is invalid after {_step_label(step)} in stage {step.stage}: {problem}",
+                stage=step.stage,
+                transform=step.name,
+                fix=f"fix or remove {step.name} in the blueprint",
+            )
         return model, after
 
     def _apply(
@@ -296,5 +334,36 @@ class Executor:
             text += f" (resume with --start-stage {step.stage})"
         return text
 
-    def _fail(self, error: BrainsmithError, step: Step) -> None:
-        self.events.fire("on_compile_error", error=error, stage=step.stage, transform=step.name)
+    def _fail(self, error: Exception, stage: str, transform: str) -> None:
+        """Fire ``on_compile_error``; a hook raising there becomes a note on ``error``."""
+        try:
+            self.events.fire("on_compile_error", error=error, stage=stage, transform=transform)
+        except Exception as secondary:
+            detail = str(secondary).splitlines()[0] if str(secondary) else repr(secondary)
+            add_note(error, f"an on_compile_error hook failed too: {detail}")
+
+
+class _Checkpoints:
+    """Where a run writes its per-stage checkpoints (nowhere without a folder)."""
+
+    def __init__(
+        self, folder: Path | None, home: Path | None, props: Mapping[str, str] | None
+    ) -> None:
+        self.folder = folder
+        self.home = home if home is not None else folder
+        self.props = dict(props or {})
+
+    def write(self, plan: Plan, stage: str, model: ModelWrapper, result: Result) -> None:
+        """Write the model after ``stage`` with the provenance so far; record its path as
+        published in :attr:`home`."""
+        import copy
+
+        if self.folder is None or self.home is None:
+            return
+        snapshot = copy.deepcopy(model)
+        stamp(snapshot, result.provenance())
+        for key, value in self.props.items():  # model-level, like the provenance
+            entry = snapshot.model.metadata_props.add()
+            entry.key, entry.value = key, value
+        write_atomic(checkpoint_path(self.folder, plan, stage), serialize(snapshot))
+        result.checkpoints.append(checkpoint_path(self.home, plan, stage))

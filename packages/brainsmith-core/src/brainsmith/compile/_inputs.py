@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,10 +107,14 @@ def read_model(path: Path) -> ModelWrapper:
     return ModelWrapper(data)
 
 
-def prepare_output(directory: Path) -> None:
-    """Create ``directory`` and prove it writable before any work is done.
+def prepare_output(
+    directory: Path, *, files: Iterable[str] = (), folders: Iterable[str] = ()
+) -> None:
+    """Create ``directory`` and prove it writable before any work is done; ``files`` and
+    ``folders`` are names the compile will write there, which must not be taken by an entry
+    of the other kind (a folder where a file goes, or the reverse).
 
-    :raises OutputError: naming the directory, with the reason from the OS.
+    :raises OutputError: naming the directory (or the entry in the way), with the reason.
     """
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -122,3 +127,13 @@ def prepare_output(directory: Path) -> None:
             where=str(directory),
             fix="choose another directory with -o, or fix its permissions",
         ) from None
+    for names, wanted, other in ((files, "file", "folder"), (folders, "folder", "file")):
+        for name in names:
+            entry = directory / name
+            if entry.exists() and entry.is_dir() != (wanted == "folder"):
+                raise OutputError(
+                    f"cannot write to the output directory: a {other} is where the compile "
+                    f"writes its {wanted} {name!r}",
+                    where=str(entry),
+                    fix=f"move or delete {entry}, or choose another directory with -o",
+                )

@@ -219,20 +219,37 @@ class LifecycleHost:
 
     @contextlib.contextmanager
     def running(self, run_dir: str | Path) -> Iterator[LifecycleHost]:
-        """Setup, start, and always teardown, write ``hook_stats.json`` and unload, even when
-        a setup or a teardown fails (plugins set up before a failing one are torn down)."""
+        """Setup, start, and always teardown, write ``hook_stats.json`` and
+        ``plugin_state.json`` into ``run_dir`` and unload, even when a setup or a teardown
+        fails (plugins set up before a failing one are torn down). When the body (or setup)
+        raised, a failing teardown or write is attached to that error as a note and never
+        replaces it. A compile passes its staging folder, so these files are committed with
+        its other outputs or not at all."""
+        failure: BaseException | None = None
         try:
             self.setup(run_dir)
             self.start()
             yield self
+        except BaseException as exc:
+            failure = exc
+            raise
         finally:
-            try:
-                self.teardown()
-            finally:
+            first: BaseException | None = None  # raised after every step ran, if the body did not
+            for step, what in (
+                (self.teardown, "tearing down the lifecycle plugins"),
+                (lambda: self.dispatcher.write_stats(run_dir), "writing hook_stats.json"),
+                (self.unload, "unloading the lifecycle plugins"),
+            ):
                 try:
-                    self.dispatcher.write_stats(run_dir)
-                finally:
-                    self.unload()
+                    step()
+                except Exception as exc:
+                    earlier = failure or first
+                    if earlier is None:
+                        first = exc
+                    else:
+                        _note(earlier, f"{what} failed too: {type(exc).__name__}: {exc}")
+            if first is not None:
+                raise first
 
     # -- state ----------------------------------------------------------------------------
 
@@ -324,3 +341,12 @@ class LifecycleHost:
                 }
             )
         return rows
+
+
+def _note(error: BaseException, text: str) -> None:
+    """Attach a second failure to ``error`` (in a :class:`BrainsmithError`'s message, which
+    the CLI prints; else as an exception note)."""
+    if isinstance(error, BrainsmithError):
+        error.message += f"\n  note: {text}"
+    else:
+        error.add_note(text)
