@@ -16,6 +16,8 @@ MAPPING_KEY = "brainsmith.mapping"
 """The metadata key kernel inference writes (``brainsmith.hardware.MAPPING_KEY``)."""
 FOLDING_KEY = "brainsmith.folding"
 """The metadata key folding writes (``brainsmith.hardware.FOLDING_KEY``)."""
+LOWERING_KEY = "brainsmith.lowering"
+"""The model metadata key of the lowering's notes: nodes it left as they were, and why."""
 
 
 def hardware_sections(model: ModelWrapper) -> dict[str, Any]:
@@ -31,7 +33,25 @@ def hardware_sections(model: ModelWrapper) -> dict[str, Any]:
 
     folding = read_folding(model)
     return {
-        "mapping": mapping_summary(model),
+        "mapping": _with_lowering_notes(mapping_summary(model), model),
         "folding": {**folding, "config": folding_config(model)} if folding is not None else None,
         "estimates": estimate(model),
     }
+
+
+def _with_lowering_notes(mapping: dict[str, Any], model: ModelWrapper) -> dict[str, Any]:
+    """The mapping with the lowering's notes (``lowering``: ``{node, op_type, reason}``), each
+    also first among the reasons of the software node it explains (``{"kernel": None,
+    "reason": "not lowered: ..."}``): why a node was not lowered says more than why no kernel
+    took what was left."""
+    import json
+
+    text = next((p.value for p in model.model.metadata_props if p.key == LOWERING_KEY), "")
+    notes: list[dict[str, str]] = json.loads(text) if text else []
+    by_node = {note["node"]: note["reason"] for note in notes}
+    for entry in mapping.get("software", []):
+        reason = by_node.get(entry.get("node", ""))
+        if reason:
+            note = {"kernel": None, "reason": f"not lowered: {reason}"}
+            entry["reasons"] = [note, *entry.get("reasons", [])]
+    return {**mapping, "lowering": notes}

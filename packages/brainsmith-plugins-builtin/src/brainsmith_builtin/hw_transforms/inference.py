@@ -24,6 +24,11 @@ BUILTIN_DOMAIN = kernel_domain(NAMESPACE)
 QONNX_DOMAIN = "qonnx.custom_op.general"
 
 
+MAX_THRESHOLD_STEPS = 255
+"""The most thresholds per channel a builtin threshold kernel takes: an 8-bit activation.
+Every step is a comparator in hardware (and an unrolled comparison in cppsim)."""
+
+
 class Unmet(Exception):
     """A precondition of a kernel's inference rule does not hold; the message says which and
     how to meet it."""
@@ -217,6 +222,12 @@ def multithreshold_problem(model: Any, node: Any, channels: int) -> str | None:
         return (
             f"a BIPOLAR output needs one threshold per channel, the thresholds have shape "
             f"{list(t_shape)}"
+        )
+    steps = t_shape[-1] if len(t_shape) == 2 else 0
+    if steps > MAX_THRESHOLD_STEPS:
+        return (
+            f"{steps} thresholds per channel: the builtin threshold kernels take at most "
+            f"{MAX_THRESHOLD_STEPS} (8-bit activations); quantize the activation to 8 bits or less"
         )
     return None
 

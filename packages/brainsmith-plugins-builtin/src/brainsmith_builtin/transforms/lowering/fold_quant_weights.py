@@ -44,16 +44,16 @@ class FoldQuantWeights(Transformation):  # type: ignore[misc]
     def _fold(model: Any, node: Any) -> None:
         spec = quant_spec(model, node)
         weight = np.asarray(model.get_initializer(node.input[0]), dtype=np.float32)
-        if not spec.bipolar and not integer_valued(spec.zero_point):
+        if not integer_valued(spec.zero_point):
             raise UnsupportedNode(
                 f"zero point {compact(spec.zero_point).reshape(-1)[:4].tolist()} is not integer, "
                 "so the weights are not integers after subtracting it"
             )
         levels = spec.integer_levels(weight)
-        integers = levels if spec.bipolar else levels - spec.zero_point
+        integers = levels - spec.zero_point  # qonnx: (+-1 - zp) * scale for 1-bit signed too
         integers = np.broadcast_to(integers, weight.shape).astype(np.float32)
         scale = np.broadcast_to(spec.scale, weight.shape).astype(np.float32)
-        if spec.bipolar or not np.any(spec.zero_point):
+        if not np.any(spec.zero_point):
             datatype = spec.datatype()
         else:
             datatype = covering_datatype(float(integers.min()), float(integers.max()))

@@ -16,6 +16,9 @@ from .quant_params import quant_spec
 from .thresholds import quant_thresholds
 
 LOWEST = float(np.finfo(np.float32).min)
+MAX_ACTIVATION_BITS = 16
+"""The widest activation quantizer turned into thresholds (65,535 per channel); wider ones
+would take minutes and gigabytes to lower, and no threshold kernel takes them."""
 
 
 def threshold_channel_axis(rank: int) -> int | None:
@@ -54,6 +57,11 @@ class QuantActToMultiThreshold(Transformation):  # type: ignore[misc]
     @staticmethod
     def _convert(model: Any, node: Any) -> None:
         spec = quant_spec(model, node)
+        if not spec.bipolar and spec.bitwidth > MAX_ACTIVATION_BITS:
+            raise UnsupportedNode(
+                f"a {spec.bitwidth}-bit activation quantizer needs {2**spec.bitwidth - 1} "
+                f"thresholds per channel; above {MAX_ACTIVATION_BITS} bits it stays a Quant"
+            )
         source = node.input[0]
         shape = shape_of(model, source)
         if shape is None:
@@ -92,7 +100,8 @@ class QuantActToMultiThreshold(Transformation):  # type: ignore[misc]
 
         output = node.output[0]
         unit_scale = bool(np.all(spec.scale == 1))
-        has_zero = not spec.bipolar and bool(np.any(spec.zero_point))
+        # qonnx subtracts the zero point from bipolar levels too: (+-1 - zp) * scale
+        has_zero = bool(np.any(spec.zero_point))
         levels = output if unit_scale and not has_zero else new_tensor(model, shape)
         steps = new_constant(model, thresholds)
         threshold_node = helper.make_node(
