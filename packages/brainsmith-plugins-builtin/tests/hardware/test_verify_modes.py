@@ -112,3 +112,18 @@ def test_a_simulation_that_differs_fails_naming_the_mode(
     monkeypatch.setattr(hls_node, "run_cppsim", reversed_channels)
     with pytest.raises(VerificationError, match="cppsim differs from the Python execution"):
         compile_model(TFC, blueprint="builtin:dataflow", output_dir=tmp_path, verify="cppsim")
+
+
+def test_a_blueprint_extends_a_plugins_named_blueprint(tmp_path: Path) -> None:
+    """``extends: builtin:dataflow`` starts from the plugin's blueprint; a name it does not
+    ship is an error naming the file's extends."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("extends: builtin:dataflow\ntarget: {fps: 5000}\n")
+    result = compile_model(TFC, blueprint=mine, output_dir=tmp_path / "out", verify=True)
+    assert result.report["blueprint"]["sources"][1].endswith("dataflow.yaml")
+    assert result.report["mapping"]["kernels"]["MVAU"] == 4
+    assert result.report["target"]["fps"] == 5000
+    mine.write_text("extends: builtin:nope\n")
+    with pytest.raises(BrainsmithError, match="ships no blueprint named 'nope'") as info:
+        compile_model(TFC, blueprint=mine, output_dir=tmp_path / "bad")
+    assert info.value.where == f"{mine}: extends"

@@ -147,7 +147,7 @@ def compile_model(
     outdir = Path(output_dir)
     session = session if session is not None else Session.from_environment()
     source_file = DEFAULT_BLUEPRINT if blueprint is None else blueprint_file(blueprint, session)
-    loaded = load_blueprint(source_file)
+    loaded = load_blueprint(source_file, named=lambda ref: blueprint_file(ref, session))
     plan, warnings = validate(loaded, session, strict=session.settings.strict)
     for warning in warnings:
         _tell(observer, f"warning: {warning}")

@@ -28,7 +28,7 @@ installed plugins. Both report every problem at once.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -215,13 +215,17 @@ class _Problems:
             )
 
 
-def load_blueprint(path: Path | str) -> Blueprint:
+def load_blueprint(path: Path | str, named: Callable[[str], Path] | None = None) -> Blueprint:
     """Read a blueprint, follow ``extends`` (cycles detected) and apply its edits.
+
+    ``extends`` is a path relative to the file, ``default`` (the bundled default blueprint),
+    or, when ``named`` is given, a plugin's named blueprint ``namespace:name`` that ``named``
+    turns into a file (a file of that name next to the blueprint wins).
 
     Raises :class:`BlueprintError` naming file and field of every structural problem.
     """
     problems = _Problems()
-    blueprint = _load(Path(path), problems, ())
+    blueprint = _load(Path(path), problems, (), named)
     problems.raise_if_any(f"blueprint {path}", "correct the fields named above (docs/compile.md)")
     assert blueprint is not None
     return blueprint
@@ -241,7 +245,12 @@ def _read_yaml(path: Path, chain: Sequence[Path]) -> dict[str, Any]:
     return data
 
 
-def _load(path: Path, problems: _Problems, chain: tuple[Path, ...]) -> Blueprint | None:
+def _load(
+    path: Path,
+    problems: _Problems,
+    chain: tuple[Path, ...],
+    named: Callable[[str], Path] | None = None,
+) -> Blueprint | None:
     from .._schema import validate
 
     path = path.resolve()
@@ -261,7 +270,9 @@ def _load(path: Path, problems: _Problems, chain: tuple[Path, ...]) -> Blueprint
     for error in errors:
         problems.add(error.where, error.message)
     parent = (
-        None if doc.extends is None else _load(path.parent / doc.extends, problems, (*chain, path))
+        None
+        if doc.extends is None
+        else _load(_parent_file(path, doc.extends, named), problems, (*chain, path), named)
     )
     stages: dict[str, list[Entry]] = (
         {s: list(e) for s, e in parent.stages} if parent else {s: [] for s in STAGES}
@@ -287,6 +298,22 @@ def _load(path: Path, problems: _Problems, chain: tuple[Path, ...]) -> Blueprint
         sources=(path, *(parent.sources if parent else ())),
         target=_merged_target(parent.target if parent else NO_TARGET, doc.target),
     )
+
+
+def _parent_file(path: Path, extends: str, named: Callable[[str], Path] | None) -> Path:
+    """The file ``extends`` names: relative to ``path``'s folder, the bundled default, or a
+    plugin's named blueprint."""
+    local = path.parent / extends
+    if local.exists():
+        return local
+    if extends == "default":
+        return DEFAULT_BLUEPRINT
+    if named is not None and ":" in extends:
+        try:
+            return named(extends)
+        except BrainsmithError as error:
+            raise BlueprintError(error.message, where=f"{path}: extends", fix=error.fix) from None
+    return local
 
 
 def _merged_target(inherited: Target, own: Target | None) -> Target:
