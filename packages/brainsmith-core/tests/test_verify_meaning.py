@@ -312,3 +312,23 @@ def test_steps_that_are_not_transformations(
     assert code == 1
     assert "transform odd:ReturnsModel" in err
     assert "apply() returned a ModelWrapper; a Transformation's apply(model) must return " in err
+
+
+def test_a_map_input_is_reported_unverifiable() -> None:
+    map_type = helper.make_map_type_proto(INT64, helper.make_tensor_type_proto(FLOAT, []))
+    graph = helper.make_graph(
+        [
+            helper.make_node(
+                "DictVectorizer", ["m"], ["y"], "dv", "", "ai.onnx.ml", int64_vocabulary=[1, 2]
+            )
+        ],
+        "g",
+        [helper.make_value_info("m", map_type)],
+        [helper.make_tensor_value_info("y", FLOAT, [1, 2])],
+    )
+    proto = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
+    )
+    result = verify(ModelWrapper(proto), ModelWrapper(proto))
+    assert not result.verified and result.to_json()["status"] == "unverifiable"
+    assert result.unverifiable == "input 'm' is a map, for which no values can be drawn"
