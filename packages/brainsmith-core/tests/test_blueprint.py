@@ -61,7 +61,7 @@ def test_entry_forms_and_options(tmp_path: Path) -> None:
         ("qonnx:RemoveIdentityOps", {"atol": 0.001}),
         ("GiveUniqueNodeNames", {"prefix": "n_"}),
     ]
-    assert entries[1].where.endswith("b.yaml: stages.graph_cleanup[1]")
+    assert entries[1].where.endswith("b.yaml:6: stages.graph_cleanup[1]")  # file:line: path
     assert bp.stages[0][0] == "graph_cleanup" and len(bp.stages) == 5
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnx
@@ -17,6 +17,9 @@ from brainsmith.examples import mlp_model
 from compile_helpers import PYTORCH_CONVERTED, PYTORCH_MODELS
 from onnx import numpy_helper
 from qonnx.core.modelwrapper import ModelWrapper
+
+if TYPE_CHECKING:
+    from conftest import FakeSite
 
 
 @pytest.fixture(autouse=True)
@@ -186,23 +189,36 @@ def test_malformed_blueprint(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_failing_transform_keeps_last_checkpoint(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], site: FakeSite
 ) -> None:
+    site.manifest_plugin(
+        "boom",
+        site.transforms_manifest("Boom", stage="topology_optimization"),
+        files={
+            "bsp_boom/transforms.py": """
+                from qonnx.transformation.base import Transformation
+
+
+                class Boom(Transformation):
+                    def apply(self, model):
+                        raise TypeError("boom")
+                """
+        },
+    )
     blueprint = tmp_path / "boom.yaml"
     blueprint.write_text(
         textwrap.dedent(
             """
             stages:
               graph_cleanup: [InferShapes]
-              topology_optimization:
-                - FoldConstants: {exclude_op_types: 5}
+              topology_optimization: [boom:Boom]
             """
         )
     )
     out = tmp_path / "o"
     err = _fails(capsys, "--example", "-b", blueprint, "--checkpoints", "-o", out, code=1)
-    assert "transform qonnx:FoldConstants (brainsmith-plugins-builtin " in err
-    assert "failed in stage topology_optimization: TypeError" in err
+    assert "transform boom:Boom (brainsmith-plugin-boom 1.0)" in err
+    assert "failed in stage topology_optimization: TypeError: boom" in err
     assert "01_graph_cleanup.onnx" in err
     assert [p.name for p in (out / "checkpoints").iterdir()] == ["01_graph_cleanup.onnx"]
     _no_output(out)

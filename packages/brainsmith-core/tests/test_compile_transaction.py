@@ -37,6 +37,11 @@ stage = "any"
 target = "{pkg}.transforms:Dangle"
 
 [[transforms]]
+name = "Fail"
+stage = "any"
+target = "{pkg}.transforms:Fail"
+
+[[transforms]]
 name = "Interrupt"
 stage = "any"
 target = "{pkg}.transforms:Interrupt"
@@ -52,6 +57,13 @@ class Dangle(Transformation):
     def apply(self, model):
         model.graph.node[-1].input[0] = "nowhere"
         return model, False
+
+
+class Fail(Transformation):
+    \"\"\"A transform that raises while it runs.\"\"\"
+
+    def apply(self, model):
+        raise TypeError("Fail failed on purpose")
 
 
 class Interrupt(Transformation):
@@ -159,12 +171,12 @@ def test_on_compile_error_hook_never_hides_the_error(
         """
         stages:
           topology_optimization:
-            - FoldConstants: {exclude_op_types: 5}
+            - faults:Fail
         """,
     )
     code, err = compile_(capsys, "--example", "-b", flow, "-o", faults.project / "o")
     assert code == 1
-    assert "transform qonnx:FoldConstants" in err and "failed in stage" in err
+    assert "transform faults:Fail" in err and "failed in stage" in err
     assert "an on_compile_error hook failed too" in err
     assert "on_compile_error failed on purpose" in err
     assert not (faults.project / "o" / "model.onnx").exists()
@@ -348,7 +360,7 @@ def test_failing_stage_commits_the_completed_checkpoints_as_one_set(
         stages:
           graph_cleanup: [GiveUniqueNodeNames]
           topology_optimization:
-            - FoldConstants: {exclude_op_types: 5}
+            - faults:Fail
         """,
     )
     code, err = compile_(capsys, "--example", "-b", flow, "--checkpoints", "-o", previous)

@@ -62,6 +62,13 @@ def register(commands: Any) -> None:
         help="largest absolute difference --verify accepts (default: 1e-4)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of --verify's inputs")
+    parser.add_argument(
+        "--inputs",
+        type=Path,
+        metavar="FILE.npz",
+        help="--verify on these inputs (numpy.savez, one array per graph input by name) instead "
+        "of the model's test_data_set_* and random draws",
+    )
     target = parser.add_argument_group(
         "target", "override the blueprint's target: section (what folding aims for)"
     )
@@ -131,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
             verify=args.verify or False,
             tolerance=args.tolerance,
             seed=args.seed,
+            inputs=args.inputs,
             run_config=args.run_config,
             target=_target(args),
             checkpoints=args.checkpoints,
@@ -228,6 +236,12 @@ def _summarise(progress: Progress, verification: Verification | None) -> None:
     """One line per compared output."""
     if verification is None:
         return
+    if verification.unverifiable is not None:
+        progress.message(f"warning: verify: not verified: {verification.unverifiable}")
+        return
+    progress.message(
+        f"verify: on {len(verification.inputs)} input set(s): " + ", ".join(verification.inputs)
+    )
     simulation = verification.simulation
     if simulation is not None:
         progress.message(
@@ -244,5 +258,6 @@ def _summarise(progress: Progress, verification: Verification | None) -> None:
     for check in verification.outputs:
         progress.message(
             f"verify: output {check.original!r}: max abs diff {check.max_abs_diff:.3g} "
-            f"({'ok' if check.passed else 'ABOVE'} tolerance {verification.tolerance:g})"
+            f"({'ok' if check.passed else 'ABOVE'} tolerance {verification.tolerance:g}"
+            f"{'' if check.passed else ' on ' + check.inputs})"
         )

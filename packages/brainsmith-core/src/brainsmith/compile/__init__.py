@@ -36,13 +36,13 @@ if TYPE_CHECKING:
     )
     from ._planner import check_options, validate
     from ._report import OUTPUT_NAME
+    from ._run import run_model
     from ._verify import (
         DEFAULT_TOLERANCE,
         VERIFY_MODES,
         Verification,
         VerificationError,
         random_inputs,
-        run_model,
         verify,
     )
 
@@ -82,7 +82,7 @@ _NAMES = {
     "Verification": "._verify",
     "VerificationError": "._verify",
     "random_inputs": "._verify",
-    "run_model": "._verify",
+    "run_model": "._run",
     "verify": "._verify",
 }
 __all__ = [

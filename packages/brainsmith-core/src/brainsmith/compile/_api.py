@@ -75,6 +75,7 @@ def compile_model(
     verify: bool | str = False,
     tolerance: float | None = None,
     seed: int = 0,
+    inputs: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     run_config: str | os.PathLike[str] | RunConfig | None = None,
     plugins: Sequence[object] = (),
     target: Target | Mapping[str, Any] | None = None,
@@ -103,7 +104,10 @@ def compile_model(
         within ``tolerance`` (absolute; default 1e-4). ``True`` or ``"python"`` runs kernel
         nodes' Python golden models; ``"cppsim"`` / ``"rtlsim"`` runs every kernel node whose
         backend can in g++-compiled HLS or simulated Verilog, which must also equal the Python
-        execution bit-exactly.
+        execution bit-exactly. The inputs are ``inputs`` when given, else the model's own
+        ``test_data_set_*`` beside its file and 3 random draws by meaning (seeds ``seed``...).
+    :param inputs: the verification inputs: an ``.npz`` file or a mapping, one array per graph
+        input by name (or ``arr_0``, ``arr_1``, ... in order); checked before the compile runs.
     :param run_config: a run config enabling lifecycle plugins (docs/lifecycle.md): a YAML
         file, or a :class:`~brainsmith.lifecycle.RunConfig`.
     :param plugins: extra objects with ``@hookimpl`` methods (compile events), registered for
@@ -134,6 +138,7 @@ def compile_model(
     from ..plugins import Session
     from ._blueprint import DEFAULT_BLUEPRINT, load_blueprint
     from ._executor import Executor
+    from ._input_sets import given_inputs
     from ._inputs import model_bytes, prepare_output
     from ._named import blueprint_file
     from ._planner import validate
@@ -161,6 +166,8 @@ def compile_model(
 
     goal = _target(loaded.target, target)
     original = ModelWrapper(data)
+    given = None if inputs is None else given_inputs(inputs, original)
+    model_path = Path(model) if isinstance(model, str | os.PathLike) else None
     run = identity(plan, data)
     resumed, previous = resume(plan, start, outdir / CHECKPOINTS, run) if start else (None, [])
     start_model = resumed if resumed is not None else original
@@ -196,6 +203,8 @@ def compile_model(
                 seed=seed,
                 mode=mode,
                 progress=observer.message if observer is not None else None,
+                inputs=given,
+                model_path=model_path,
             )
         report = report_document(
             source, outdir, loaded, plan, result, session, verification, warnings

@@ -28,8 +28,9 @@ installed plugins. Both report every problem at once.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -269,6 +270,11 @@ def _load(
     )
     for error in errors:
         problems.add(error.where, error.message)
+    lines = _Lines(path)
+    doc_stages = {
+        stage: None if entries is None else [lines.locate(e) for e in entries]
+        for stage, entries in (doc.stages or {}).items()
+    }
     parent = (
         None
         if doc.extends is None
@@ -279,7 +285,7 @@ def _load(
     )
     if doc.stages is None and parent is None:
         problems.add(f"{path}: stages", "missing: a blueprint needs 'stages' (or 'extends')")
-    for stage, entries in (doc.stages or {}).items():
+    for stage, entries in doc_stages.items():
         if stage in STAGES:
             stages[stage] = list(entries or [])
         else:
@@ -287,7 +293,10 @@ def _load(
                 f"{path}: stages.{stage}",
                 f"unknown stage{did_you_mean(stage, STAGES)}; stages: {', '.join(STAGES)}",
             )
-    for i, edit in enumerate(doc.edits):
+    for i, written in enumerate(doc.edits):
+        edit = written
+        if written.transform is not None:
+            edit = replace(written, transform=lines.locate(written.transform))
         _apply_edit(edit, f"{path}: edits[{i}]", stages, problems)
     return Blueprint(
         name=doc.name or (parent.name if parent else path.stem),
@@ -314,6 +323,44 @@ def _parent_file(path: Path, extends: str, named: Callable[[str], Path] | None) 
         except BrainsmithError as error:
             raise BlueprintError(error.message, where=f"{path}: extends", fix=error.fix) from None
     return local
+
+
+class _Lines:
+    """The line of each value of a blueprint file, to give entries a ``file:line`` place."""
+
+    def __init__(self, path: Path) -> None:
+        import yaml
+
+        try:
+            self.root: Any = yaml.compose(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):  # already read and reported
+            self.root = None
+        self.path = path
+
+    def locate(self, entry: Entry) -> Entry:
+        """``entry`` with its ``where`` (``file: stages.x[1]``) as ``file:LINE: stages.x[1]``."""
+        prefix = f"{self.path}: "
+        if not entry.where.startswith(prefix):
+            return entry
+        keys = entry.where[len(prefix) :]
+        node = self.root
+        for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", keys):
+            if isinstance(node, yaml_nodes().SequenceNode) and index:
+                node = node.value[int(index)] if int(index) < len(node.value) else None
+            elif isinstance(node, yaml_nodes().MappingNode) and name:
+                node = next((v for k, v in node.value if k.value == name), None)
+            else:
+                node = None
+            if node is None:
+                return entry
+        return replace(entry, where=f"{self.path}:{node.start_mark.line + 1}: {keys}")
+
+
+def yaml_nodes() -> Any:
+    """PyYAML's node classes (imported on use)."""
+    import yaml
+
+    return yaml.nodes
 
 
 def _merged_target(inherited: Target, own: Target | None) -> Target:

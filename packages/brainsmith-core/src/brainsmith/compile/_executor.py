@@ -302,6 +302,8 @@ class Executor:
     ) -> tuple[ModelWrapper, int, bool]:
         """``model.transform(step.factory(**options))`` without its deep copy and, when it
         would change nothing, without its cleanup."""
+        from ._planner import checked_outcome
+
         transformation = step.factory(**options)
         if model.fix_float64:
             from qonnx.transformation.double_to_single_float import DoubleToSingleFloat
@@ -319,7 +321,7 @@ class Executor:
                     fix="fix the transform's apply() to return graph_modified=False once done, "
                     "or remove it from the blueprint",
                 )
-            model, changed = transformation.apply(model)
+            model, changed = checked_outcome(transformation.apply(model))
             iterations += 1
         cleaned = not cleanup_is_noop(model)
         if cleaned:

@@ -1,9 +1,15 @@
-"""``--verify``: run the original and the compiled model on the same seeded random inputs.
+"""``--verify``: run the original and the compiled model on the same inputs and compare.
 
-Inputs match each graph input's shape and QONNX datatype (``INT8`` inputs get integers in
-[-128, 127], ``FLOAT32`` inputs uniform floats in [-1, 1]), both models run through qonnx's
-``execute_onnx`` and every output's largest absolute difference is compared with the
-tolerance. Outputs are matched by position: compiling may rename tensors.
+The inputs are the user's (``--inputs file.npz``), else the model's own reference sets
+(``test_data_set_*`` beside the file) and :data:`~._input_sets.RANDOM_DRAWS` seeded random
+draws by meaning (:mod:`._inputs_for`: integer inputs that are shapes, indices, repeats or
+divisors get valid values). A model of standard operators only runs as one onnxruntime
+session; one with custom ops (QONNX, kernels) runs node by node through qonnx's
+``execute_onnx``. Every output's largest absolute difference over all sets is compared with the
+tolerance; NaN in the same place of both is equal, strings and booleans must be equal, sequences
+are compared element by element. Outputs are matched by position: compiling may rename tensors.
+A model whose inputs cannot be drawn or whose original cannot be executed is *unverifiable*:
+the result says why and the compile is not failed for it.
 """
 
 from __future__ import annotations
@@ -13,17 +19,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BrainsmithError
+from ._run import Runner
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from pathlib import Path
 
     from qonnx.core.modelwrapper import ModelWrapper
 
-MIN_RUNNABLE_OPSET = 7
-"""onnxruntime does not implement operators of older standard opsets."""
-
-UPGRADE_OPSET = 11
-"""The opset older models are converted to, for execution only."""
+    from ._input_sets import InputSet
 
 DEFAULT_TOLERANCE = 1e-4
 """Default largest absolute difference accepted per output."""
@@ -39,12 +43,15 @@ class VerificationError(BrainsmithError):
 
 @dataclass(frozen=True, slots=True)
 class OutputCheck:
-    """The comparison of one output."""
+    """The comparison of one output over every input set: the largest difference and the set
+    it occurred on."""
 
     original: str
     compiled: str
     max_abs_diff: float
     passed: bool
+    inputs: str = ""
+    """The input set of the largest difference (``"random (seed 1)"``, ``"test_data_set_0"``)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +59,7 @@ class OutputCheck:
             "compiled_output": self.compiled,
             "max_abs_diff": self.max_abs_diff,
             "passed": self.passed,
+            "inputs": self.inputs,
         }
 
 
@@ -86,16 +94,26 @@ class Simulation:
 @dataclass(frozen=True, slots=True)
 class Verification:
     """The result of :func:`verify`: the compiled model (in ``simulation.mode`` when given)
-    against the original, within the tolerance; and with a simulation, bit-exactly against
-    the compiled model's Python execution."""
+    against the original, within the tolerance, on every input set; and with a simulation,
+    bit-exactly against the compiled model's Python execution."""
 
     seed: int
     tolerance: float
     outputs: tuple[OutputCheck, ...]
     simulation: Simulation | None = None
+    inputs: tuple[str, ...] = ()
+    """The input sets both models ran on, in order."""
+    unverifiable: str | None = None
+    """Why the models could not be compared (nothing was then checked), or ``None``."""
+
+    @property
+    def verified(self) -> bool:
+        """Whether the models were compared at all."""
+        return self.unverifiable is None
 
     @property
     def passed(self) -> bool:
+        """No output differs (also ``True`` when :attr:`unverifiable`: see :attr:`verified`)."""
         simulated = self.simulation is None or self.simulation.passed
         return simulated and all(o.passed for o in self.outputs)
 
@@ -104,10 +122,14 @@ class Verification:
         return max((o.max_abs_diff for o in self.outputs), default=0.0)
 
     def to_json(self) -> dict[str, Any]:
+        status = "unverifiable" if not self.verified else "passed" if self.passed else "failed"
         return {
-            "passed": self.passed,
+            "status": status,
+            "passed": self.passed and self.verified,
+            "unverifiable": self.unverifiable,
             "seed": self.seed,
             "tolerance": self.tolerance,
+            "inputs": list(self.inputs),
             "max_abs_diff": self.max_abs_diff,
             "outputs": [o.to_json() for o in self.outputs],
             "mode": self.simulation.mode if self.simulation is not None else "python",
@@ -116,68 +138,11 @@ class Verification:
 
 
 def random_inputs(model: ModelWrapper, seed: int = 0) -> dict[str, Any]:
-    """Seeded random values for every graph input, by shape and QONNX datatype."""
-    import numpy as np
-    from onnx import helper
+    """Seeded random values for every graph input, by shape, QONNX datatype and meaning
+    (:func:`._inputs_for.draw_inputs`)."""
+    from ._inputs_for import draw_inputs
 
-    rng = np.random.default_rng(seed)
-    inputs: dict[str, Any] = {}
-    values: Any
-    initializers = {t.name for t in model.graph.initializer}
-    for vi in model.graph.input:
-        if vi.name in initializers:
-            continue
-        dims = vi.type.tensor_type.shape.dim
-        shape = tuple(d.dim_value if d.dim_value > 0 else 1 for d in dims)
-        np_type = helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type)
-        datatype = model.get_tensor_datatype(vi.name)
-        if datatype.is_integer():
-            low, high = int(datatype.min()), int(datatype.max())
-            values = rng.integers(low, high + 1, size=shape)
-            if datatype.name == "BIPOLAR":
-                values = 2 * rng.integers(0, 2, size=shape) - 1
-        else:
-            values = rng.uniform(-1.0, 1.0, size=shape)
-        inputs[vi.name] = np.asarray(values).astype(np_type)
-    return inputs
-
-
-def run_model(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
-    """The model's outputs, in graph order, for ``inputs``.
-
-    Runs a copy when needed: shapes inferred when the model does not specify them all (qonnx
-    execution requires them); a model of a standard opset older than onnxruntime supports
-    that fails to run is run again lifted to :data:`UPGRADE_OPSET` by onnx's version converter.
-    """
-    from qonnx.core.modelwrapper import ModelWrapper
-
-    try:
-        return _execute(model, inputs)
-    except Exception:
-        opset = next(
-            (o.version for o in model.model.opset_import if o.domain in ("", "ai.onnx")), 0
-        )
-        if not 0 < opset < MIN_RUNNABLE_OPSET:
-            raise
-    from onnx import version_converter
-
-    proto = copy.deepcopy(model.model)
-    # IR 3 wants every initializer listed as a graph input; qonnx's cleanup removes those
-    # entries, which the converter would take for missing tensors. IR 4 lifts the rule.
-    proto.ir_version = max(proto.ir_version, 4)
-    lifted = version_converter.convert_version(proto, UPGRADE_OPSET)
-    return _execute(ModelWrapper(lifted.SerializeToString()), inputs)
-
-
-def _execute(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
-    from qonnx.core.onnx_exec import execute_onnx
-    from qonnx.transformation.infer_shapes import InferShapes
-
-    runnable = model
-    if not runnable.check_all_tensor_shapes_specified():
-        runnable = copy.deepcopy(runnable).transform(InferShapes())
-    outputs = execute_onnx(runnable, dict(inputs))
-    return [outputs[o.name] for o in runnable.graph.output]
+    return draw_inputs(model, seed)
 
 
 VERIFY_MODES = ("python", "cppsim", "rtlsim")
@@ -192,55 +157,95 @@ def verify(
     seed: int = 0,
     mode: str = "python",
     progress: Callable[[str], None] | None = None,
+    inputs: InputSet | None = None,
+    model_path: Path | None = None,
 ) -> Verification:
-    """Execute both models on the same random inputs and compare every output.
+    """Execute both models on the same input sets and compare every output.
 
-    With ``mode`` ``"cppsim"`` or ``"rtlsim"``, every kernel node of (a copy of) the compiled
-    model whose backend simulates in that mode runs there (all builds prepared up front); the
-    result must equal the compiled model's Python execution bit-exactly, and the original within
-    ``tolerance``. ``progress`` receives the simulation builds' progress lines.
+    The sets are ``inputs`` (the user's, alone) or else the reference sets beside
+    ``model_path`` and seeded random draws by meaning (``seed``, ``seed + 1``, ...). With
+    ``mode`` ``"cppsim"`` or ``"rtlsim"``, every kernel node of (a copy of) the compiled model
+    whose backend simulates in that mode runs there (all builds prepared up front) on the first
+    set; the result must equal the compiled model's Python execution bit-exactly, and the
+    original within ``tolerance``. ``progress`` receives the simulation builds' progress lines.
 
-    Raises :class:`VerificationError` when a model cannot be executed, the interfaces differ or
-    ``mode`` is unknown; a difference is reported in the result (``passed``), not raised, so
-    callers can print the numbers first.
+    Raises :class:`VerificationError` when the compiled model cannot be executed, the
+    interfaces differ or ``mode`` is unknown. A difference is reported in the result
+    (``passed``), not raised, so callers can print the numbers first; a model that cannot be
+    verified (inputs of a kind that cannot be drawn, an original that cannot be executed) is
+    reported with :attr:`Verification.unverifiable`.
     """
+    from ._input_sets import input_sets
+    from ._inputs_for import graph_inputs, undrawable
+
     if mode not in VERIFY_MODES:
         raise VerificationError(
             f"unknown verification mode {mode!r}", fix=f"use one of: {', '.join(VERIFY_MODES)}"
         )
-    inputs = random_inputs(original, seed)
-    compiled_inputs = [i.name for i in compiled.graph.input if i.name not in _inits(compiled)]
-    if len(compiled_inputs) != len(inputs):
+    original_inputs = [vi.name for vi in graph_inputs(original)]
+    compiled_inputs = [vi.name for vi in graph_inputs(compiled)]
+    if len(compiled_inputs) != len(original_inputs):
         raise VerificationError(
-            f"the compiled model has {len(compiled_inputs)} inputs, the original {len(inputs)}"
+            f"the compiled model has {len(compiled_inputs)} inputs, the original "
+            f"{len(original_inputs)}"
         )
-    feed = dict(zip(compiled_inputs, inputs.values(), strict=True))
-    expected = _outputs("original", original, inputs)
-    actual = _outputs("compiled", compiled, feed)
-    if len(expected) != len(actual):
-        raise VerificationError(
-            f"the compiled model has {len(actual)} outputs, the original {len(expected)}"
-        )
+    reason = undrawable(original) if inputs is None else None
+    sets = [] if reason else input_sets(original, seed=seed, given=inputs, model_path=model_path)
+    if reason:
+        return Verification(seed, tolerance, (), unverifiable=reason)
     names = [o.name for o in original.graph.output]
     compiled_names = [o.name for o in compiled.graph.output]
+    expected_runner = Runner(original)
+    actual_runner = Runner(compiled)
+    worst: dict[int, tuple[float, str]] = {}
     simulation = None
-    if mode != "python":
-        simulated, report = _simulate(compiled, feed, mode, progress)
-        simulation = Simulation(
-            mode,
-            report.simulated,
-            report.python,
-            _compare(compiled_names, compiled_names, actual, simulated, 0.0),
-        )
-        actual = simulated
-    checks = _compare(names, compiled_names, expected, actual, tolerance)
-    return Verification(seed, tolerance, checks, simulation)
+    for number, input_set in enumerate(sets):
+        feed = dict(zip(compiled_inputs, input_set.values.values(), strict=True))
+        try:
+            expected = expected_runner.run(input_set.values)
+        except Exception as exc:
+            detail = (
+                exc.message if isinstance(exc, BrainsmithError) else f"{type(exc).__name__}: {exc}"
+            )
+            return Verification(
+                seed,
+                tolerance,
+                (),
+                inputs=tuple(s.source for s in sets),
+                unverifiable=f"the original model cannot be executed on {input_set.source}: "
+                + detail.splitlines()[0],
+            )
+        actual = _outputs("compiled", actual_runner, feed)
+        if len(expected) != len(actual):
+            raise VerificationError(
+                f"the compiled model has {len(actual)} outputs, the original {len(expected)}"
+            )
+        if mode != "python" and number == 0:
+            simulated, report = _simulate(compiled, feed, mode, progress)
+            simulation = Simulation(
+                mode,
+                report.simulated,
+                report.python,
+                _compare(
+                    compiled_names, compiled_names, actual, simulated, 0.0, source=input_set.source
+                ),
+            )
+            actual = simulated
+        for i, (want, got) in enumerate(zip(expected, actual, strict=True)):
+            diff = difference(want, got)
+            if i not in worst or diff > worst[i][0]:
+                worst[i] = (diff, input_set.source)
+    checks = tuple(
+        OutputCheck(names[i], compiled_names[i], diff, diff <= tolerance, source)
+        for i, (diff, source) in sorted(worst.items())
+    )
+    return Verification(seed, tolerance, checks, simulation, tuple(s.source for s in sets))
 
 
-def _outputs(label: str, model: ModelWrapper, feed: Mapping[str, Any]) -> list[Any]:
+def _outputs(label: str, runner: Runner, feed: Mapping[str, Any]) -> list[Any]:
     """The model's outputs; any failure to execute it fails the verification (exit 1)."""
     try:
-        return run_model(model, feed)
+        return runner.run(feed)
     except BrainsmithError as exc:  # a kernel's or a simulator's own message, with its fix
         raise VerificationError(
             f"executing the {label} model failed: {exc.message}",
@@ -276,7 +281,7 @@ def _simulate(
             fix="see the message above; 'brainsmith compile --verify python' checks without "
             "simulators",
         ) from exc
-    return _outputs(f"compiled ({mode})", model, feed), report
+    return _outputs(f"compiled ({mode})", Runner(model), feed), report
 
 
 def _compare(
@@ -285,31 +290,51 @@ def _compare(
     expected: list[Any],
     actual: list[Any],
     limit: float,
+    *,
+    source: str = "",
 ) -> tuple[OutputCheck, ...]:
-    import numpy as np
-
     checks = []
     for name, compiled_name, want, got in zip(names, compiled_names, expected, actual, strict=True):
-        if np.shape(want) != np.shape(got):
-            diff = float("inf")
-        else:
-            delta = np.abs(np.asarray(want, dtype=np.float64) - np.asarray(got, dtype=np.float64))
-            diff = float(np.max(delta)) if delta.size else 0.0
-            if np.isnan(diff):
-                diff = float("inf")
-        checks.append(OutputCheck(name, compiled_name, diff, diff <= limit))
+        diff = difference(want, got)
+        checks.append(OutputCheck(name, compiled_name, diff, diff <= limit, source))
     return tuple(checks)
 
 
-def _inits(model: ModelWrapper) -> set[str]:
-    return {t.name for t in model.graph.initializer}
+def difference(want: Any, got: Any) -> float:
+    """The largest absolute difference of two output values: ``inf`` for different shapes,
+    kinds or sequence lengths, or NaN in one only; NaN in the same place of both, equal
+    infinities and equal strings count as 0; a sequence's is its elements' largest."""
+    import numpy as np
+
+    if want is None or got is None:  # an absent optional output
+        return 0.0 if want is None and got is None else float("inf")
+    if isinstance(want, list | tuple) or isinstance(got, list | tuple):
+        if not (isinstance(want, list | tuple) and isinstance(got, list | tuple)):
+            return float("inf")
+        if len(want) != len(got):
+            return float("inf")
+        return max((difference(w, g) for w, g in zip(want, got, strict=True)), default=0.0)
+    a, b = np.asarray(want), np.asarray(got)
+    if a.shape != b.shape:
+        return float("inf")
+    if a.dtype.kind in "OUSV" or b.dtype.kind in "OUSV":
+        return 0.0 if a.dtype.kind == b.dtype.kind and np.array_equal(a, b) else float("inf")
+    if a.size == 0:
+        return 0.0
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    same = (a64 == b64) | (np.isnan(a64) & np.isnan(b64))
+    with np.errstate(invalid="ignore"):
+        delta = np.where(same, 0.0, np.abs(a64 - b64))
+    diff = float(np.max(delta))
+    return float("inf") if np.isnan(diff) else diff
 
 
 def failure(result: Verification) -> VerificationError:
     """The error for a failed verification, naming every output above the tolerance."""
     bad = [o for o in result.outputs if not o.passed]
     lines = "; ".join(
-        f"output {o.original!r} (compiled {o.compiled!r}) differs by {o.max_abs_diff:.3g}"
+        f"output {o.original!r} (compiled {o.compiled!r}) differs by {o.max_abs_diff:.3g} "
+        f"on {o.inputs}"
         for o in bad
     )
     simulation = result.simulation
@@ -325,7 +350,7 @@ def failure(result: Verification) -> VerificationError:
         error.verification = result
         return error
     error = VerificationError(
-        f"verification failed: {lines} (tolerance {result.tolerance:g}, seed {result.seed})",
+        f"verification failed: {lines} (tolerance {result.tolerance:g})",
         fix="a transform changed the model's function: bisect with --stop-stage and "
         "--checkpoints, or raise --tolerance if the difference is rounding",
     )
