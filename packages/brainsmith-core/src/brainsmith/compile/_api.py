@@ -247,7 +247,7 @@ def compile_model(
                 output_dir=outdir,
                 finish=finish,
             )
-        outputs.commit()
+        outputs.commit(own=OWN_OUTPUTS)
     except BaseException as error:
         finishing = written["finishing"]
         _failed(outputs, error, keep_checkpoints=not finishing and not isinstance(error, OSError))

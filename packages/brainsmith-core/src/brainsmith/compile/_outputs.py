@@ -26,6 +26,7 @@ import shutil
 import tempfile
 from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Any
 
 from .._atomic import write_atomic
 from ._inputs import OutputError
@@ -37,6 +38,9 @@ FAILED_DIR = ".failed"
 _LEGACY_PREFIXES = (".brainsmith-artifacts-",)  # staging folders of brainsmith 0.1
 _JOURNAL = "journal.json"
 _LOCK = "lock"
+LEDGER = ".brainsmith-outputs.json"
+"""In the output directory: the top-level names the last committed run wrote, and the files
+inside its folders, so that the next run replaces or removes only what brainsmith wrote."""
 
 
 class CommitError(OutputError):
@@ -120,13 +124,28 @@ class OutputTransaction:
         os.replace(entry, self.folder / entry.name)
         self.added.append(entry.name)
 
-    def commit(self, only: Iterable[str] | None = None) -> list[str]:
+    def commit(self, only: Iterable[str] | None = None, *, own: Collection[str] = ()) -> list[str]:
         """Move the staged entries (or only those named ``only``) into the output directory,
         each replacing the entry of the same name; all or none. Returns the names committed.
 
-        :raises CommitError: an entry would replace a file by a folder or the reverse, or a
-            rename failed (the entries already moved are put back first).
+        A full commit also removes what the previous run wrote and this one did not (its
+        :data:`LEDGER` says what that was), and refuses to replace or remove what brainsmith did
+        not write: an entry of another name than ``own`` that no earlier run wrote, or a folder
+        holding files no earlier run wrote (the results of running a generated project's
+        scripts, a user's notes).
+
+        :raises CommitError: an entry would replace a file by a folder or the reverse, or
+            something brainsmith did not write is in the way, or a rename failed (the entries
+            already moved are put back first).
         """
+        previous = _read_ledger(self.outdir) if only is None else {}
+        stale: list[str] = []
+        if only is None:
+            this_run = sorted(p.name for p in self.folder.iterdir())
+            stale = [n for n in previous.get("names", []) if n not in this_run]
+            for name in [*this_run, *stale]:
+                self._check_ownership(name, own, previous)
+            _write_ledger(self.folder, this_run)
         staged = sorted(p.name for p in self.folder.iterdir())
         names = staged if only is None else [n for n in staged if n in set(only)]
         for name in names:
@@ -139,12 +158,16 @@ class OutputTransaction:
                     where=str(old),
                     fix=f"move or delete {old}, then compile again",
                 )
-        write_atomic(self.staging / _JOURNAL, json.dumps({"names": names}))
+        write_atomic(self.staging / _JOURNAL, json.dumps({"names": [*names, *stale]}))
         begun: list[str] = []
         try:
             for name in names:
                 begun.append(name)
                 _swap(self.folder / name, self.outdir / name, self._previous / name)
+            for name in stale:  # written by the previous run, not by this one: retired
+                begun.append(name)
+                if (self.outdir / name).exists():
+                    os.replace(self.outdir / name, self._previous / name)
         except BaseException as exc:
             for name in reversed(begun):  # the last one may be half done: _unswap handles it
                 _unswap(self.folder / name, self.outdir / name, self._previous / name)
@@ -155,6 +178,30 @@ class OutputTransaction:
             raise
         (self.staging / _JOURNAL).unlink()
         return names
+
+    def _check_ownership(self, name: str, own: Collection[str], previous: dict[str, Any]) -> None:
+        """Refuse when ``outdir/name`` exists but is not brainsmith's to replace or remove."""
+        old = self.outdir / name
+        if name == LEDGER or not (old.exists() or old.is_symlink()):
+            return
+        if name not in own and name not in previous.get("names", []):
+            raise CommitError(
+                f"{name!r} in the output directory was not written by brainsmith, and this "
+                "compile writes or removes an entry of that name; nothing was replaced",
+                where=str(old),
+                fix="move it elsewhere, or compile into another directory with -o",
+            )
+        known = previous.get("files", {}).get(name)
+        if old.is_dir() and known is not None:
+            foreign = sorted(set(_files(old)) - set(known))
+            if foreign:
+                shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+                raise CommitError(
+                    f"{name}/ holds files brainsmith did not write ({shown}); nothing was replaced",
+                    where=str(old),
+                    fix=f"move them out of {old} (e.g. the results of running its scripts), "
+                    "or compile into another directory with -o",
+                )
 
     def keep_failed(self, exclude: Collection[str]) -> Path | None:
         """Move the staged entries not in ``exclude`` (nor artifacts) into ``OUTDIR/.failed/``,
@@ -209,6 +256,27 @@ def _unswap(new: Path, target: Path, aside: Path) -> None:
         os.replace(target, new)
     if aside.exists() or aside.is_symlink():
         os.replace(aside, target)
+
+
+def _files(folder: Path) -> list[str]:
+    """Every file below ``folder``, as a POSIX path relative to it."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
+
+
+def _read_ledger(outdir: Path) -> dict[str, Any]:
+    """The last committed run's :data:`LEDGER` (empty when there is none or it is unreadable:
+    then only the compile's own names count as brainsmith's)."""
+    try:
+        data = json.loads((outdir / LEDGER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_ledger(folder: Path, names: list[str]) -> None:
+    """Stage the ledger of this run's outputs: its names and the files of its folders."""
+    files = {n: _files(folder / n) for n in names if (folder / n).is_dir()}
+    write_atomic(folder / LEDGER, json.dumps({"names": names, "files": files}, sort_keys=True))
 
 
 def _remove(path: Path) -> None:
