@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+MAX_CYCLES_PER_FRAME = 1e15
+"""The slowest target a rate may ask for (about three years per frame at 10 MHz)."""
 TARGET_KEY = "brainsmith.target"
 """The model metadata key holding the target (JSON)."""
 
@@ -59,6 +61,12 @@ class Target:
         cycles = self.cycles_per_frame
         if cycles is not None and not (isinstance(cycles, int) and cycles > 0):
             raise ValueError(f"cycles_per_frame: expected a positive integer, got {cycles!r}")
+        if self.fps is not None and self.clock_mhz * 1e6 / self.fps > MAX_CYCLES_PER_FRAME:
+            raise ValueError(
+                f"fps: {self.fps!r} frames per second at {self.clock_mhz:g} MHz is more than "
+                f"{MAX_CYCLES_PER_FRAME:.0e} cycles per frame; give a rate of at least "
+                f"{self.clock_mhz * 1e6 / MAX_CYCLES_PER_FRAME:.3g} fps"
+            )
 
     @property
     def target_cycles(self) -> int | None:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._atomic import write_atomic
-from .._target import Target, stamp_target
+from .._target import NO_TARGET, Target, stamp_target
 from ..errors import BrainsmithError
 from ._artifacts import write_artifacts
+from ._hardware_report import hardware_warnings
 from ._hook_objects import registered
 from ._outputs import OutputTransaction, write_failure
 from ._report import OUTPUT_NAME, report_document
@@ -210,6 +211,9 @@ def compile_model(
             source, outdir, loaded, plan, result, session, verification, warnings
         )
         report["target"] = goal.to_json()
+        for warning in hardware_warnings(report, target_given=goal != NO_TARGET):
+            report["warnings"].append(warning)
+            _tell(observer, f"warning: {warning}")
         report["artifacts"] = write_artifacts(
             session, result.model, outputs, report, reserved=OWN_OUTPUTS
         )

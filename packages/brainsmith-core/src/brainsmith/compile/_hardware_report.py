@@ -55,3 +55,35 @@ def _with_lowering_notes(mapping: dict[str, Any], model: ModelWrapper) -> dict[s
             note = {"kernel": None, "reason": f"not lowered: {reason}"}
             entry["reasons"] = [note, *entry.get("reasons", [])]
     return {**mapping, "lowering": notes}
+
+
+def hardware_warnings(sections: dict[str, Any], target_given: bool) -> list[str]:
+    """What a user must not miss in the hardware sections: the folding's and the estimate's
+    warnings, software caught inside the dataflow partition, kernel nodes left without a
+    backend, and a target no folding pass used."""
+    warnings: list[str] = []
+    mapping, folding, estimates = sections["mapping"], sections["folding"], sections["estimates"]
+    if folding is not None:
+        warnings += [f"folding: {w}" for w in folding.get("warnings", [])]
+    if estimates is not None:
+        warnings += [f"estimates: {w}" for w in estimates.get("warnings", [])]
+    if mapping is not None:
+        interior = mapping.get("partition", {}).get("interior_software") or []
+        if interior:
+            warnings.append(
+                f"the dataflow partition is not one pipeline: software node(s) "
+                f"{', '.join(interior)} sit between kernels (the report's mapping.software says "
+                "why each stayed in software); the accelerator is not stitched"
+            )
+        for entry in mapping.get("backends", []):
+            if entry.get("backend") is None and entry.get("rejected"):
+                reasons = "; ".join(
+                    f"{r['language']}: {' '.join(r['reasons'])}" for r in entry["rejected"]
+                )
+                warnings.append(f"kernel node {entry['node']} has no backend ({reasons})")
+    if target_given and folding is None:
+        warnings.append(
+            "a target was given, but no folding pass ran: it had no effect "
+            "(the builtin:dataflow blueprint folds for it)"
+        )
+    return warnings

@@ -27,6 +27,9 @@ class Device:
     family: str
     capacity: Resources
     source: str
+    part: str = ""
+    """A full part number of the family member (package, speed grade) the Vivado and Vitis
+    HLS scripts use when the target names only ``name``."""
 
     def utilisation(self, used: Resources) -> dict[str, float]:
         """``used / capacity`` per resource kind (a fraction; 1.0 is full). A kind the device
@@ -50,6 +53,7 @@ DEVICES = MappingProxyType(
                 "zynq-7000",
                 Resources(LUT=53_200, FF=106_400, BRAM_18K=280, URAM=0, DSP=220),
                 "Xilinx DS190 (Zynq-7000 overview), Z-7020",
+                "xc7z020clg400-1",  # the PYNQ-Z1/Z2 part
             ),
             # Xilinx DS891 "Zynq UltraScale+ MPSoC Data Sheet: Overview" (v1.9, 2021), table
             # "Zynq UltraScale+ MPSoC: EG Device Feature Summary", column ZU3EG: 70,560 CLB
@@ -59,6 +63,7 @@ DEVICES = MappingProxyType(
                 "zynq-ultrascale+",
                 Resources(LUT=70_560, FF=141_120, BRAM_18K=432, URAM=0, DSP=360),
                 "Xilinx DS891 (Zynq UltraScale+ MPSoC overview), ZU3EG",
+                "xczu3eg-sbva484-1-e",  # the Ultra96 part
             ),
             # Xilinx DS962 "Alveo U250 Data Center Accelerator Card Data Sheet" (v1.4): the
             # XCU250 (a VU13P-class die): 1,728K LUTs, 3,456K registers, 2,688 36 Kb block
@@ -68,6 +73,7 @@ DEVICES = MappingProxyType(
                 "alveo",
                 Resources(LUT=1_728_000, FF=3_456_000, BRAM_18K=5_376, URAM=1_280, DSP=12_288),
                 "Xilinx DS962 (Alveo U250 data sheet)",
+                "xcu250-figd2104-2L-e",
             ),
         )
     }

@@ -143,13 +143,21 @@ class SetFolding(Transformation):  # type: ignore[misc]
                 )
             entries.update(explicit)
             parameters = instance.folding_parameters()
-            for attr, value in entries.items():
+            for attr, given in entries.items():
                 if attr not in instance.get_nodeattr_types():
                     warnings.append(
                         f"folding file sets {attr} on {node.op_type} node {node.name!r}, which "
                         "has no such attribute; ignored"
                     )
                     continue
+                # JSON writers that emit 4.0 mean 4
+                value = int(given) if isinstance(given, float) and given.is_integer() else given
+                if attr in parameters and (isinstance(value, bool) or not isinstance(value, int)):
+                    raise ValueError(
+                        f"SetFolding: folding file {self.folding_file} sets {attr}={value!r} on "
+                        f"{node.op_type} node {node.name!r}: {attr} is a whole number, e.g. "
+                        f"{attr}: {list(parameters[attr].legal_values)[-1]}"
+                    )
                 if attr in parameters and not parameters[attr].is_legal(value):
                     raise ValueError(
                         f"SetFolding: folding file {self.folding_file} sets {attr}={value!r} on "

@@ -101,7 +101,7 @@ def write_accelerator(model: Any, folder: Path) -> list[str]:
     """
     root = folder / FOLDER
     target = read_target(model)
-    part = target.device or scripts.DEFAULT_PART
+    part = _full_part(target.device)
     notes: list[str] = []
     try:
         partition = read_partition(model)
@@ -207,3 +207,15 @@ def write_accelerator(model: Any, folder: Path) -> list[str]:
     (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     files += [root / "README.md", root / MANIFEST]
     return sorted({str(p.relative_to(folder)) for p in files})
+
+
+def _full_part(device: str | None) -> str:
+    """The part the scripts synthesise for: the target's device, completed to the table's full
+    part number when it names only a device of the table (``xc7z020`` -> ``xc7z020clg400-1``);
+    the default part without a device."""
+    from brainsmith.hardware import DEVICES
+
+    if not device:
+        return scripts.DEFAULT_PART
+    known = DEVICES.get(device.lower())
+    return known.part if known is not None and known.part else device
