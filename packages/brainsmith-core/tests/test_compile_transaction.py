@@ -137,6 +137,7 @@ def previous(faults: FakeSite, capsys: pytest.CaptureFixture[str]) -> Path:
         "hook_stats.json",
         "plugin_state.json",
         "checkpoints",
+        ".brainsmith.json",  # the ledger of what this run wrote
     }
     return out
 

@@ -38,7 +38,7 @@ FAILED_DIR = ".failed"
 _LEGACY_PREFIXES = (".brainsmith-artifacts-",)  # staging folders of brainsmith 0.1
 _JOURNAL = "journal.json"
 _LOCK = "lock"
-LEDGER = ".brainsmith-outputs.json"
+LEDGER = ".brainsmith.json"
 """In the output directory: the top-level names the last committed run wrote, and the files
 inside its folders, so that the next run replaces or removes only what brainsmith wrote."""
 
