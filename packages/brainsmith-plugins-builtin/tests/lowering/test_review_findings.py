@@ -166,3 +166,20 @@ def test_a_negative_per_channel_mul_keeps_the_originals_float32_ties(tmp_path: P
     )
     compiled = compile_model(m, blueprint="builtin:dataflow", output_dir=tmp_path).model
     assert_same(m, compiled, dense_inputs([1, 8], 0, 1.6, 0.05))
+
+
+def test_intquant_is_lowered_like_quant(tmp_path: Path) -> None:
+    """qonnx 1.0 calls Quant IntQuant: a TFC export with every Quant renamed maps the same."""
+    root = Path(__file__).resolve().parents[4]
+    export = root / "tests" / "models" / "brevitas" / "tfc_w4a4" / "torchscript.onnx"
+    if not export.exists():
+        pytest.skip("no Brevitas exports in tests/models")
+    m = ModelWrapper(str(export))
+    for node in m.graph.node:
+        if node.op_type == "Quant":
+            node.op_type = "IntQuant"
+    result = compile_dataflow(m, tmp_path)
+    mapping = result.report["mapping"]
+    assert mapping["kernels"].get("MVAU") == 4
+    assert mapping["partition"]["interior_software"] == []
+    assert not any(e["op_type"] == "IntQuant" for e in mapping["software"])

@@ -13,9 +13,14 @@ QONNX_DOMAIN = "qonnx.custom_op.general"
 QUANT_DOMAINS = frozenset({QONNX_DOMAIN, "onnx.brevitas", "finn.custom_op.general"})
 
 
+QUANT_OPS = ("Quant", "IntQuant", "BipolarQuant")
+"""The QONNX quantizers the lowering understands."""
+
+
 def is_quant(node: Any) -> bool:
-    """Whether ``node`` is a QONNX ``Quant`` or ``BipolarQuant``."""
-    return node.op_type in ("Quant", "BipolarQuant") and node.domain in QUANT_DOMAINS
+    """Whether ``node`` is a QONNX ``Quant`` (``IntQuant``, its qonnx 1.0 name, has the same
+    inputs, attributes and semantics) or ``BipolarQuant``."""
+    return node.op_type in QUANT_OPS and node.domain in QUANT_DOMAINS
 
 
 def sole_consumer(model: Any, tensor: str) -> Any | None:

@@ -15,6 +15,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 from .channels_last import ConvertToChannelsLast
 from .fold_quant_weights import FoldQuantWeights
 from .gemm_to_matmul import GemmToMatMulAdd
+from .graph import QUANT_OPS
 from .lower_conv import LowerConvToMatMul
 from .move_weight_scale import MoveWeightScalePastMatMul
 from .quant_act_to_multithreshold import QuantActToMultiThreshold
@@ -26,7 +27,7 @@ def lowering_steps() -> list[Transformation]:
     """The ordered passes ``Lower`` runs (a blueprint may list the same names instead)."""
     return [
         InferShapes(),
-        FoldConstants(),  # qonnx: skips Quant/BipolarQuant by default
+        FoldConstants(exclude_op_types=list(QUANT_OPS)),  # the quantizers are lowered below
         GiveUniqueNodeNames(),
         GemmToMatMulAdd(),
         ExtractBiasFromConv(),
