@@ -239,6 +239,29 @@ def test_install_custom_ops_is_lazy() -> None:
     assert calls == ["loaded"]  # once, however often nodes are instantiated
 
 
+def test_a_fallback_registration_keeps_the_existing_one() -> None:
+    """A plugin's own registration (replace=False) must not override a session's."""
+    calls: list[str] = []
+
+    def first() -> type[Negate]:
+        calls.append("session")
+        return type("KeptNegate", (Negate,), {})
+
+    def second(name: str = "KeptNegate") -> type[Negate]:
+        calls.append("fallback")
+        return type(name, (Negate,), {})
+
+    install_custom_ops([(DOMAIN, "KeptNegate", first)])
+    install_custom_ops([(DOMAIN, "KeptNegate", second)], replace=False)
+    x = np.ones((2, 6), dtype=np.float32)
+    execute_onnx(negate_model("KeptNegate"), {"x": x})
+    assert calls == ["session"]
+    fresh = [(DOMAIN, "FreshNegate", lambda: second("FreshNegate"))]
+    install_custom_ops(fresh, replace=False)  # not known yet: registered
+    execute_onnx(negate_model("FreshNegate"), {"x": x})
+    assert calls == ["session", "fallback"]
+
+
 def test_install_custom_ops_rejects_bad_names() -> None:
     install_custom_ops([(DOMAIN, "Misnamed", lambda: Negate)])
     with pytest.raises(TypeError, match="named exactly as its op_type"):

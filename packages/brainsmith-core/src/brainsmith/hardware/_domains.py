@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from qonnx.custom_op.base import CustomOp
-from qonnx.custom_op.registry import add_op_to_domain
+from qonnx.custom_op.registry import add_op_to_domain, get_supported_versions
 from qonnx.util.basic import get_preferred_qonnx_opset
 
 from .._targets import load_target
@@ -68,7 +68,9 @@ def target_loader(target: str) -> CustomOpLoader:
     return load
 
 
-def install_custom_ops(entries: Iterable[tuple[str, str, CustomOpLoader]]) -> None:
+def install_custom_ops(
+    entries: Iterable[tuple[str, str, CustomOpLoader]], *, replace: bool = True
+) -> None:
     """Register each ``(domain, op_type, loader)`` with qonnx's custom-op registry, lazily.
 
     For each entry a proxy ``CustomOp`` subclass named exactly ``op_type`` is registered with
@@ -76,7 +78,9 @@ def install_custom_ops(entries: Iterable[tuple[str, str, CustomOpLoader]]) -> No
     1 from its name). Instantiating the proxy (``getCustomOp(node)``, which ``execute_onnx`` and
     ``InferShapes`` do) calls ``loader`` once and returns an instance of the real class, so
     registering imports no plugin code. Registering the same ``(domain, op_type)`` again
-    replaces the earlier entry.
+    replaces the earlier entry; with ``replace=False`` an op qonnx already knows is left as it is
+    (a plugin's own fallback registration must not override a session's, which activates the
+    plugin through the session).
 
     Raises ``ValueError`` for an empty domain or op_type, or an op_type ending in ``_v<digits>``
     (qonnx would read that as an opset version). The loader raises ``TypeError`` (when first
@@ -91,7 +95,17 @@ def install_custom_ops(entries: Iterable[tuple[str, str, CustomOpLoader]]) -> No
                 f"install_custom_ops: op_type {op_type!r} ends in '_v{tail}', which qonnx reads "
                 "as an opset version; rename the kernel"
             )
+        if not replace and _registered(domain, op_type):
+            continue
         add_op_to_domain(domain, _lazy_proxy(domain, op_type, loader))
+
+
+def _registered(domain: str, op_type: str) -> bool:
+    """Whether qonnx's custom-op lookup already finds ``op_type`` in ``domain``."""
+    try:
+        return bool(get_supported_versions(domain, op_type))
+    except KeyError:
+        return False
 
 
 def _lazy_proxy(domain: str, op_type: str, loader: CustomOpLoader) -> type[CustomOp]:

@@ -28,10 +28,14 @@ def builtin_kernel_targets() -> dict[str, str]:
 
 
 def install_builtin_kernels() -> None:
-    """Register every builtin kernel with qonnx under ``brainsmith.builtin`` (idempotent,
-    imports no kernel module)."""
+    """Register every builtin kernel qonnx does not know yet under ``brainsmith.builtin``
+    (idempotent, imports no kernel module). A compile has registered them already, through
+    its session: those registrations are kept."""
     domain = kernel_domain(NAMESPACE)
     install_custom_ops(
-        (domain, op_type, target_loader(target))
-        for op_type, target in builtin_kernel_targets().items()
+        (
+            (domain, op_type, target_loader(target))
+            for op_type, target in builtin_kernel_targets().items()
+        ),
+        replace=False,
     )
