@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 CORE_SRC = str(Path(brainsmith.__file__).parent.parent)
 TABLE_HEADER = (
     "NAMESPACE  DISTRIBUTION          VERSION  STATE          TRANSFORMS  KERNELS  BACKENDS  "
-    "HW_TRANSFORMS"
+    "HW_TRANSFORMS  SOURCE"
 )
 
 
@@ -91,8 +91,10 @@ def test_list_table(cli: Cli) -> None:
     assert result.err == ""
     assert result.out.splitlines() == [
         TABLE_HEADER,
-        "cp         brainsmith-plugin-cp  2.0      not activated  ?           ?        ?         ?",
-        "mf         brainsmith-plugin-mf  1.0      active         2           1        1         0",
+        "cp         brainsmith-plugin-cp  2.0      not activated  ?           ?        ?         "
+        "?              installed",
+        "mf         brainsmith-plugin-mf  1.0      active         2           1        1         "
+        "0              installed",
     ]
     assert "cp_pkg" not in sys.modules
     assert "bsp_mf" not in sys.modules
@@ -102,7 +104,7 @@ def test_list_activate_counts_code_plugins(cli: Cli) -> None:
     install_mixed(cli.site)
     result = cli("plugins", "list", "--activate")
     assert result.out.splitlines()[1].split() == [
-        "cp", "brainsmith-plugin-cp", "2.0", "active", "0", "1", "0", "0",
+        "cp", "brainsmith-plugin-cp", "2.0", "active", "0", "1", "0", "0", "installed",
     ]  # fmt: skip
 
 
@@ -118,6 +120,7 @@ def test_list_json(cli: Cli) -> None:
         "distribution": "brainsmith-plugin-cp",
         "version": "2.0",
         "state": "not activated",
+        "source": "installed",
         "form": "pluggy",
         "entry_point": "cp_pkg.plugin",
         "location": str(cli.site.root),
@@ -182,6 +185,7 @@ def test_show_text_and_json(cli: Cli) -> None:
     assert result.out.splitlines() == [
         "mf  (brainsmith-plugin-mf 1.0)  [active]",
         "  form:        manifest",
+        "  source:      installed",
         "  entry point: bsp_mf:brainsmith-plugin.toml",
         f"  location:    {manifest}",
         "  core:        brainsmith-core>=0.1",
@@ -278,13 +282,21 @@ def test_check_strict_setting_and_disabled_is_not_a_problem(cli: Cli) -> None:
     assert result.out.startswith("OK: 1 plugin(s) usable, 0 error(s), 0 warning(s)")
 
 
-def test_unknown_name_in_switch_fails_check(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_name_in_switch_warns_and_fails_check_under_strict(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     install_mixed(cli.site)
     monkeypatch.setenv("BRAINSMITH_PLUGINS", "mf,cpp")
     result = cli("plugins", "check")
+    assert result.code == 0
+    assert (
+        "  warning: environment: BRAINSMITH_PLUGINS names 'cpp', but no plugin has "
+        "that namespace (did you mean 'cp'?)" in result.out.splitlines()
+    )
+    result = cli("plugins", "check", "--strict")
     assert result.code == 1
     assert (
-        "  error: environment: BRAINSMITH_PLUGINS names 'cpp', but no installed plugin has "
+        "  error: environment: BRAINSMITH_PLUGINS names 'cpp', but no plugin has "
         "that namespace (did you mean 'cp'?)" in result.out.splitlines()
     )
 

@@ -73,7 +73,9 @@ def test_unknown_keys_are_errors(project_dir: ProjectDir) -> None:
         "unknown setting(s) 'only_pinned' (did you mean 'only-pinned'?), "
         "'plugin' (did you mean 'plugins'?)"
     )
-    assert error.fix == "use one of: plugins, only-pinned, disable, priority, strict"
+    assert error.fix == (
+        "use one of: plugins, only-pinned, disable, priority, strict, plugin-dirs, user-plugins"
+    )
 
 
 def test_unknown_key_in_brainsmith_toml_names_the_file(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..plugins.records import Form
 from ..plugins.verdicts import State
 from .output import format_table
 
@@ -65,29 +66,33 @@ def register(commands: Any) -> None:
 
     lock = sub.add_parser(
         "lock",
-        help="pin every active plugin distribution to its exact version",
+        parents=[common],
+        help="pin every usable plugin distribution to its exact version",
         description="Print (or write) requirement lines pinning brainsmith-core and every "
         "usable plugin distribution to its installed version; 'pip install -r FILE' "
-        "reproduces the environment.",
+        "reproduces the environment. Fails (exit 1, nothing written) when a pin of the "
+        "project settings is unmet, or under --strict on any problem; a broken or "
+        "incompatible plugin is never pinned.",
     )
     lock.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     lock.set_defaults(run=_lock)
 
 
-def _session() -> Session:
+def _session(args: argparse.Namespace) -> Session:
+    """The one plugin selection, as every command (compile too) makes it."""
     from ..plugins.session import Session
 
-    return Session.from_environment()
+    return Session.from_environment(strict=args.strict)
 
 
-def _exit_status(session: Session, problems: tuple[Problem, ...], strict: bool) -> int:
+def _exit_status(session: Session, problems: tuple[Problem, ...]) -> int:
     """1 under --strict (or strict = true) when any error or warning was found, else 0."""
     counted = [p for p in problems if p.severity != "info"]
-    return 1 if counted and (strict or session.settings.strict) else 0
+    return 1 if counted and session.settings.strict else 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    session = _session()
+    session = _session(args)
     if args.activate:
         session.activate_all()
     verdicts = session.verdicts()
@@ -116,6 +121,7 @@ def _list(args: argparse.Namespace) -> int:
                     "KERNELS",
                     "BACKENDS",
                     "HW_TRANSFORMS",
+                    "SOURCE",
                 ],
                 rows,
             )
@@ -124,13 +130,13 @@ def _list(args: argparse.Namespace) -> int:
         )
         _print_lifecycle(lifecycle)
         _print_problems(problems)
-    return _exit_status(session, problems, args.strict)
+    return _exit_status(session, problems)
 
 
 def _show(args: argparse.Namespace) -> int:
     from ..errors import PluginError
 
-    session = _session()
+    session = _session(args)
     verdict = session.resolution.verdict(args.namespace)
     if verdict is None:
         from .._suggest import did_you_mean
@@ -141,7 +147,9 @@ def _show(args: argparse.Namespace) -> int:
             + did_you_mean(args.namespace, known),
             fix="run 'brainsmith plugins list' to see the installed plugins",
         )
-    if verdict.state.usable:
+    record = verdict.record
+    static = record is not None and record.form is Form.DIRECTORY and record.components is not None
+    if verdict.state.usable and not static:  # a directory plugin's components are known unrun
         with contextlib.suppress(PluginError):  # a failure shows as the plugin's state
             session.activate(args.namespace)
     index = session.resolution.verdicts.index(verdict)
@@ -160,14 +168,14 @@ def _show(args: argparse.Namespace) -> int:
         _print_show(data)
         _print_lifecycle(data.get("lifecycle_plugins"))
         _print_problems(verdict.problems)
-    return _exit_status(session, verdict.problems, args.strict)
+    return _exit_status(session, verdict.problems)
 
 
 def _check(args: argparse.Namespace) -> int:
-    session = _session()
+    session = _session(args)
     problems = session.check()
     errors = [p for p in problems if p.severity == "error"]
-    failed = bool(errors) or (bool(problems) and (args.strict or session.settings.strict))
+    failed = bool(errors) or (bool(problems) and session.settings.strict)
     if args.json:
         _print_json(
             {
@@ -192,10 +200,30 @@ def _check(args: argparse.Namespace) -> int:
 def _lock(args: argparse.Namespace) -> int:
     from .._version import CORE_DISTRIBUTION, __version__
 
-    session = _session()
+    session = _session(args)
+    problems = session.check()  # activates code-defined plugins: a broken one is never pinned
+    unmet = [p for p in problems if p.code == "pin"]
+    failing = list(problems) if session.settings.strict else unmet
+    if failing:
+        print(
+            f"error: not locking: {len(failing)} problem(s)"
+            + (" under strict mode" if session.settings.strict else ": unmet pin(s)"),
+            file=sys.stderr,
+        )
+        for problem in failing:
+            print(f"  {problem.one_line()}", file=sys.stderr)
+        print(
+            "  fix: install what the pins ask for, or change the pins; then lock again",
+            file=sys.stderr,
+        )
+        return 1
+    left_out = session.unusable(problems)
     pinned = {CORE_DISTRIBUTION: __version__}
     for record in session.active_plugins():
-        pinned.setdefault(record.distribution, record.version)
+        if record.namespace not in left_out and record.form is not Form.DIRECTORY:
+            pinned.setdefault(record.distribution, record.version)
+    for line in session.left_out():
+        print(f"warning: not pinned: {line}", file=sys.stderr)
     lines = ["# brainsmith plugins lock: pip install -r this file to reproduce the plugins"]
     lines += [f"{name}=={version}" for name, version in sorted(pinned.items())]
     text = "\n".join(lines) + "\n"
@@ -239,6 +267,7 @@ def _verdict_json(verdict: Verdict) -> dict[str, Any]:
         "distribution": verdict.distribution,
         "version": verdict.version,
         "state": str(verdict.state),
+        "source": record.source if record else None,
         "form": str(record.form) if record else None,
         "entry_point": record.value if record else None,
         "location": record.location if record else None,
@@ -278,16 +307,18 @@ def _verdict_row(verdict: Verdict) -> list[str]:
     numbers = [str(n) for n in counts.values()] if counts is not None else ["?", "?", "?", "?"]
     return [
         verdict.namespace,
-        verdict.distribution,
+        verdict.distribution or "-",
         verdict.version or "-",
         str(verdict.state),
         *numbers,
+        verdict.record.source if verdict.record else "-",
     ]
 
 
 def _print_show(data: dict[str, Any]) -> None:
     print(f"{data['namespace']}  ({data['distribution']} {data['version']})  [{data['state']}]")
     print(f"  form:        {data['form']}")
+    print(f"  source:      {data['source']}")
     print(f"  entry point: {data['entry_point']}")
     print(f"  location:    {data['location']}")
     constraints = data["constraints"] or {}

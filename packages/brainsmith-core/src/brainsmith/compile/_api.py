@@ -152,6 +152,7 @@ def compile_model(
     source = name if name is not None else source
     outdir = Path(output_dir)
     session = session if session is not None else Session.from_environment()
+    session.enforce("compile")  # under strict, any plugin problem stops the compile here
     source_file = DEFAULT_BLUEPRINT if blueprint is None else blueprint_file(blueprint, session)
     loaded = load_blueprint(source_file, named=lambda ref: blueprint_file(ref, session))
     plan, warnings = validate(loaded, session, strict=session.settings.strict)
@@ -173,7 +174,7 @@ def compile_model(
     resumed, previous = resume(plan, start, outdir / CHECKPOINTS, run) if start else (None, [])
     start_model = resumed if resumed is not None else original
     stamp_target(start_model, goal)
-    events, host = _lifecycle(session, run_config, observer)
+    events, host = _lifecycle(session, run_config, observer, warnings)
     _install_kernels(session)
     prepare_output(outdir, files=OWN_OUTPUTS[:4], folders=(CHECKPOINTS,) if checkpoints else ())
     outputs = OutputTransaction.begin(outdir)
@@ -355,17 +356,23 @@ def _lifecycle(
     session: Session,
     run_config: str | os.PathLike[str] | RunConfig | None,
     observer: Observer | None,
+    warnings: list[str],
 ) -> tuple[Dispatcher, LifecycleHost]:
     """The dispatcher that fires this compile's events to every active plugin's hooks, and
     the host of the lifecycle plugins the run config enables.
 
-    Activating imports the plugins' hook modules; one that fails to import is reported and
-    left out, and the compile goes on without it.
+    Activating imports the plugins' hook modules; one that fails to import is left out, and
+    the compile goes on without it (under strict it stops). Every plugin left out, unmet pin
+    and settings name matching nothing becomes a warning (naming distribution and version)
+    in ``warnings``, which the report carries.
     """
     from ..lifecycle import Dispatcher, LifecycleHost, RunConfig
 
-    for problem in session.activate_all():
-        _tell(observer, f"warning: plugin {problem.subject} left out: {problem.reason}")
+    session.activate_all()
+    session.enforce("compile")
+    for line in session.left_out():
+        warnings.append(line)
+        _tell(observer, f"warning: {line}")
     dispatcher = Dispatcher(
         session.plugin_manager, describe=session.describe, order=session.resolution.order
     )

@@ -35,7 +35,7 @@ from .verdicts import Problem, Resolution, State, Verdict
 
 CACHE_DIR_ENV = "BRAINSMITH_CACHE_DIR"
 NO_CACHE_ENV = "BRAINSMITH_NO_CACHE"
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ def store(file: Path, key: str, snapshot: Snapshot) -> None:
         "format": FORMAT,
         "fingerprint": key,
         "manifests": manifests,
-        "settings": _plain(snapshot.settings),
+        "settings": snapshot.settings.to_json(),
         "resolution": {
             "verdicts": [_verdict_json(v) for v in snapshot.resolution.verdicts],
             "problems": [_plain(p) for p in snapshot.resolution.problems],
@@ -198,13 +198,4 @@ def _resolution(data: dict[str, Any]) -> Resolution:
 
 
 def _settings(data: dict[str, Any]) -> Settings:
-    allowlist = data["allowlist"]
-    return Settings(
-        **{
-            **data,
-            "pins": tuple(data["pins"]),
-            "disable": tuple(data["disable"]),
-            "priority": tuple(data["priority"]),
-            "allowlist": None if allowlist is None else tuple(allowlist),
-        }
-    )
+    return Settings.from_json(data)

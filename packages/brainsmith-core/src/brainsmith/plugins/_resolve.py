@@ -21,7 +21,7 @@ from .._order import dependency_order
 from .._suggest import did_you_mean
 from .._version import CORE_DISTRIBUTION
 from ._settings import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
-from .records import PluginRecord, requirement_name
+from .records import Form, PluginRecord, requirement_name
 from .verdicts import Problem, Resolution, Severity, State, Verdict
 
 __all__ = ["Problem", "Resolution", "State", "Verdict", "resolve"]
@@ -75,7 +75,14 @@ class _Checker:
         return [i for i, s in self.states.items() if s.usable]
 
     def _demote(
-        self, index: int, state: State, reason: str, fix: str, severity: Severity = "error"
+        self,
+        index: int,
+        state: State,
+        reason: str,
+        fix: str,
+        severity: Severity = "error",
+        *,
+        code: str = "",
     ) -> None:
         record = self.records[index]
         if self.states[index] is State.DISABLED:
@@ -83,7 +90,9 @@ class _Checker:
         if self.states[index].usable:
             self.states[index] = state
         self.problems[index].append(
-            Problem(severity, record.namespace, record.distribution, record.version, reason, fix)
+            Problem(
+                severity, record.namespace, record.distribution, record.version, reason, fix, code
+            )
         )
 
     # -- checks ------------------------------------------------------------------------------
@@ -129,9 +138,7 @@ class _Checker:
                 continue
             for index in indices:
                 others = ", ".join(
-                    f"{self.records[o].distribution} {self.records[o].version}"
-                    for o in indices
-                    if o != index
+                    self.records[o].label.partition(" (")[2][:-1] for o in indices if o != index
                 )
                 self._demote(
                     index,
@@ -142,22 +149,28 @@ class _Checker:
                 )
 
     def _switches(self) -> None:
+        """``disable``, the allowlist and autoload; a name that matches no plugin is a warning
+        with did-you-mean (the session makes every warning an error under ``strict``)."""
         known = {r.namespace for r in self.records}
         settings = self.settings
-        named = [("disable", settings.source or "settings", n) for n in settings.disable]
+        origin = settings.source or "settings"
+        named = [("disable", origin, n) for n in settings.disable]
         if settings.allowlist is not None:
             named += [(ALLOWLIST_ENV, "environment", n) for n in settings.allowlist]
-        for key, origin, name in named:
+        if settings.priority_given:
+            named += [("priority", origin, n) for n in settings.priority]
+        for key, where, name in named:
             if name not in known:
                 self.global_problems.append(
                     Problem(
-                        "error",
-                        origin,
+                        "warning",
+                        where,
                         "",
                         "",
-                        f"{key} names {name!r}, but no installed plugin has that namespace"
+                        f"{key} names {name!r}, but no plugin has that namespace"
                         + did_you_mean(name, known),
                         f"use one of: {', '.join(sorted(known)) or '(no plugins installed)'}",
+                        "setting",
                     )
                 )
         for index, record in enumerate(self.records):
@@ -228,6 +241,8 @@ class _Checker:
             return
         pinned = {canonicalize_name(Requirement(text).name) for text in settings.pins}
         for index, record in enumerate(self.records):
+            if record.form is Form.DIRECTORY:
+                continue  # named by the settings themselves: chosen as much as a pin
             if canonicalize_name(record.distribution) not in pinned:
                 self._demote(
                     index,
@@ -248,13 +263,18 @@ class _Checker:
             ]
             version = self.installed.get(name)
             if version is None:
+                plugin_distributions = {
+                    r.distribution for r in self.records if r.form is not Form.DIRECTORY
+                }
                 problem = Problem(
                     "error",
                     requirement.name,
                     requirement.name,
                     "",
-                    f"pinned as {text!r} in {settings.source} but not installed",
-                    f"pip install '{text}'",
+                    f"pinned as {text!r} in {settings.source} but not installed"
+                    + _close_distributions(name, plugin_distributions),
+                    f"pip install '{text}', or correct the name in {settings.source}",
+                    "pin",
                 )
                 self.missing.append(
                     Verdict("-", requirement.name, "", State.MISSING, None, (problem,))
@@ -265,10 +285,12 @@ class _Checker:
                 reason = f"version {version} does not satisfy the pin {text!r} in {settings.source}"
                 if not any(self.states[i] is not State.DISABLED for i in members):
                     self.global_problems.append(
-                        Problem("error", requirement.name, requirement.name, version, reason, fix)
+                        Problem(
+                            "error", requirement.name, requirement.name, version, reason, fix, "pin"
+                        )
                     )
                 for index in members:
-                    self._demote(index, State.INCOMPATIBLE, reason, fix)
+                    self._demote(index, State.INCOMPATIBLE, reason, fix, code="pin")
 
     def _conflicts(self) -> None:
         usable = self._usable()
@@ -379,6 +401,24 @@ class _Checker:
                     "break the cycle: one of these plugins must stop requiring the next",
                 )
         return order
+
+
+def _close_distributions(name: str, distributions: Iterable[str]) -> str:
+    """Did-you-mean over distribution names, compared after the prefix they share with
+    ``name`` up to a separator (``brainsmith-plugin-``), which would make every name close."""
+    import difflib
+
+    close = []
+    for candidate in sorted(set(distributions)):
+        canonical = canonicalize_name(candidate)
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(name, canonical, strict=False)) if a != b),
+            min(len(name), len(canonical)),
+        )
+        cut = name.rfind("-", 0, shared) + 1
+        if difflib.SequenceMatcher(None, name[cut:], canonical[cut:]).ratio() >= 0.6:
+            close.append(candidate)
+    return f" (did you mean {', '.join(map(repr, close[:3]))}?)" if close else ""
 
 
 def _marker_holds(requirement: Requirement) -> bool:

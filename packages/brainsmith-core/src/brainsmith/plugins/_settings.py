@@ -8,17 +8,25 @@ Settings come from the nearest ``brainsmith.toml`` (top-level keys) or ``pyproje
     only-pinned = false                         # load nothing unpinned
     disable = ["legacy-x"]                      # namespaces not to load
     priority = ["x", "builtin", "qonnx", "finn"]   # short-name resolution order
-    strict = false                              # any problem makes commands fail
+    strict = false                              # any problem makes every command fail
+    plugin-dirs = ["brainsmith_plugins"]        # folders of plain modules: directory plugins
+    user-plugins = false                        # true: the user's plugin folder too
 
 Environment switches: ``BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD=1`` loads no plugin unless the
 allowlist ``BRAINSMITH_PLUGINS=ns1,ns2`` names it; ``BRAINSMITH_PLUGINS`` alone loads only the
 namespaces it names (set but empty: none).
+
+A :class:`Settings` is a plain value: :meth:`Settings.digest` identifies everything in it that
+resolution depends on (a cache keys on it), :meth:`Settings.to_json` / :meth:`Settings.from_json`
+round-trip it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +79,53 @@ class Settings:
         default=DEFAULT_PRIORITY, metadata={"doc": "namespaces tried in order for a short name"}
     )
     strict: bool = field(default=False, metadata={"doc": "true: any problem fails commands"})
+    plugin_dirs: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "key": "plugin-dirs",
+            "doc": 'folders of plugin modules, relative to this file: e.g. ["brainsmith_plugins"]',
+        },
+    )
+    """Folders of directory plugins as written (relative to :attr:`source`'s folder)."""
+    user_plugins: bool = field(
+        default=False,
+        metadata={"key": "user-plugins", "doc": "true loads the user's plugin folder too"},
+    )
     autoload: bool = field(default=True, metadata={"key": None})
     allowlist: tuple[str, ...] | None = field(default=None, metadata={"key": None})
     """Namespaces named by ``BRAINSMITH_PLUGINS``; ``None`` when the variable is unset."""
+
+    @property
+    def priority_given(self) -> bool:
+        """Whether ``priority`` differs from :data:`DEFAULT_PRIORITY` (the user set it)."""
+        return self.priority != DEFAULT_PRIORITY
+
+    def plugin_folders(self) -> tuple[Path, ...]:
+        """:attr:`plugin_dirs` as absolute paths, relative to the settings file's folder."""
+        base = Path(self.source).parent if self.source else Path.cwd()
+        return tuple((base / entry).resolve() for entry in self.plugin_dirs)
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field, JSON-ready (tuples as lists)."""
+        return {
+            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+            for f in fields(self)
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Settings:
+        """The settings :meth:`to_json` returned; raises ``TypeError``/``KeyError`` when
+        ``data`` has another shape."""
+        values = {f.name: data[f.name] for f in fields(cls)}
+        for name, value in values.items():
+            if isinstance(value, list):
+                values[name] = tuple(value)
+        return cls(**values)
+
+    def digest(self) -> str:
+        """A sha256 hex digest of every field: equal digests, equal settings."""
+        text = json.dumps(self.to_json(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

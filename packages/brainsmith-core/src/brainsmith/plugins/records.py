@@ -25,6 +25,12 @@ STAGES: tuple[str, ...] = (
 LANGUAGES: tuple[str, ...] = ("hls", "rtl")
 """Languages a backend may implement a kernel in."""
 
+USER_NAMESPACE = "user"
+"""The namespace of the user's plugin folder (``user-plugins = true``)."""
+
+PROJECT_NAMESPACE = "project"
+"""The namespace of the project's (first) plugin folder (``plugin-dirs``)."""
+
 _REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -162,6 +168,9 @@ class Form(StrEnum):
     """A module or object with ``@hookimpl`` functions; known once imported."""
     LEGACY = "legacy"
     """A zero-argument callable returning FINN's ``{kernels, backends, steps}`` payload."""
+    DIRECTORY = "directory"
+    """A folder of plain modules using the decorators, named by the project settings
+    (``plugin-dirs``, ``user-plugins``); read statically, imported on first use."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,5 +216,16 @@ class PluginRecord:
 
     @property
     def label(self) -> str:
-        """``namespace (distribution version)``, the way messages name a plugin."""
+        """``namespace (distribution version)``, the way messages name a plugin; a directory
+        plugin, which has no distribution, is named by its folder."""
+        if self.form is Form.DIRECTORY:
+            return f"{self.namespace} (folder {self.location})"
         return f"{self.namespace} ({self.distribution} {self.version})"
+
+    @property
+    def source(self) -> str:
+        """Where the plugin came from: ``installed`` (an entry point of an installed
+        distribution), ``project-dir`` or ``user-dir`` (a folder the settings name)."""
+        if self.form is not Form.DIRECTORY:
+            return "installed"
+        return "user-dir" if self.namespace == USER_NAMESPACE else "project-dir"

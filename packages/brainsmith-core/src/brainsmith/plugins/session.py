@@ -58,13 +58,30 @@ class Session:
         path: Sequence[str] | None = None,
         *,
         cache: Path | bool = True,
+        strict: bool = False,
     ) -> Session:
-        """Discover installed plugins (on ``path``, default ``sys.path``), read the project
-        settings from ``cwd`` up and resolve everything.
+        """The plugin selection every command uses: discover installed plugins (on ``path``,
+        default ``sys.path``) and the directory plugins the settings name, read the project
+        settings from ``cwd`` up and the switches, and resolve everything.
 
+        ``strict`` (``--strict``) acts like ``strict = true`` in the settings: every warning
+        becomes an error (:meth:`problems`) and :meth:`enforce` fails on any problem.
         The result is cached on disk (:mod:`brainsmith.plugins._cache`) for the default ``path``;
         ``cache`` may name the cache folder, or be ``False`` to bypass it.
         """
+        session = cls._selected(cwd, environ, path, cache)
+        if strict and not session.settings.strict:
+            session.settings = replace(session.settings, strict=True)
+        return session
+
+    @classmethod
+    def _selected(
+        cls,
+        cwd: Path | None,
+        environ: Mapping[str, str] | None,
+        path: Sequence[str] | None,
+        cache: Path | bool,
+    ) -> Session:
         from . import _cache as disk
 
         env = os.environ if environ is None else environ
@@ -81,7 +98,9 @@ class Session:
         key = disk.fingerprint(search, folder, env)
         snapshot = disk.load(file, key)
         if snapshot is not None:
-            return cls(snapshot.settings, snapshot.resolution, path=path)
+            named = snapshot.settings.plugin_dirs or snapshot.settings.user_plugins
+            if not named or _current_folders(snapshot.settings, snapshot.resolution):
+                return cls(snapshot.settings, snapshot.resolution, path=path)
         session = cls._resolved(folder, env, path)
         disk.store(file, key, disk.Snapshot(session.settings, session.resolution))
         return session
@@ -90,12 +109,13 @@ class Session:
     def _resolved(
         cls, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
     ) -> Session:
+        from ._directories import discover_folders
         from ._discovery import discover
         from ._resolve import resolve
         from ._settings import load_settings
 
         settings = load_settings(cwd, environ)
-        records = discover(path)
+        records = discover(path) + discover_folders(settings)
         resolution = resolve(
             records,
             settings,
@@ -122,8 +142,39 @@ class Session:
         return tuple(self._current(v) for v in self.resolution.verdicts)
 
     def problems(self) -> tuple[Problem, ...]:
-        """Resolution problems plus activation failures."""
-        return self.resolution.problems + tuple(self._failures.values())
+        """Resolution problems plus activation failures; under ``strict`` every warning is
+        an error."""
+        return self._graded(self.resolution.problems + tuple(self._failures.values()))
+
+    def left_out(self) -> tuple[str, ...]:
+        """One line per problem, for a command that goes on without what it concerns (compile):
+        ``plugin x (brainsmith-plugin-x 1.1) left out: incompatible: ...``, an unmet pin or a
+        settings name that matches nothing."""
+        lines = []
+        for problem in self.problems():
+            verdict = self.resolution.verdict(problem.subject)
+            if verdict is not None and verdict.record is not None and problem.code != "pin":
+                state = self._current(verdict).state
+                label = self.describe(problem.subject)
+                lines.append(f"plugin {label} left out: {state}: {problem.reason}")
+            elif problem.code == "pin":
+                lines.append(f"unmet pin: {problem.one_line()}")
+            else:
+                lines.append(problem.one_line())
+        return tuple(lines)
+
+    def enforce(self, command: str) -> None:
+        """Under ``strict``, raise :class:`PluginError` listing every problem (exit 2); without
+        it do nothing: the problems are the caller's warnings."""
+        problems = self.problems()
+        if not (self.settings.strict and problems):
+            return
+        origin = f"strict = true in {self.settings.source}" if self.settings.source else ""
+        raise PluginError(
+            f"{command}: {len(problems)} plugin problem(s) under strict mode:\n    "
+            + "\n    ".join(p.one_line() for p in problems),
+            fix="fix them (brainsmith plugins check), or run without " + (origin or "--strict"),
+        )
 
     def active_plugins(self) -> tuple[PluginRecord, ...]:
         """Usable plugins, in dependency order."""
@@ -157,11 +208,15 @@ class Session:
         from packaging.requirements import Requirement
 
         from ._activation import activate
+        from ._directories import activate_folder
 
         for requirement in verdict.record.declaration.requires:
             self.activate(Requirement(requirement).name)
         try:
-            record = activate(verdict.record, self.plugin_manager)
+            if verdict.record.form is Form.DIRECTORY:
+                record = activate_folder(verdict.record)
+            else:
+                record = activate(verdict.record, self.plugin_manager)
         except PluginError as error:
             self._failures[namespace] = Problem(
                 "error", namespace, verdict.distribution, verdict.version, error.message, error.fix
@@ -172,8 +227,14 @@ class Session:
         return record
 
     def activate_all(self) -> tuple[Problem, ...]:
-        """Activate every usable plugin; failures are recorded and returned, not raised."""
-        self._try_activate(self.resolution.order)
+        """Activate every usable plugin (a directory plugin whose components are known has no
+        hooks: it waits for the first use of a component); failures are recorded and
+        returned, not raised."""
+        self._try_activate(
+            n
+            for n in self.resolution.order
+            if self._records[n].form is not Form.DIRECTORY or self._records[n].components is None
+        )
         return tuple(self._failures.values())
 
     def check(self) -> tuple[Problem, ...]:
@@ -205,6 +266,14 @@ class Session:
                         )
                     )
         return self.problems() + tuple(missing)
+
+    def unusable(self, problems: Iterable[Problem]) -> frozenset[str]:
+        """Namespaces of plugins that are not usable, or that one of ``problems`` (errors)
+        concerns."""
+        named = {p.subject for p in problems if p.severity == "error"}
+        return frozenset(
+            v.namespace for v in self.verdicts() if not v.state.usable or v.namespace in named
+        )
 
     # -- components ------------------------------------------------------------------------
 
@@ -337,6 +406,13 @@ class Session:
                 with contextlib.suppress(PluginError):
                     self.activate(namespace)
 
+    def _graded(self, problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+        if not self.settings.strict:
+            return problems
+        return tuple(
+            replace(p, severity="error") if p.severity == "warning" else p for p in problems
+        )
+
     def _current(self, verdict: Verdict) -> Verdict:
         namespace = verdict.namespace
         if not verdict.state.usable:
@@ -346,6 +422,12 @@ class Session:
         record = self._records[namespace]
         state = State.ACTIVE if record.components is not None else State.NOT_ACTIVATED
         return replace(verdict, state=state, record=record)
+
+
+def _current_folders(settings: Settings, resolution: Resolution) -> bool:
+    from ._directories import folders_current
+
+    return folders_current(settings, resolution)
 
 
 def _installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[str, str]:

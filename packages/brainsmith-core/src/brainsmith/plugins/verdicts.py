@@ -42,6 +42,16 @@ class Problem:
     version: str
     reason: str
     fix: str
+    code: str = ""
+    """What kind of problem: ``pin`` (a pin unmet: missing or out of range), ``setting`` (a
+    name in the settings or switches that matches no plugin), else ``""``."""
+
+    def one_line(self) -> str:
+        """``subject (distribution version): reason (fix: ...)`` on one line."""
+        where = self.subject
+        if self.distribution:
+            where += f" ({self.distribution} {self.version})".replace(" )", ")")
+        return f"{where}: {self.reason}" + (f" (fix: {self.fix})" if self.fix else "")
 
     def __str__(self) -> str:
         where = self.subject
