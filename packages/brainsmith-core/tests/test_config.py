@@ -71,7 +71,7 @@ def test_unknown_keys_are_errors(project_dir: ProjectDir) -> None:
     assert error.where == f"{project_dir.pyproject} [tool.brainsmith]"
     assert error.message == (
         "unknown setting(s) 'only_pinned' (did you mean 'only-pinned'?), "
-        "'plugin' (did you mean 'plugins'?)"
+        "'plugin' (did you mean 'plugins', 'plugin-dirs', 'user-plugins'?)"
     )
     assert error.fix == (
         "use one of: plugins, only-pinned, disable, priority, strict, plugin-dirs, user-plugins"

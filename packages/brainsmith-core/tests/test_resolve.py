@@ -369,8 +369,7 @@ def test_unknown_names_in_switches_are_warnings_with_suggestions() -> None:
         (
             "warning",
             SOURCE,
-            "disable names 'bulitin', but no plugin has that namespace "
-            "(did you mean 'builtin'?)",
+            "disable names 'bulitin', but no plugin has that namespace (did you mean 'builtin'?)",
             "use one of: builtin, finn",
             "setting",
         ),

@@ -162,13 +162,18 @@ def _show(args: argparse.Namespace) -> int:
     if verdict.state is State.ACTIVE:
         label = session.describe(verdict.namespace)
         data["lifecycle_plugins"] = [r for r in _lifecycle_rows(session) if r["source"] == label]
+    # the selection's other problems (settings, pins, other plugins) are shown too: under
+    # strict they fail show as they fail every command
+    own = verdict.problems
+    elsewhere = tuple(p for p in session.problems() if p not in own and p.severity != "info")
+    data["other_problems"] = [_problem_json(p) for p in elsewhere]
     if args.json:
         _print_json(data)
     else:
         _print_show(data)
         _print_lifecycle(data.get("lifecycle_plugins"))
-        _print_problems(verdict.problems)
-    return _exit_status(session, verdict.problems)
+        _print_problems(own + elsewhere)
+    return _exit_status(session, own + elsewhere)
 
 
 def _check(args: argparse.Namespace) -> int:

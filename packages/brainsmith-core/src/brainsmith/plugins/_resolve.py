@@ -404,19 +404,22 @@ class _Checker:
 
 
 def _close_distributions(name: str, distributions: Iterable[str]) -> str:
-    """Did-you-mean over distribution names, compared after the prefix they share with
-    ``name`` up to a separator (``brainsmith-plugin-``), which would make every name close."""
-    import difflib
+    """Did-you-mean over distribution names. Plugin distributions share long prefixes
+    (``brainsmith-plugin-``) that make every name look close: a suggestion must be close as a
+    whole and in the part after the prefix (up to a ``-``) it shares with ``name``."""
+    from difflib import SequenceMatcher
 
     close = []
     for candidate in sorted(set(distributions)):
-        canonical = canonicalize_name(candidate)
+        other = canonicalize_name(candidate)
         shared = next(
-            (i for i, (a, b) in enumerate(zip(name, canonical, strict=False)) if a != b),
-            min(len(name), len(canonical)),
+            (i for i, (x, y) in enumerate(zip(name, other, strict=False)) if x != y),
+            min(len(name), len(other)),
         )
         cut = name.rfind("-", 0, shared) + 1
-        if difflib.SequenceMatcher(None, name[cut:], canonical[cut:]).ratio() >= 0.6:
+        whole = SequenceMatcher(None, name, other).ratio()
+        tail = SequenceMatcher(None, name[cut:], other[cut:]).ratio()
+        if whole >= 0.9 and tail >= 0.6:
             close.append(candidate)
     return f" (did you mean {', '.join(map(repr, close[:3]))}?)" if close else ""
 

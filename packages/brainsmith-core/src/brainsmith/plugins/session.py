@@ -153,7 +153,7 @@ class Session:
         lines = []
         for problem in self.problems():
             verdict = self.resolution.verdict(problem.subject)
-            if verdict is not None and verdict.record is not None and problem.code != "pin":
+            if verdict is not None and verdict.record is not None:
                 state = self._current(verdict).state
                 label = self.describe(problem.subject)
                 lines.append(f"plugin {label} left out: {state}: {problem.reason}")
