@@ -362,27 +362,41 @@ def test_allowlist_and_autoload_off() -> None:
     assert resolution.problems == ()
 
 
-def test_unknown_names_in_switches_are_warnings_with_suggestions() -> None:
+def test_unknown_names_in_switches_are_errors_with_suggestions() -> None:
     settings = Settings(source=SOURCE, disable=("bulitin",), allowlist=("builtin", "fin"))
     resolution = run(rec("builtin"), rec("finn"), settings=settings)
     assert [(p.severity, p.subject, p.reason, p.fix, p.code) for p in resolution.problems] == [
         (
-            "warning",
+            "error",
             SOURCE,
-            "disable names 'bulitin', but no plugin has that namespace (did you mean 'builtin'?)",
+            "disable names 'bulitin', but no installed plugin has that namespace "
+            "(did you mean 'builtin'?)",
             "use one of: builtin, finn",
             "setting",
         ),
         (
-            "warning",
+            "error",
             "environment",
-            "BRAINSMITH_PLUGINS names 'fin', but no plugin has that namespace "
+            "BRAINSMITH_PLUGINS names 'fin', but no installed plugin has that namespace "
             "(did you mean 'finn'?)",
             "use one of: builtin, finn",
             "setting",
         ),
     ]
-    assert resolution.ok  # warnings: the session makes them errors under strict
+    assert not resolution.ok
+
+
+def test_unknown_name_in_a_priority_the_user_set() -> None:
+    resolution = run(rec("builtin"), rec("x"), settings=Settings(priority=("xx", "builtin")))
+    assert [(p.severity, p.reason, p.code) for p in resolution.problems] == [
+        (
+            "error",
+            "priority names 'xx', but no installed plugin has that namespace (did you mean 'x'?)",
+            "setting",
+        )
+    ]
+    # the default priority names plugins that may not be installed: never a problem
+    assert run(rec("x")).problems == ()
 
 
 def test_unknown_switch_name_without_plugins() -> None:
@@ -438,10 +452,9 @@ def test_every_problem_reported_at_once() -> None:
             "dup",
             "dup",
             "brainsmith-plugin-gone",
+            SOURCE,
         ]
     )
-    # a name matching nothing is a warning (the session makes it an error under strict)
-    assert [p.subject for p in resolution.problems if p.severity == "warning"] == [SOURCE]
     assert resolution.order == ("fine",)
     assert resolution.verdict("fine") is not None
 

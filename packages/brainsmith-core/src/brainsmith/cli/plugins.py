@@ -228,7 +228,7 @@ def _lock(args: argparse.Namespace) -> int:
         if record.namespace not in left_out and record.form is not Form.DIRECTORY:
             pinned.setdefault(record.distribution, record.version)
     for line in session.left_out():
-        print(f"warning: not pinned: {line}", file=sys.stderr)
+        print(f"warning: {line}", file=sys.stderr)
     lines = ["# brainsmith plugins lock: pip install -r this file to reproduce the plugins"]
     lines += [f"{name}=={version}" for name, version in sorted(pinned.items())]
     text = "\n".join(lines) + "\n"

@@ -149,8 +149,8 @@ class _Checker:
                 )
 
     def _switches(self) -> None:
-        """``disable``, the allowlist and autoload; a name that matches no plugin is a warning
-        with did-you-mean (the session makes every warning an error under ``strict``)."""
+        """``disable``, the allowlist and autoload; a name there (or in a ``priority`` the user
+        set) that matches no plugin is an error with did-you-mean."""
         known = {r.namespace for r in self.records}
         settings = self.settings
         origin = settings.source or "settings"
@@ -163,11 +163,11 @@ class _Checker:
             if name not in known:
                 self.global_problems.append(
                     Problem(
-                        "warning",
+                        "error",
                         where,
                         "",
                         "",
-                        f"{key} names {name!r}, but no plugin has that namespace"
+                        f"{key} names {name!r}, but no installed plugin has that namespace"
                         + did_you_mean(name, known),
                         f"use one of: {', '.join(sorted(known)) or '(no plugins installed)'}",
                         "setting",
