@@ -357,3 +357,23 @@ def test_the_cache_sees_edited_modules(project: Project) -> None:
         """,
     )
     assert project.plugins()["project"]["components"]["transforms"] == 2
+
+
+def test_settings_value_and_folder_state_for_a_cache_key(project: Project) -> None:
+    import os
+
+    from brainsmith.plugins._directories import folders_state
+    from brainsmith.plugins._settings import Settings, load_settings
+
+    module = project.module("brainsmith_plugins", "fuse.py", FUSE)
+    project.settings('plugin-dirs = ["brainsmith_plugins"]\nuser-plugins = true\n')
+    settings = load_settings(project.root, {})
+    assert settings.plugin_dirs == ("brainsmith_plugins",)
+    assert Settings.from_json(json.loads(json.dumps(settings.to_json()))) == settings
+    assert settings.digest() == load_settings(project.root, {}).digest()
+    assert settings.digest() != load_settings(project.root, {"BRAINSMITH_PLUGINS": "x"}).digest()
+    state = folders_state(settings)
+    assert folders_state(settings) == state
+    module.write_text(module.read_text() + "\n# edited\n")
+    os.utime(module, ns=(1, 1))
+    assert folders_state(settings) != state
