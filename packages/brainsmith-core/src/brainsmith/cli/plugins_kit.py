@@ -107,14 +107,16 @@ def _validate(args: argparse.Namespace) -> int:
 def _install(args: argparse.Namespace) -> int:
     from ..plugins import install_plugins
 
-    changes = install_plugins(
+    installed = install_plugins(
         args.specs, find_links=args.find_links, index_url=args.index_url, no_index=args.no_index
     )
-    for change in changes:
+    for skipped in installed.skipped:
+        print(f"skipped (installed, did not fit, taken back): {skipped}")
+    for change in installed.changes:
         print(change)
-    if not changes:
+    if not installed.changes:
         print("nothing to change: the requested plugins are installed")
-    return _verdict({c.distribution for c in changes if c.after})
+    return _verdict({c.distribution for c in installed.changes if c.after})
 
 
 def _uninstall(args: argparse.Namespace) -> int:

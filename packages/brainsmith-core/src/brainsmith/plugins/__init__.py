@@ -21,7 +21,14 @@ from .._lazy import lazy_attributes
 if TYPE_CHECKING:
     from . import hookspecs
     from ._checks import Finding
-    from ._install import Change, install_plugins, uninstall_plugins
+    from ._install import (
+        Change,
+        Installed,
+        InstallRefused,
+        install_plugins,
+        local_releases,
+        uninstall_plugins,
+    )
     from ._manager import new_plugin_manager
     from ._scaffold import SCAFFOLD_KINDS, scaffold_plugin
     from ._validate import Validation, validate_plugin
@@ -59,6 +66,9 @@ _NAMES = {
     "Finding": "._checks",
     "Change": "._install",
     "install_plugins": "._install",
+    "InstallRefused": "._install",
+    "local_releases": "._install",
+    "Installed": "._install",
     "uninstall_plugins": "._install",
     "SCAFFOLD_KINDS": "._scaffold",
     "scaffold_plugin": "._scaffold",
@@ -80,6 +90,8 @@ __all__ = [
     "Component",
     "Finding",
     "HwTransformSpec",
+    "InstallRefused",
+    "Installed",
     "KernelSpec",
     "Kind",
     "PluginRecord",
@@ -98,6 +110,7 @@ __all__ = [
     "hw_transform",
     "install_plugins",
     "kernel",
+    "local_releases",
     "new_plugin_manager",
     "scaffold_plugin",
     "transform",

@@ -23,7 +23,14 @@ from pathlib import Path
 from .._version import CORE_DISTRIBUTION, __version__
 from ..errors import BrainsmithError, PluginError, ToolchainError
 
-__all__ = ["Change", "install_plugins", "uninstall_plugins"]
+__all__ = [
+    "Change",
+    "InstallRefused",
+    "Installed",
+    "install_plugins",
+    "local_releases",
+    "uninstall_plugins",
+]
 
 GROUP = "brainsmith.plugins"
 
@@ -69,8 +76,8 @@ def installed_versions() -> dict[str, str]:
 
 
 def plugin_distributions() -> dict[str, str]:
-    """Canonical names of installed distributions publishing ``brainsmith.plugins`` entry
-    points, with the first namespace each publishes… mapped as namespace → distribution."""
+    """Every installed plugin's namespace → the canonical name of the distribution publishing
+    it (metadata only: a broken plugin is listed like any other)."""
     found: dict[str, str] = {}
     for ep in metadata.entry_points(group=GROUP):
         if ep.dist is not None and ep.dist.metadata["Name"]:
@@ -91,20 +98,92 @@ def _installer(action: str) -> list[str]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Installed:
+    """What ``install_plugins`` did: the distributions that changed, and the releases it tried
+    and took back because their manifest or plugin requirements did not fit
+    (``"brainsmith-plugin-x 1.3.0: <reason>"``)."""
+
+    changes: tuple[Change, ...]
+    skipped: tuple[str, ...]
+
+
+MAX_ATTEMPTS = 5
+"""How many releases that install but do not fit (a manifest ``api`` or ``requires`` pip cannot
+see) are taken back and excluded before giving up."""
+
+
 def install_plugins(
     specs: Sequence[str],
     *,
     find_links: Sequence[str] = (),
     index_url: str | None = None,
     no_index: bool = False,
-) -> tuple[Change, ...]:
+) -> Installed:
     """Install ``specs`` (PEP 508 requirements, or paths of wheels) into the running
     environment, with ``brainsmith-core`` and the other installed plugins held at their versions.
 
-    :returns: every distribution that changed (the plugins and dependencies they pulled in).
+    The installer picks the newest releases whose ``Requires-Dist`` fits; a release it installs
+    that brainsmith then finds ``incompatible`` (its manifest's ``api`` range, ``requires`` or
+    ``conflicts``) is taken back, excluded and the next newest tried.
+
     :raises BrainsmithError: a spec is not a requirement or names brainsmith-core (exit 2).
-    :raises InstallRefused: no version fits, or the installer failed; nothing was changed.
+    :raises InstallRefused: no release fits, or the installer failed; nothing was changed.
     """
+    named = _requested(specs)
+    before = installed_versions()
+    held = {CORE_DISTRIBUTION: __version__}
+    for distribution in plugin_distributions().values():
+        if distribution not in named and distribution in before:
+            held[distribution] = before[distribution]
+    options: list[str] = []
+    for link in find_links:
+        options += ["--find-links", link]
+    if index_url:
+        options += ["--index-url", index_url]
+    if no_index:
+        options.append("--no-index")
+    excluded: list[str] = []
+    skipped: list[str] = []
+    for _ in range(MAX_ATTEMPTS):
+        lines = [f"{n}=={v}" for n, v in sorted(held.items())] + excluded
+        result = _run_installer(lines, [*options, *specs])
+        changes = _changes(before, installed_versions())
+        if result.returncode != 0:
+            break
+        if before.get(CORE_DISTRIBUTION) != installed_versions().get(CORE_DISTRIBUTION):
+            raise AssertionError(f"the installer changed {CORE_DISTRIBUTION} despite the pin")
+        misfits = _misfits({c.distribution: c.after for c in changes if c.after})
+        if not misfits:
+            return Installed(changes, tuple(skipped))
+        _revert(changes, options)
+        for distribution, version, reason in misfits:
+            excluded.append(f"{distribution}!={version}")
+            skipped.append(f"{distribution} {version}: {reason}")
+    else:
+        result = subprocess.CompletedProcess([], 1, "", f"gave up after {MAX_ATTEMPTS} releases")
+    changes = _changes(before, installed_versions())
+    pinned = ", ".join(f"{n} {v}" for n, v in sorted(held.items()))
+    explanation = _explanation(result.stderr or result.stdout)
+    offered = "".join(
+        f"\n    {name} {version}: requires {needs or 'any ' + CORE_DISTRIBUTION}"
+        for name in sorted(named)
+        for version, needs in local_releases(find_links, name)
+    )
+    raise InstallRefused(
+        f"no version of {', '.join(specs)} fits the running environment ({pinned})"
+        + ("; nothing was changed" if not changes else "")
+        + "".join(f"\n  installed, did not fit, taken back: {s}" for s in skipped)
+        + (f"\n  releases in --find-links:{offered}" if offered else "")
+        + (f"\n  the installer says:\n{explanation}" if explanation else ""),
+        where=sys.prefix,
+        fix="install a release made for brainsmith-core "
+        f"{__version__} (see the plugin's Requires-Dist and manifest api), or upgrade the core",
+    )
+
+
+def _requested(specs: Sequence[str]) -> set[str]:
+    """Canonical names of the distributions ``specs`` request (wheel paths name none)."""
     from packaging.requirements import InvalidRequirement, Requirement
 
     named: set[str] = set()
@@ -125,38 +204,33 @@ def install_plugins(
                 fix=f"upgrade the core itself with pip: pip install -U {CORE_DISTRIBUTION}",
             )
         named.add(_canonical(requirement.name))
-    before = installed_versions()
-    held = {CORE_DISTRIBUTION: __version__}
-    for distribution in plugin_distributions().values():
-        if distribution not in named and distribution in before:
-            held[distribution] = before[distribution]
-    options: list[str] = []
-    for link in find_links:
-        options += ["--find-links", link]
-    if index_url:
-        options += ["--index-url", index_url]
-    if no_index:
-        options.append("--no-index")
+    return named
+
+
+def _run_installer(
+    constraints: list[str], arguments: list[str]
+) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory(prefix="brainsmith-install-") as temp:
-        constraints = Path(temp, "constraints.txt")
-        constraints.write_text("".join(f"{n}=={v}\n" for n, v in sorted(held.items())))
-        command = [*_installer("install"), "-c", str(constraints), *options, *specs]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-    changes = _changes(before, installed_versions())
-    if result.returncode != 0:
-        pinned = ", ".join(f"{n} {v}" for n, v in sorted(held.items()))
-        explanation = _explanation(result.stderr or result.stdout)
-        raise InstallRefused(
-            f"no version of {', '.join(specs)} fits the running environment ({pinned})"
-            + ("; nothing was changed" if not changes else "")
-            + (f":\n{explanation}" if explanation else ""),
-            where=sys.prefix,
-            fix="install a release made for brainsmith-core "
-            f"{__version__} (see the plugin's Requires-Dist), or upgrade the core first",
-        )
-    if before.get(CORE_DISTRIBUTION) != installed_versions().get(CORE_DISTRIBUTION):
-        raise AssertionError(f"the installer changed {CORE_DISTRIBUTION} despite the constraint")
-    return changes
+        file = Path(temp, "constraints.txt")
+        file.write_text("".join(f"{line}\n" for line in constraints), encoding="utf-8")
+        command = [*_installer("install"), "-c", str(file), *arguments]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def _misfits(changed: dict[str, str]) -> list[tuple[str, str, str]]:
+    """``(distribution, version, reason)`` of each changed distribution with a plugin that the
+    resolution (metadata and manifests only, no plugin code) finds ``incompatible``."""
+    from .session import Session
+    from .verdicts import State
+
+    importlib.invalidate_caches()
+    session = Session.from_environment(cache=False)
+    found = []
+    for verdict in session.verdicts():
+        distribution = _canonical(verdict.distribution)
+        if distribution in changed and verdict.state is State.INCOMPATIBLE:
+            found.append((distribution, changed[distribution], verdict.reason or "incompatible"))
+    return found
 
 
 def uninstall_plugins(names: Sequence[str]) -> tuple[Change, ...]:
@@ -199,6 +273,59 @@ def uninstall_plugins(names: Sequence[str]) -> tuple[Change, ...]:
     return changes
 
 
+def _revert(changes: Sequence[Change], options: list[str]) -> None:
+    """Undo ``changes``: remove what was added, reinstall the versions that were replaced."""
+    added = [c.distribution for c in changes if not c.before]
+    if added:
+        subprocess.run([*_installer("uninstall"), *added], capture_output=True, check=False)
+    replaced = [f"{c.distribution}=={c.before}" for c in changes if c.before]
+    if replaced:
+        subprocess.run(
+            [*_installer("install"), *options, *replaced], capture_output=True, check=False
+        )
+
+
+def local_releases(find_links: Sequence[str], distribution: str) -> list[tuple[str, str]]:
+    """``(version, its requirement on brainsmith-core)`` of every wheel of ``distribution``
+    in the local ``find_links`` folders, newest first (folders only; URLs are skipped)."""
+    import zipfile
+    from email.parser import Parser
+
+    from packaging.version import InvalidVersion, Version
+
+    from .records import requirement_name
+
+    found: dict[str, str] = {}
+    stem = distribution.replace("-", "_")
+    for link in find_links:
+        folder = Path(link.removeprefix("file://"))
+        if not folder.is_dir():
+            continue
+        for wheel in folder.glob("*.whl"):
+            name, _, rest = wheel.name.partition("-")
+            if _canonical(name) != _canonical(stem):
+                continue
+            version = rest.partition("-")[0]
+            try:
+                with zipfile.ZipFile(wheel) as archive:
+                    meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+                    text = archive.read(meta).decode("utf-8", "replace")
+            except (OSError, zipfile.BadZipFile, StopIteration):
+                continue
+            lines = Parser().parsestr(text, headersonly=True).get_all("Requires-Dist") or []
+            found[version] = ", ".join(
+                r for r in lines if requirement_name(r) == CORE_DISTRIBUTION and ";" not in r
+            )
+
+    def order(version: str) -> Version:
+        try:
+            return Version(version)
+        except InvalidVersion:
+            return Version("0")
+
+    return sorted(found.items(), key=lambda item: order(item[0]), reverse=True)
+
+
 def _changes(before: dict[str, str], after: dict[str, str]) -> tuple[Change, ...]:
     names = sorted(set(before) | set(after))
     return tuple(
@@ -209,5 +336,9 @@ def _changes(before: dict[str, str], after: dict[str, str]) -> tuple[Change, ...
 
 
 def _explanation(output: str) -> str:
-    lines = [line.rstrip() for line in output.strip().splitlines() if line.strip()]
+    lines = [
+        line.rstrip()
+        for line in output.strip().splitlines()
+        if line.strip() and not line.startswith("Using Python")
+    ]
     return "\n".join(f"    {line}" for line in lines[-20:])
