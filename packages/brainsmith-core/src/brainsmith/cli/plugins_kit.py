@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-SCAFFOLD_KIND_CHOICES = ("transform", "lifecycle")  # brainsmith.plugins.SCAFFOLD_KINDS, cheap
-
 
 def register(sub: Any) -> None:
     """Add ``new``, ``validate``, ``install`` and ``uninstall`` to the ``plugins`` group."""
+    from ..plugins import SCAFFOLD_KINDS  # the scaffold's module: the standard library only
+
     new = sub.add_parser(
         "new",
         help="write a new plugin project (pyproject, manifest, component, tests, noxfile)",
@@ -27,7 +26,7 @@ def register(sub: Any) -> None:
     new.add_argument("name", metavar="NAME", help="the plugin's namespace, e.g. 'demo'")
     new.add_argument(
         "--kind",
-        choices=SCAFFOLD_KIND_CHOICES,
+        choices=SCAFFOLD_KINDS,
         default="transform",
         help="the component it starts with (default: transform)",
     )
@@ -131,6 +130,8 @@ def _verdict(distributions: set[str]) -> int:
     """Print ``plugins check``'s verdict on the plugins of ``distributions``, run in a fresh
     process (the environment changed, and a hostile plugin must not take this one down);
     1 when one of them is not usable."""
+    import subprocess
+
     result = subprocess.run(
         [sys.executable, "-m", "brainsmith.cli", "plugins", "check", "--json"],
         capture_output=True,
