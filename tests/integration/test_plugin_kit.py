@@ -71,8 +71,10 @@ def test_a_new_plugin_builds_installs_passes_its_tests_validates_and_compiles(
     make_venv: Callable[..., Any], tmp_path: Path
 ) -> None:
     venv = make_venv("brainsmith-core[compile]")
-    demo = new_project(tmp_path, "demo")
-    notes = new_project(tmp_path, "notes", kind="lifecycle")
+    for name, kind in (("demo", "transform"), ("notes", "lifecycle")):  # templates from the wheel
+        written = venv.run("brainsmith", "plugins", "new", name, "--kind", kind, "-o", tmp_path)
+        assert written.returncode == 0, written.stderr
+    demo, notes = tmp_path / "brainsmith-plugin-demo", tmp_path / "brainsmith-plugin-notes"
     wheels = [build(demo, tmp_path / "dist"), build(notes, tmp_path / "dist")]
     assert UV is not None
     subprocess.run(
