@@ -77,6 +77,10 @@ def register(commands: Any) -> None:
     lock.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     lock.set_defaults(run=_lock)
 
+    from . import plugins_kit
+
+    plugins_kit.register(sub)
+
 
 def _session(args: argparse.Namespace) -> Session:
     """The one plugin selection, as every command (compile too) makes it."""

@@ -20,7 +20,18 @@ from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from . import hookspecs
+    from ._checks import Finding
+    from ._install import (
+        Change,
+        Installed,
+        InstallRefused,
+        install_plugins,
+        local_releases,
+        uninstall_plugins,
+    )
     from ._manager import new_plugin_manager
+    from ._scaffold import SCAFFOLD_KINDS, scaffold_plugin
+    from ._validate import Validation, validate_plugin
     from .decorators import backend, hw_transform, kernel, transform
     from .hookspecs import hookimpl, hookspec
     from .records import (
@@ -52,6 +63,17 @@ _NAMES = {
     "PluginRecord": ".records",
     "TransformSpec": ".records",
     "new_plugin_manager": "._manager",
+    "Finding": "._checks",
+    "Change": "._install",
+    "install_plugins": "._install",
+    "InstallRefused": "._install",
+    "local_releases": "._install",
+    "Installed": "._install",
+    "uninstall_plugins": "._install",
+    "SCAFFOLD_KINDS": "._scaffold",
+    "scaffold_plugin": "._scaffold",
+    "Validation": "._validate",
+    "validate_plugin": "._validate",
     "Component": ".registry",
     "Registry": ".registry",
     "Session": ".session",
@@ -61,10 +83,15 @@ _NAMES = {
     "Verdict": ".verdicts",
 }
 __all__ = [
+    "SCAFFOLD_KINDS",
     "STAGES",
     "BackendSpec",
+    "Change",
     "Component",
+    "Finding",
     "HwTransformSpec",
+    "InstallRefused",
+    "Installed",
     "KernelSpec",
     "Kind",
     "PluginRecord",
@@ -74,14 +101,20 @@ __all__ = [
     "Session",
     "State",
     "TransformSpec",
+    "Validation",
     "Verdict",
     "backend",
     "hookimpl",
     "hookspec",
     "hookspecs",
     "hw_transform",
+    "install_plugins",
     "kernel",
+    "local_releases",
     "new_plugin_manager",
+    "scaffold_plugin",
     "transform",
+    "uninstall_plugins",
+    "validate_plugin",
 ]
 __getattr__ = lazy_attributes(__name__, _NAMES)
