@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BrainsmithError
+from ._repair import repair_model
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
@@ -30,9 +31,10 @@ def model_bytes(model: Any, notes: list[str] | None = None) -> tuple[bytes, str]
     """The serialized, checked model and a label for it.
 
     ``model`` is a path (``str`` / ``os.PathLike``), a qonnx ``ModelWrapper`` or an
-    ``onnx.ModelProto``; the label is the path, or ``"<in-memory model>"``. A custom domain
-    that nodes use but ``opset_import`` lacks is added first (:func:`add_missing_opsets`);
-    each such repair is appended to ``notes`` as a warning.
+    ``onnx.ModelProto``; the label is the path, or ``"<in-memory model>"``. The model is first
+    repaired where that keeps its function (:func:`~._repair.repair_model`: custom domains
+    missing from ``opset_import``, unused initializers listed as graph inputs); each repair is
+    appended to ``notes`` as a warning.
 
     :raises ModelError: the file is missing, unreadable, not ONNX, or fails ONNX checking.
     """
@@ -54,7 +56,7 @@ def model_bytes(model: Any, notes: list[str] | None = None) -> tuple[bytes, str]
                 where=str(path),
                 fix="make it a readable .onnx file",
             ) from None
-        data = add_missing_opsets(data, str(path), notes)
+        data = repair_model(data, str(path), notes)
         check_model(data, str(path))
         return data, str(path)
     proto = getattr(model, "model", model)  # a ModelWrapper wraps a ModelProto
@@ -66,60 +68,9 @@ def model_bytes(model: Any, notes: list[str] | None = None) -> tuple[bytes, str]
         )
     data = serialize()
     label = "<in-memory model>"
-    data = add_missing_opsets(data, label, notes)
+    data = repair_model(data, label, notes)
     check_model(data, label)
     return data, label
-
-
-def add_missing_opsets(data: bytes, where: str, notes: list[str] | None = None) -> bytes:
-    """``data`` with an ``opset_import`` entry added for every custom domain its nodes use
-    (subgraph bodies included) that has none, at version 1, as qonnx and onnxruntime tolerate:
-    most public QONNX models lack theirs. The domains qonnx renames on loading (old FINN
-    ``finn`` / ``finn.custom_op.general`` become ``qonnx.custom_op.general``) get an entry
-    under their new name too. Unchanged bytes when nothing is missing or the data does not
-    parse (:func:`check_model` then says why). A warning per missing domain goes to ``notes``.
-    """
-    import onnx
-
-    try:
-        proto = onnx.load_model_from_string(data)
-    except Exception:  # noqa: BLE001 - check_model reports an unparseable model
-        return data
-    listed = {entry.domain: entry.version for entry in proto.opset_import}
-    if "ai.onnx" in listed:
-        listed[""] = listed["ai.onnx"]
-    missing: dict[str, int] = {}
-    renamed: dict[str, int] = {}
-    pending = [proto.graph] if proto.HasField("graph") else []
-    while pending:
-        graph = pending.pop()
-        for node in graph.node:
-            if node.domain not in listed and node.domain != "ai.onnx":
-                missing.setdefault(node.domain, 1)
-            new = _QONNX_DOMAIN_RENAMES.get(node.domain)
-            if graph is proto.graph and new is not None and new not in listed:
-                renamed.setdefault(new, listed.get(node.domain, 1))
-            for attribute in node.attribute:
-                pending.extend([attribute.g] if attribute.HasField("g") else [])
-                pending.extend(attribute.graphs)
-    if not missing and not renamed:
-        return data
-    for domain, version in {**missing, **renamed}.items():
-        proto.opset_import.append(onnx.helper.make_opsetid(domain, version))
-    for domain in missing:
-        if notes is not None:
-            notes.append(
-                f"{where}: nodes use domain {domain!r}, which the model's opset_import does not "
-                f"list; added it at version 1 (re-export the model to list it)"
-            )
-    return bytes(proto.SerializeToString())
-
-
-_QONNX_DOMAIN_RENAMES = {
-    "finn": "qonnx.custom_op.general",
-    "finn.custom_op.general": "qonnx.custom_op.general",
-}
-"""Old FINN node domains qonnx's ``ModelWrapper`` rewrites on loading, to their new names."""
 
 
 def check_model(data: bytes, where: str) -> None:
