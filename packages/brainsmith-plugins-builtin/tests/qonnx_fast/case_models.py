@@ -153,7 +153,11 @@ def broadcasting_zero() -> onnx.ModelProto:
 
 
 def batchnorm(
-    *, params_as_inputs: bool = False, rank: int = 4, known_rank: bool = True, training: bool = False
+    *,
+    params_as_inputs: bool = False,
+    rank: int = 4,
+    known_rank: bool = True,
+    training: bool = False,
 ) -> onnx.ModelProto:
     """``y = BatchNormalization(x, scale, bias, mean, var)`` over 3 channels."""
     rng = np.random.default_rng(2)
@@ -166,9 +170,7 @@ def batchnorm(
     shape = [2, 3, 4, 5][:rank]
     extra = {"training_mode": 1} if training else {}
     outputs = ["y"] + (["running_mean", "running_var"] if training else [])
-    node = helper.make_node(
-        "BatchNormalization", ["x", *params], outputs, epsilon=1e-3, **extra
-    )
+    node = helper.make_node("BatchNormalization", ["x", *params], outputs, epsilon=1e-3, **extra)
     inputs = [value("x", shape)]
     graph_outputs = [value("y", shape if known_rank else ["d0", "d1", "d2"])]
     nodes = [node]

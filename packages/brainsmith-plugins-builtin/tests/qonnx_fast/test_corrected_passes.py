@@ -224,7 +224,7 @@ def test_fold_constants_makes_the_batchnorm_rank_known(domains_first: tuple[str,
 def test_fold_constants_runs_at_the_onnx_opset_not_the_first_listed() -> None:
     before = cases.bn_after_dynamic_reshape((cases.QONNX_DOMAIN,))
     # qonnx runs Unsqueeze (axes as an input since opset 13) at opset 1: it fails
-    with pytest.raises(Exception):  # noqa: B017, PT011 - onnxruntime's own error types
+    with pytest.raises(Exception):
         _apply(before, InferShapes(), qonnx_fold.FoldConstants())
     after = _apply(before, InferShapes(), FoldConstants())
     assert "Shape" not in _ops(after)

@@ -47,7 +47,9 @@ class BatchNormToAffine(Transformation):  # type: ignore[misc]
         nodes: list[Any] = []
         changed = False
         for node in graph.node:
-            replaced = _affine(node, const, known, types, used, names, model)
+            replaced = _affine(
+                node, const=const, known=known, types=types, used=used, names=names, model=model
+            )
             if replaced is None:
                 nodes.append(node)
             else:
@@ -74,6 +76,7 @@ def _epsilon(node: Any) -> float:
 
 def _affine(
     node: Any,
+    *,
     const: dict[str, Any],
     known: dict[str, int],
     types: dict[str, int],

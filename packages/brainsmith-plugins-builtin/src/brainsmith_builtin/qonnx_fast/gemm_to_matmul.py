@@ -32,7 +32,9 @@ class GemmToMatMul(Transformation):  # type: ignore[misc]
 
     def apply(self, model: Any) -> tuple[Any, bool]:
         graph = model.graph
-        if not any(node.op_type == "Gemm" and node.domain in ("", "ai.onnx") for node in graph.node):
+        if not any(
+            node.op_type == "Gemm" and node.domain in ("", "ai.onnx") for node in graph.node
+        ):
             return model, False
         types = elem_types(graph)
         names = Names(graph)

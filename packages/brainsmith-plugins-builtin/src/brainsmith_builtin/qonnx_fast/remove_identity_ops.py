@@ -154,7 +154,7 @@ def _keeps_shape(shape: tuple[int | None, ...] | None, constant: tuple[int, ...]
     if len(constant) > len(shape):
         return False
     for dim, const_dim in zip(reversed(shape), reversed(constant), strict=False):
-        if const_dim != 1 and const_dim != dim:
+        if const_dim not in (1, dim):
             return False
     return True
 
