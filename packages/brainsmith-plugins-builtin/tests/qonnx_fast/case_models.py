@@ -279,3 +279,24 @@ def quant_without_opset_import(domain: str = QONNX_DOMAIN) -> onnx.ModelProto:
         rounding_mode="ROUND",
     )
     return model([node], [value("x", [1, 4])], [value("y", [1, 4])], inits, opset=13)
+
+
+def quantize_linear(elem: int, *, dequantize: bool = False) -> onnx.ModelProto:
+    """``q = QuantizeLinear(x, scale, zero point)`` to ``elem`` (opset 25), optionally
+    followed by ``y = DequantizeLinear(q, scale, zero point)``."""
+    zero = helper.make_tensor("zero", elem, [3], [0, 0, 0])
+    nodes = [helper.make_node("QuantizeLinear", ["x", "scale", "zero"], ["q"], axis=0)]
+    outputs = [value("q", [3, 4], elem)]
+    if dequantize:
+        nodes.append(helper.make_node("DequantizeLinear", ["q", "scale", "zero"], ["y"], axis=0))
+        outputs = [value("y", [3, 4])]
+    graph = helper.make_graph(
+        nodes,
+        "quantize",
+        [value("x", [3, 4])],
+        outputs,
+        [numpy_helper.from_array(np.full([3], 0.5, np.float32), "scale"), zero],
+    )
+    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 25)])
+    built.ir_version = 11
+    return built

@@ -14,6 +14,7 @@ import numpy as np
 import onnx
 import pytest
 from brainsmith.cli import main
+from qonnx.core.modelwrapper import ModelWrapper
 
 KINDS: dict[str, Callable[[], onnx.ModelProto]] = {
     "gemm_no_bias": lambda: cases.gemm(bias=False),
@@ -88,3 +89,12 @@ def test_unused_initializer_input_leaves_with_a_warning(tmp_path: Path) -> None:
     initializers = {t.name for t in compiled.graph.initializer}
     assert [t.name for t in compiled.graph.input if t.name not in initializers] != []
     assert len([t for t in compiled.graph.input if t.name not in initializers]) == 1
+
+
+def test_quantize_linear_int4_compiles(tmp_path: Path) -> None:
+    source = tmp_path / "int4.onnx"
+    onnx.save(cases.quantize_linear(onnx.TensorProto.INT4), source)
+    out = tmp_path / "out"
+    assert main(["compile", "-q", str(source), "-o", str(out)]) == 0
+    compiled = ModelWrapper(str(out / "model.onnx"))
+    assert compiled.get_tensor_datatype(compiled.graph.output[0].name).name == "INT4"

@@ -15,6 +15,7 @@ from brainsmith_builtin.qonnx_fast.batchnorm_to_affine import BatchNormToAffine
 from brainsmith_builtin.qonnx_fast.convert_div_to_mul import ConvertDivToMul
 from brainsmith_builtin.qonnx_fast.fold_constants import FoldConstants
 from brainsmith_builtin.qonnx_fast.gemm_to_matmul import GemmToMatMul
+from brainsmith_builtin.qonnx_fast.infer_datatypes import InferDataTypes
 from brainsmith_builtin.qonnx_fast.remove_identity_ops import RemoveIdentityOps
 from brainsmith_builtin.qonnx_fast.remove_unused_tensors import RemoveUnusedTensors
 from onnx import TensorProto, helper
@@ -23,6 +24,7 @@ from qonnx.transformation import batchnorm_to_affine as qonnx_bn
 from qonnx.transformation import fold_constants as qonnx_fold
 from qonnx.transformation import gemm_to_matmul as qonnx_gemm
 from qonnx.transformation import general as qonnx_general
+from qonnx.transformation import infer_datatypes as qonnx_datatypes
 from qonnx.transformation import remove as qonnx_remove
 from qonnx.transformation.infer_shapes import InferShapes
 
@@ -288,3 +290,50 @@ def test_tensor_read_only_inside_a_subgraph_is_used() -> None:
     for cond in (True, False):
         feeds = {"x": cases.rng_input([1, 4]), "cond": np.array(cond)}
         _same_function(before, after.model, feeds)
+
+
+# --- InferDataTypes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("elem", "quantized", "dequantized"),
+    [
+        (TensorProto.INT4, "INT4", "SCALEDINT<4>"),
+        (TensorProto.UINT4, "UINT4", "SCALEDINT<4>"),
+        (TensorProto.INT2, "INT2", "SCALEDINT<2>"),
+        (TensorProto.FLOAT8E4M3FN, "FLOAT32", "FLOAT32"),
+        (TensorProto.FLOAT8E5M2, "FLOAT32", "FLOAT32"),
+        (TensorProto.FLOAT4E2M1, "FLOAT32", "FLOAT32"),
+    ],
+)
+def test_quantize_linear_datatypes_beyond_qonnx_table(
+    elem: int, quantized: str, dequantized: str
+) -> None:
+    for dequantize in (False, True):
+        proto = cases.quantize_linear(elem, dequantize=dequantize)
+        with pytest.raises(ValueError, match="Unsupported element type"):
+            _apply(proto, InferShapes(), qonnx_datatypes.InferDataTypes())
+        model = ModelWrapper(proto.SerializeToString()).transform(InferDataTypes())
+        assert model.get_tensor_datatype("q").get_canonical_name() == quantized
+        if dequantize:
+            assert model.get_tensor_datatype("y").get_canonical_name() == "FLOAT32"
+            allowed = ModelWrapper(proto.SerializeToString())
+            allowed = allowed.transform(InferDataTypes(allow_scaledint_dtypes=True))
+            assert allowed.get_tensor_datatype("y").get_canonical_name() == dequantized
+
+
+@pytest.mark.parametrize("elem", [TensorProto.INT8, TensorProto.UINT8, TensorProto.INT16])
+@pytest.mark.parametrize("allow", [False, True])
+def test_infer_datatypes_matches_qonnx_where_qonnx_is_right(elem: int, allow: bool) -> None:
+    proto = _apply(cases.quantize_linear(elem, dequantize=True), InferShapes())
+    ours = ModelWrapper(proto.SerializeToString()).transform(InferDataTypes(allow))
+    theirs = ModelWrapper(proto.SerializeToString()).transform(
+        qonnx_datatypes.InferDataTypes(allow)
+    )
+    # qonnx's cleanup gives the shared scale/zero point random names: compare by position
+    assert len(ours.graph.node) == len(theirs.graph.node)
+    for mine, its in zip(ours.graph.node, theirs.graph.node, strict=True):
+        for a, b in zip([*mine.input, *mine.output], [*its.input, *its.output], strict=True):
+            assert ours.get_tensor_datatype(a) == theirs.get_tensor_datatype(b)
+    annotated = [len(m.graph.quantization_annotation) for m in (ours, theirs)]
+    assert annotated[0] == annotated[1]
