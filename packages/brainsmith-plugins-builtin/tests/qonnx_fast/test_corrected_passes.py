@@ -93,9 +93,28 @@ def test_gemm_matches_qonnx_where_qonnx_is_right() -> None:
     before = cases.gemm(trans_b=1)
     ours = _apply(before, GemmToMatMul(), InferShapes())
     theirs = _apply(before, qonnx_gemm.GemmToMatMul(), InferShapes())
-    assert _ops(ours) == _ops(theirs) == Counter({"Transpose": 1, "MatMul": 1, "Add": 1})
+    # the constant weight is transposed in place, where qonnx adds a Transpose node
+    assert _ops(theirs) == Counter({"Transpose": 1, "MatMul": 1, "Add": 1})
+    assert _ops(ours) == Counter({"MatMul": 1, "Add": 1})
     x = cases.rng_input([3, 5])
     np.testing.assert_allclose(cases.run(ours, {"x": x})[0], cases.run(theirs, {"x": x})[0])
+
+
+def test_gemm_transposes_a_dynamic_operand_with_a_node_and_a_shared_constant_by_a_copy() -> None:
+    rng = np.random.default_rng(5)
+    before = cases.model(
+        [
+            helper.make_node("Gemm", ["x", "w"], ["y"], transA=1, transB=1),
+            helper.make_node("Add", ["w", "w"], ["z"]),  # w read elsewhere: kept as it is
+        ],
+        [cases.value("x", [5, 3])],
+        [cases.value("y", [3, 4]), cases.value("z", [4, 5])],
+        {"w": rng.standard_normal([4, 5]).astype(np.float32)},
+        opset=13,
+    )
+    ours = _apply(before, InferShapes(), GemmToMatMul())
+    assert _ops(ours) == Counter({"Transpose": 1, "MatMul": 1, "Add": 1})
+    _same_function(before, ours, {"x": cases.rng_input([5, 3])})
 
 
 def test_gemm_with_a_custom_domain_listed_first() -> None:
@@ -337,3 +356,11 @@ def test_infer_datatypes_matches_qonnx_where_qonnx_is_right(elem: int, allow: bo
             assert ours.get_tensor_datatype(a) == theirs.get_tensor_datatype(b)
     annotated = [len(m.graph.quantization_annotation) for m in (ours, theirs)]
     assert annotated[0] == annotated[1]
+
+
+def test_gemm_in_place_transpose_drops_the_stale_value_info() -> None:
+    before = cases.gemm(trans_b=1)
+    before.graph.value_info.append(cases.value("W", [4, 5]))
+    wrapped, _ = GemmToMatMul().apply(ModelWrapper(before.SerializeToString()))
+    assert "W" not in {info.name for info in wrapped.graph.value_info}
+    _same_function(before, wrapped.model, {"x": cases.rng_input([3, 5])})

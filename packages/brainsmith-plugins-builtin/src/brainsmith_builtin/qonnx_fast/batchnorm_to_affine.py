@@ -16,7 +16,9 @@ axis 1. A BatchNormalization is left alone (and stays a valid, runnable node) wh
 
 Unlike qonnx's pass it does not remove an ``Unsqueeze`` before or ``Squeeze`` after the node
 (their other readers would be left dangling), and ends without whole-graph shape inference:
-``x * A + B`` has ``x``'s shape, so the node's output value info stays right.
+``x * A + B`` has ``x``'s shape, so the node's output value info stays right. Parameters no
+other node reads are removed with their value infos and annotations (qonnx leaves them to the
+cleanup, which then costs a copy and several walks of the graph).
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ import numpy as np
 from onnx import helper, numpy_helper
 from qonnx.transformation.base import Transformation
 
-from ._graph import Names, constants, elem_types, initializer, numpy_dtype, ranks, replace_nodes
+from ._graph import (
+    Names,
+    constants,
+    elem_types,
+    initializer,
+    names_read_in_subgraphs,
+    numpy_dtype,
+    ranks,
+    replace_nodes,
+)
 
 
 class BatchNormToAffine(Transformation):  # type: ignore[misc]
@@ -57,6 +68,7 @@ class BatchNormToAffine(Transformation):  # type: ignore[misc]
                 changed = True
         if changed:
             replace_nodes(graph, nodes)
+            _drop_unread(model, const)
         return model, False
 
 
@@ -115,3 +127,29 @@ def _affine(
         helper.make_node("Mul", [x, mul_const], [scaled]),
         helper.make_node("Add", [scaled, add_const], [y]),
     ]
+
+
+def _drop_unread(model: Any, const: dict[str, Any]) -> None:
+    """Remove the constants in ``const`` that no node or graph output reads any more, with
+    their value infos and datatype annotations."""
+    graph = model.graph
+    read = {name for node in graph.node for name in node.input}
+    read |= {t.name for t in graph.output}
+    read |= names_read_in_subgraphs(graph)
+    gone = {name for name in const if name not in read}
+    if not gone:
+        return
+    for container, key in (
+        (graph.initializer, "name"),
+        (graph.value_info, "name"),
+        (graph.quantization_annotation, "tensor_name"),
+    ):
+        kept = [item for item in container if getattr(item, key) not in gone]
+        if len(kept) != len(container):
+            copies = []
+            for item in kept:
+                copy = type(item)()
+                copy.CopyFrom(item)
+                copies.append(copy)
+            del container[:]
+            container.extend(copies)

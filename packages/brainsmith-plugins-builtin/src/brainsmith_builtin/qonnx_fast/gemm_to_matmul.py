@@ -1,11 +1,13 @@
 """``GemmToMatMul``: ``Gemm`` rewritten into ``MatMul`` (+ ``Mul`` + ``Add``), correctly and in
 linear time.
 
-``Y = alpha * A' @ B' + beta * C`` becomes ``Transpose`` (for ``transA`` / ``transB``), a
-``MatMul``, a ``Mul`` by ``alpha`` (only when ``alpha != 1``), a ``Mul`` of ``C`` by ``beta``
-(only when ``beta != 1``) and an ``Add`` of ``C`` (only when the Gemm has its optional ``C``
-input, opset 11 and later). Where qonnx's pass is right, the result computes the same function
-with the same nodes as qonnx's (which ends in ``RemoveIdentityOps``); unlike it:
+``Y = alpha * A' @ B' + beta * C`` becomes ``Transpose`` (for ``transA`` / ``transB``; a
+constant operand is transposed in place instead, so no node is added and qonnx's cleanup has
+no graph to re-sort), a ``MatMul``, a ``Mul`` by ``alpha`` (only when ``alpha != 1``), a
+``Mul`` of ``C`` by ``beta`` (only when ``beta != 1``) and an ``Add`` of ``C`` (only when the
+Gemm has its optional ``C`` input, opset 11 and later). Where qonnx's pass is right, the result
+computes the same function with the same nodes as qonnx's (which ends in
+``RemoveIdentityOps``), but for the constant transposes; unlike it:
 
 * a Gemm without ``C`` becomes a bare ``MatMul`` (qonnx raises ``IndexError``);
 * ``alpha`` / ``beta`` constants have the Gemm's element type (qonnx writes float64 constants,
@@ -21,10 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 from qonnx.transformation.base import Transformation
 
-from ._graph import Names, elem_types, initializer, numpy_dtype, replace_nodes
+from ._graph import Names, constants, elem_types, initializer, numpy_dtype, replace_nodes
 
 
 class GemmToMatMul(Transformation):  # type: ignore[misc]
@@ -39,13 +41,25 @@ class GemmToMatMul(Transformation):  # type: ignore[misc]
         types = elem_types(graph)
         names = Names(graph)
         datatypes = _datatypes(model)
+        context = _Context(graph)
         nodes: list[Any] = []
         for node in graph.node:
             rewritten = None
             if node.op_type == "Gemm" and node.domain in ("", "ai.onnx"):
-                rewritten = _rewrite(node, types, names, datatypes, model)
+                rewritten = _rewrite(
+                    node,
+                    types=types,
+                    names=names,
+                    datatypes=datatypes,
+                    model=model,
+                    context=context,
+                )
             nodes.extend([node] if rewritten is None else rewritten)
         replace_nodes(graph, nodes)
+        if context.reshaped:  # their value infos state the old shape
+            stale = [info for info in graph.value_info if info.name in context.reshaped]
+            for info in stale:
+                graph.value_info.remove(info)
         return model, False
 
 
@@ -74,8 +88,44 @@ def _datatypes(model: Any) -> dict[str, Any]:
     }
 
 
+class _Context:
+    """The graph's constants and how many node inputs and graph outputs read each tensor."""
+
+    def __init__(self, graph: Any) -> None:
+        self.constants = constants(graph)
+        self.reshaped: set[str] = set()
+        """Constants transposed in place."""
+        self.readers: dict[str, int] = {}
+        for node in graph.node:
+            for name in node.input:
+                self.readers[name] = self.readers.get(name, 0) + 1
+        for output in graph.output:
+            self.readers[output.name] = self.readers.get(output.name, 0) + 1
+
+    def transposed(self, name: str, names: Names, graph: Any) -> str | None:
+        """The name of constant ``name`` transposed (in place when nothing else reads it,
+        else a new initializer); ``None`` when ``name`` is not a constant."""
+        tensor = self.constants.get(name)
+        if tensor is None:
+            return None
+        value = numpy_helper.to_array(tensor).T
+        if self.readers.get(name, 0) == 1:
+            tensor.CopyFrom(initializer(name, value))
+            self.reshaped.add(name)
+            return name
+        fresh = names.fresh(f"{name}_transposed")
+        graph.initializer.append(initializer(fresh, value))
+        return fresh
+
+
 def _rewrite(
-    node: Any, types: dict[str, int], names: Names, datatypes: dict[str, Any], model: Any
+    node: Any,
+    *,
+    types: dict[str, int],
+    names: Names,
+    datatypes: dict[str, Any],
+    model: Any,
+    context: _Context,
 ) -> list[Any] | None:
     """The nodes replacing the Gemm ``node``; ``None`` to leave it alone."""
     alpha = _attribute(node, "alpha", 1.0)
@@ -95,9 +145,11 @@ def _rewrite(
     for transposed, which in ((trans_a, 0), (trans_b, 1)):
         if transposed:
             source = node.input[which]
-            target = names.fresh(f"{stem}_transposed")
-            out.append(helper.make_node("Transpose", [source], [target], perm=[1, 0]))
-            if source in datatypes:
+            target = context.transposed(source, names, model.graph)
+            if target is None:
+                target = names.fresh(f"{stem}_transposed")
+                out.append(helper.make_node("Transpose", [source], [target], perm=[1, 0]))
+            if source in datatypes and target != source:
                 model.set_tensor_datatype(target, datatypes[source])
             if which == 0:
                 a = target
