@@ -261,9 +261,11 @@ def ir3_unused_initializer() -> onnx.ModelProto:
     )
 
 
-def quant_without_opset_import(domain: str = QONNX_DOMAIN) -> onnx.ModelProto:
+def quant_without_opset_import(
+    domain: str = QONNX_DOMAIN, *, listed: bool = False
+) -> onnx.ModelProto:
     """``y = Quant(x, scale, zero point, bit width)`` in ``domain``, which ``opset_import``
-    does not list."""
+    does not list (unless ``listed``)."""
     inits = {
         "scale": np.array(0.25, np.float32),
         "zeropt": np.array(0.0, np.float32),
@@ -278,7 +280,15 @@ def quant_without_opset_import(domain: str = QONNX_DOMAIN) -> onnx.ModelProto:
         narrow=0,
         rounding_mode="ROUND",
     )
-    return model([node], [value("x", [1, 4])], [value("y", [1, 4])], inits, opset=13)
+    listing = [domain] if listed else []
+    return model(
+        [node],
+        [value("x", [1, 4])],
+        [value("y", [1, 4])],
+        inits,
+        opset=13,
+        domains_first=listing,
+    )
 
 
 def quantize_linear(elem: int, *, dequantize: bool = False) -> onnx.ModelProto:

@@ -36,6 +36,10 @@ KINDS: dict[str, Callable[[], onnx.ModelProto]] = {
     "old_finn_domain_without_opset_import": lambda: cases.quant_without_opset_import(
         "finn.custom_op.general"
     ),
+    # listed, but qonnx renames the domain on loading: the new name needs an entry too
+    "old_finn_domain_listed": lambda: cases.quant_without_opset_import(
+        "finn.custom_op.general", listed=True
+    ),
 }
 
 

@@ -364,3 +364,48 @@ def test_gemm_in_place_transpose_drops_the_stale_value_info() -> None:
     wrapped, _ = GemmToMatMul().apply(ModelWrapper(before.SerializeToString()))
     assert "W" not in {info.name for info in wrapped.graph.value_info}
     _same_function(before, wrapped.model, {"x": cases.rng_input([3, 5])})
+
+
+def _dropout(opset: int, *, mask_used: bool = False, **attributes: Any) -> onnx.ModelProto:
+    """``y = Neg(Dropout(x))``, with a custom domain listed before the ONNX opset."""
+    outputs = ["d", "mask"] if mask_used else ["d"]
+    nodes = [
+        helper.make_node("Dropout", ["x"], outputs, **attributes),
+        helper.make_node("Neg", ["d"], ["y"]),
+    ]
+    graph_outputs = [cases.value("y", [2, 4])]
+    if mask_used:
+        graph_outputs.append(cases.value("mask", [2, 4], TensorProto.BOOL))
+    return cases.model(
+        nodes,
+        [cases.value("x", [2, 4])],
+        graph_outputs,
+        opset=opset,
+        domains_first=[cases.QONNX_DOMAIN],
+    )
+
+
+@pytest.mark.parametrize("opset", [10, 13])
+def test_inference_dropout_removed_at_the_onnx_opset(opset: int) -> None:
+    before = _dropout(opset, ratio=0.5) if opset < 12 else _dropout(opset)
+    after = _apply(before, InferShapes(), RemoveIdentityOps())
+    assert _ops(after) == Counter({"Neg": 1})
+    _same_function(before, after, {"x": cases.rng_input([2, 4])})
+
+
+def test_dropout_whose_mask_is_an_output_stays() -> None:
+    before = _dropout(13, mask_used=True)
+    after = _apply(before, InferShapes(), RemoveIdentityOps())
+    assert _ops(after)["Dropout"] == 1
+
+
+def test_zero_pad_removed() -> None:
+    before = cases.model(
+        [helper.make_node("Pad", ["x", "pads"], ["p"]), helper.make_node("Relu", ["p"], ["y"])],
+        [cases.value("x", [2, 4])],
+        [cases.value("y", [2, 4])],
+        {"pads": np.zeros([4], np.int64)},
+    )
+    after = _apply(before, InferShapes(), RemoveIdentityOps())
+    assert _ops(after) == Counter({"Relu": 1})
+    _same_function(before, after, {"x": cases.rng_input([2, 4])})
