@@ -409,3 +409,23 @@ def test_zero_pad_removed() -> None:
     after = _apply(before, InferShapes(), RemoveIdentityOps())
     assert _ops(after) == Counter({"Relu": 1})
     _same_function(before, after, {"x": cases.rng_input([2, 4])})
+
+
+def test_fold_constants_keeps_random_nodes_and_folds_every_output() -> None:
+    before = cases.model(
+        [
+            helper.make_node("RandomNormal", [], ["noise"], shape=[2, 4]),
+            helper.make_node("Split", ["c", "halves"], ["c0", "c1"], axis=1),
+            helper.make_node("Add", ["x", "noise"], ["n"]),
+            helper.make_node("Mul", ["n", "c0"], ["m"]),
+            helper.make_node("Add", ["m", "c1"], ["y"]),
+        ],
+        [cases.value("x", [2, 4])],
+        [cases.value("y", [2, 4])],
+        {"c": np.arange(16, dtype=np.float32).reshape(2, 8), "halves": np.array([4, 4])},
+    )
+    qonnx_folded = _apply(before, InferShapes(), qonnx_fold.FoldConstants())
+    assert "RandomNormal" not in _ops(qonnx_folded)  # one fixed draw, and c1 left dangling
+    after = _apply(before, InferShapes(), FoldConstants())
+    assert _ops(after) == Counter({"RandomNormal": 1, "Add": 2, "Mul": 1})
+    onnx.checker.check_model(after, full_check=True)

@@ -3,9 +3,11 @@ model's real ONNX opset, in one sweep.
 
 A node is folded when every input is a constant (an initializer that is not also a graph
 input), or it is a ``Shape`` of a tensor whose shape is fully known, or it has no inputs, and
-its op type is not excluded (quantizers by default) and it has no subgraph body. Nodes are
-visited in graph order, so a chain of constant nodes folds in the same sweep; shape inference
-then runs once, and the sweep repeats only when that made new ``Shape`` nodes foldable.
+its op type is not excluded (quantizers by default), it is not random (``RandomNormal``, ...,
+which qonnx folds into one fixed draw), it has no subgraph body and its outputs are tensors.
+Nodes are visited in graph order, so a chain of constant nodes folds in the same sweep; shape
+inference then runs once, and the sweep repeats only when that made new ``Shape`` nodes
+foldable.
 
 Unlike qonnx's pass, standard nodes run at the ``""`` / ``"ai.onnx"`` opset version (qonnx
 reads ``opset_import[0]``: a custom domain listed first makes it run them at opset 1), graph
@@ -38,6 +40,19 @@ from ._graph import (
 DEFAULT_EXCLUDED = ("Quant", "IntQuant", "BipolarQuant")
 """Op types never folded unless the caller says otherwise: quantizers carry the quantization
 the later passes lower."""
+
+
+_NOT_CONSTANT = frozenset(
+    {
+        "RandomNormal",
+        "RandomUniform",
+        "RandomNormalLike",
+        "RandomUniformLike",
+        "Multinomial",
+        "Bernoulli",
+    }
+)
+"""Operators whose output differs from run to run even on constant inputs: never folded."""
 
 
 class FoldConstants(Transformation):  # type: ignore[misc]
@@ -94,7 +109,9 @@ class FoldConstants(Transformation):  # type: ignore[misc]
     ) -> dict[str, Any] | None:
         """The node's outputs computed from constants; ``None`` when it cannot be folded
         (qonnx or onnxruntime cannot execute it: the node then stays, which is always right)."""
-        if node.op_type in self.exclude_op_types or has_subgraph(node):
+        if node.op_type in self.exclude_op_types or node.op_type in _NOT_CONSTANT:
+            return None
+        if has_subgraph(node):
             return None
         if any(name in const for name in node.output) or not node.output:
             return None
@@ -111,8 +128,9 @@ class FoldConstants(Transformation):  # type: ignore[misc]
             context.update((name, const[name]) for name in inputs)
         else:
             return None
-        # qonnx's execute_node needs every output's value info (graph output or value_info)
-        if not all(name in facts.typed for name in node.output if name):
+        # qonnx's execute_node needs every output's value info (graph output or value_info);
+        # only tensors can become initializers (not sequences, maps or optionals)
+        if not all(name in facts.typed and facts.types.get(name) for name in node.output if name):
             return None
         for name in node.output:
             if name:
@@ -122,7 +140,10 @@ class FoldConstants(Transformation):  # type: ignore[misc]
             execute_node(node, context, graph, opset_version=opset)
         except Exception:
             return None
-        return {name: np.asarray(context[name]) for name in node.output if name}
+        results = {name: context[name] for name in node.output if name}
+        if not all(isinstance(value, np.ndarray) for value in results.values()):
+            return None
+        return results
 
 
 class _Facts:
