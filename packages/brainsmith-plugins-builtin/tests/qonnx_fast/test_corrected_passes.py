@@ -429,3 +429,14 @@ def test_fold_constants_keeps_random_nodes_and_folds_every_output() -> None:
     after = _apply(before, InferShapes(), FoldConstants())
     assert _ops(after) == Counter({"RandomNormal": 1, "Add": 2, "Mul": 1})
     onnx.checker.check_model(after, full_check=True)
+
+
+def test_fold_constants_leaves_graph_outputs_produced_by_nodes() -> None:
+    before = cases.model(
+        [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Relu", ["x"], ["y"])],
+        [cases.value("x", [2, 4])],
+        [cases.value("s", [2], TensorProto.INT64), cases.value("y", [2, 4])],
+    )
+    after = _apply(before, InferShapes(), FoldConstants())
+    assert _ops(after) == Counter({"Shape": 1, "Relu": 1})
+    _same_function(before, after, {"x": cases.rng_input([2, 4])})

@@ -3,8 +3,9 @@ model's real ONNX opset, in one sweep.
 
 A node is folded when every input is a constant (an initializer that is not also a graph
 input), or it is a ``Shape`` of a tensor whose shape is fully known, or it has no inputs, and
-its op type is not excluded (quantizers by default), it is not random (``RandomNormal``, ...,
-which qonnx folds into one fixed draw), it has no subgraph body and its outputs are tensors.
+no output is a graph output (ONNX wants those produced by a node), its op type is not excluded
+(quantizers by default), it is not random (``RandomNormal``, ..., which qonnx folds into one
+fixed draw), it has no subgraph body and its outputs are tensors.
 Nodes are visited in graph order, so a chain of constant nodes folds in the same sweep; shape
 inference then runs once, and the sweep repeats only when that made new ``Shape`` nodes
 foldable.
@@ -83,7 +84,9 @@ class FoldConstants(Transformation):  # type: ignore[misc]
         kept: list[Any] = []
         folded = waiting = False
         for node in graph.node:
-            values = self._fold(node, const, facts, opset, graph)
+            # a graph output stays produced by a node (ONNX requires it of graph outputs)
+            public = any(name in outputs for name in node.output)
+            values = None if public else self._fold(node, const, facts, opset, graph)
             if values is None:
                 if node.op_type == "Shape" and node.input and node.input[0] not in const:
                     waiting = True
@@ -92,8 +95,7 @@ class FoldConstants(Transformation):  # type: ignore[misc]
             for name, value in values.items():
                 const[name] = value
                 graph.initializer.append(initializer(name, value))
-                if name not in outputs:
-                    facts.shapes[name] = tuple(np.shape(value))
+                facts.shapes[name] = tuple(np.shape(value))
             folded = True
         if folded:
             replace_nodes(graph, kept)
