@@ -148,7 +148,8 @@ def compile_model(
 
     _check_arguments(output_dir, tolerance, seed, run_config)
     mode = _verify_mode(verify)
-    data, source = model_bytes(model)
+    repairs: list[str] = []  # input-model repairs, reported as warnings
+    data, source = model_bytes(model, notes=repairs)
     source = name if name is not None else source
     outdir = Path(output_dir)
     session = session if session is not None else Session.from_environment()
@@ -156,6 +157,7 @@ def compile_model(
     source_file = DEFAULT_BLUEPRINT if blueprint is None else blueprint_file(blueprint, session)
     loaded = load_blueprint(source_file, named=lambda ref: blueprint_file(ref, session))
     plan, warnings = validate(loaded, session, strict=session.settings.strict)
+    warnings[:0] = repairs
     for warning in warnings:
         _tell(observer, f"warning: {warning}")
     start = _stage(plan, start_stage, "start stage")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BrainsmithError
+from ._repair import repair_model
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
@@ -26,11 +27,14 @@ class OutputError(BrainsmithError):
     """The output directory cannot be written."""
 
 
-def model_bytes(model: Any) -> tuple[bytes, str]:
+def model_bytes(model: Any, notes: list[str] | None = None) -> tuple[bytes, str]:
     """The serialized, checked model and a label for it.
 
     ``model`` is a path (``str`` / ``os.PathLike``), a qonnx ``ModelWrapper`` or an
-    ``onnx.ModelProto``; the label is the path, or ``"<in-memory model>"``.
+    ``onnx.ModelProto``; the label is the path, or ``"<in-memory model>"``. The model is first
+    repaired where that keeps its function (:func:`~._repair.repair_model`: custom domains
+    missing from ``opset_import``, unused initializers listed as graph inputs); each repair is
+    appended to ``notes`` as a warning.
 
     :raises ModelError: the file is missing, unreadable, not ONNX, or fails ONNX checking.
     """
@@ -52,6 +56,7 @@ def model_bytes(model: Any) -> tuple[bytes, str]:
                 where=str(path),
                 fix="make it a readable .onnx file",
             ) from None
+        data = repair_model(data, str(path), notes)
         check_model(data, str(path))
         return data, str(path)
     proto = getattr(model, "model", model)  # a ModelWrapper wraps a ModelProto
@@ -63,6 +68,7 @@ def model_bytes(model: Any) -> tuple[bytes, str]:
         )
     data = serialize()
     label = "<in-memory model>"
+    data = repair_model(data, label, notes)
     check_model(data, label)
     return data, label
 
