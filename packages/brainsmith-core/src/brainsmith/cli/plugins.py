@@ -61,6 +61,12 @@ def register(commands: Any) -> None:
         help="exit 0 only if every pin is met and every plugin is compatible (for CI)",
     )
     check.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+    check.add_argument(
+        "--activate",
+        action="store_true",
+        help="also import every plugin: hook implementations checked against the hookspecs, "
+        "component targets against their kinds (runs plugin code)",
+    )
     check.set_defaults(run=_check)
 
     lock = sub.add_parser(
@@ -141,7 +147,9 @@ def _show(args: argparse.Namespace) -> int:
             + did_you_mean(args.namespace, known),
             fix="run 'brainsmith plugins list' to see the installed plugins",
         )
-    if verdict.state.usable:
+    if verdict.state.usable and not any(
+        p.severity == "error" for p in session.static_check(args.namespace)
+    ):  # what check finds statically, show finds too (the plugin's state: broken)
         with contextlib.suppress(PluginError):  # a failure shows as the plugin's state
             session.activate(args.namespace)
     index = session.resolution.verdicts.index(verdict)
@@ -165,7 +173,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     session = _session()
-    problems = session.check()
+    problems = session.check(activate=args.activate)
     errors = [p for p in problems if p.severity == "error"]
     failed = bool(errors) or (bool(problems) and (args.strict or session.settings.strict))
     if args.json:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._atomic import write_atomic
+from .._guard import PLUGIN_FAILURES, describe_failure, plugin_output
 from ..errors import BrainsmithError
 from ._cleanup import cleanup_is_noop
 from ._plan import Applied, Plan, Result, Step, checkpoint_path, serialize, stamp
@@ -251,12 +252,15 @@ class Executor:
             self.observer.transform_begin(step.stage, step.name)
         began = time.perf_counter()
         try:
-            model, iterations, cleaned = self._apply(step, options, model)
+            with plugin_output():  # transforms are plugin code: their prints go to stderr
+                model, iterations, cleaned = self._apply(step, options, model)
         except CompileError:
             raise
-        except Exception as exc:
+        except PLUGIN_FAILURES as exc:  # exit() in a transform is its failure, not the run's
+            module = getattr(step.factory, "__module__", "") or ""
             raise CompileError(
-                f"{_step_label(step)} failed in stage {step.stage}: {type(exc).__name__}: {exc}",
+                f"{_step_label(step)} failed in stage {step.stage}: "
+                f"{describe_failure(exc, module)}",
                 where=f"stage {step.stage}",
                 fix=self._fix_text(step, result, checkpoint_dir),
             ) from exc

@@ -1,17 +1,24 @@
 """Compile one event's call plan into a Python function, once per registration change.
 
 The function calls each implementation in order with its arguments taken straight from the
-event's keyword arguments, with its condition inlined as an expression, timing and counting
+event's keyword arguments (an argument with a default receives the event's value when the event
+carries it), with its condition inlined as an expression, timing and counting
 into its statistics slot. Unrolled this way, dispatching with priorities, conditions and
 statistics costs less than pluggy's generic ``_multicall`` (see benchmarks/bench_lifecycle.py).
 The generated source is kept on the plan (``CompiledPlan.source``) for debugging.
+
+Hooks are plugin code: while they run, ``sys.stdout`` is ``sys.stderr``, and a ``SystemExit``
+they raise is handled like any other failure of theirs (``KeyboardInterrupt`` still interrupts).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .._guard import PLUGIN_FAILURES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -29,6 +36,9 @@ class PlannedCall:
     argnames: tuple[str, ...]
     condition: Condition | None
     stat: HookStat
+    defaults: tuple[tuple[str, Any], ...] = ()
+    """Arguments with a default, and the default: passed by keyword, the event's value when
+    the event carries one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +54,7 @@ def compile_plan(
     event: str,
     calls: Sequence[PlannedCall],
     *,
-    failed: Callable[[str, str, Exception, dict[str, Any], tuple[str, ...]], None],
+    failed: Callable[[str, str, BaseException, dict[str, Any], tuple[str, ...]], None],
     stop: Callable[..., None],
     stop_type: type,
 ) -> CompiledPlan:
@@ -59,8 +69,17 @@ def compile_plan(
         "_stop": stop,
         "_Stop": stop_type,
         "_event": event,
+        "_caught": PLUGIN_FAILURES,
+        "_sys": sys,
     }
-    lines = ["def run(kw, results):", "    start = _clock()"]
+    lines = ["def run(kw, results):", "    saved = _sys.stdout", "    _sys.stdout = _sys.stderr"]
+    lines += [
+        "    try:",
+        "        _calls(kw, results)",
+        "    finally:",
+        "        _sys.stdout = saved",
+    ]
+    lines += ["def _calls(kw, results):", "    start = _clock()"]
     for i, call in enumerate(calls):
         namespace[f"f{i}"] = call.function
         namespace[f"s{i}"] = call.stat
@@ -75,7 +94,7 @@ def compile_plan(
             lines += [
                 "    try:",
                 f"        ok = {call.condition.expression}",
-                "    except Exception as exc:",
+                "    except _caught as exc:",
                 f"        s{i}.errors += 1",
                 f"        _failed(_event, p{i}, exc, kw, a{i})",
                 "        ok = None",
@@ -87,12 +106,15 @@ def compile_plan(
             ]
             pad = "        "
         arguments = ", ".join(f"kw[{name!r}]" for name in call.argnames)
+        for j, (name, default) in enumerate(call.defaults):
+            namespace[f"d{i}_{j}"] = default
+            arguments += (", " if arguments else "") + f"{name}=kw.get({name!r}, d{i}_{j})"
         lines += [
             pad + line
             for line in (
                 "try:",
                 f"    r = f{i}({arguments})",
-                "except Exception as exc:",
+                "except _caught as exc:",
                 f"    s{i}.calls += 1",
                 f"    s{i}.errors += 1",
                 f"    s{i}.total += _clock() - start",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .._version import CORE_DISTRIBUTION, PLUGIN_API, __version__
 from ..errors import PluginError
 from ._settings import Settings
-from .records import Form, Kind, PluginRecord
+from .records import Kind, PluginRecord
 from .registry import Component, Registry
 from .verdicts import Problem, Resolution, State, Verdict
 
@@ -47,6 +47,7 @@ class Session:
         self._usable = {v.namespace for v in resolution.verdicts if v.state.usable}
         self._activated: set[str] = set()
         self._failures: dict[str, Problem] = {}
+        self._static: dict[str, tuple[Problem, ...]] = {}
         self._manager: pluggy.PluginManager | None = None
         self._registry: tuple[tuple[frozenset[str], frozenset[str]], Registry] | None = None
 
@@ -122,8 +123,10 @@ class Session:
         return tuple(self._current(v) for v in self.resolution.verdicts)
 
     def problems(self) -> tuple[Problem, ...]:
-        """Resolution problems plus activation failures."""
-        return self.resolution.problems + tuple(self._failures.values())
+        """Resolution problems plus activation failures and static findings so far."""
+        failures = tuple(self._failures.values())
+        found = tuple(p for ps in self._static.values() for p in ps if p not in failures)
+        return self.resolution.problems + failures + found
 
     def active_plugins(self) -> tuple[PluginRecord, ...]:
         """Usable plugins, in dependency order."""
@@ -176,35 +179,48 @@ class Session:
         self._try_activate(self.resolution.order)
         return tuple(self._failures.values())
 
-    def check(self) -> tuple[Problem, ...]:
-        """Every problem ``brainsmith plugins check`` reports: resolution problems, failures
-        activating code-defined plugins, and manifest targets or hook modules that do not exist
-        (looked up as files: manifest-first plugins stay unimported)."""
-        from ._discovery import module_file_exists
-
-        self._activate_unknown("")
-        missing: list[Problem] = []
+    def check(self, *, activate: bool = False) -> tuple[Problem, ...]:
+        """Every problem ``brainsmith plugins check`` reports: resolution problems, what static
+        checking finds in every usable plugin (:meth:`static_check`) and failures activating
+        code-defined plugins (their components are unknown until imported); manifest-first
+        plugins stay unimported. With ``activate``, every plugin is imported as well and its
+        component targets are checked against their kinds
+        (:func:`brainsmith.plugins._activate_check.kind_problems`)."""
         for namespace in self.resolution.order:
-            record = self._records[namespace]
-            if record.form is not Form.MANIFEST or namespace in self._failures:
-                continue
-            modules = {record.declaration.hooks: "hooks module"} if record.declaration.hooks else {}
-            for spec in record.components or ():
-                modules.setdefault(spec.target.partition(":")[0], f"{spec.kind} {spec.name}")
-            for module, what in modules.items():
-                if not module_file_exists(module, self._path):
-                    missing.append(
-                        Problem(
-                            "error",
-                            namespace,
-                            record.distribution,
-                            record.version,
-                            f"{what}: module {module!r} is not installed",
-                            f"fix the manifest {record.location}, or install what provides "
-                            f"{module.partition('.')[0]!r}",
-                        )
-                    )
-        return self.problems() + tuple(missing)
+            self.static_check(namespace)
+        if activate:
+            from ._activate_check import kind_problems
+
+            self.activate_all()
+            return self.problems() + tuple(kind_problems(self))
+        self._activate_unknown("")
+        return self.problems()
+
+    def static_check(self, namespace: str) -> tuple[Problem, ...]:
+        """What :func:`brainsmith.plugins._static_check.static_findings` finds in the usable
+        plugin ``namespace`` without running its code, as problems; the first error marks the
+        plugin broken for the rest of the session (it is not activated then)."""
+        if namespace in self._static or namespace not in self._usable:
+            return self._static.get(namespace, ())
+        from ._static_check import static_findings
+
+        record = self._records[namespace]
+        problems = tuple(
+            Problem(
+                f.severity,
+                namespace,
+                record.distribution,
+                record.version,
+                f.message,
+                f.fix,
+            )
+            for f in static_findings(record, self._path)
+        )
+        self._static[namespace] = problems
+        errors = [p for p in problems if p.severity == "error"]
+        if errors and namespace not in self._failures and namespace not in self._activated:
+            self._failures[namespace] = errors[0]
+        return problems
 
     # -- components ------------------------------------------------------------------------
 
@@ -341,11 +357,14 @@ class Session:
         namespace = verdict.namespace
         if not verdict.state.usable:
             return verdict
+        found = self._static.get(namespace, ())
         if namespace in self._failures:
-            return replace(verdict, state=State.BROKEN, problems=(self._failures[namespace],))
+            failure = self._failures[namespace]
+            problems = (failure, *(p for p in found if p != failure))
+            return replace(verdict, state=State.BROKEN, problems=problems)
         record = self._records[namespace]
         state = State.ACTIVE if record.components is not None else State.NOT_ACTIVATED
-        return replace(verdict, state=state, record=record)
+        return replace(verdict, state=state, record=record, problems=verdict.problems + found)
 
 
 def _installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[str, str]:
