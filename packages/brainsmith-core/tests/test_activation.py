@@ -357,15 +357,15 @@ def brainsmith_transforms():
     [
         (
             "KernelSpec(name='K', target='m:K')",
-            "hook brainsmith_transforms TypeError: returned a kernel record 'K'",
+            "hook brainsmith_transforms raised TypeError: returned a kernel record 'K'",
         ),
-        ("Plain", "hook brainsmith_transforms TypeError: <class 'wk_pkg.Plain'> is neither"),
+        ("Plain", "hook brainsmith_transforms raised TypeError: <class 'wk_pkg.Plain'> is neither"),
         (
             "TransformSpec(name='T', target='m:T', stage='graph_cleanup'), "
             "TransformSpec(name='T', target='m:T2', stage='graph_cleanup')",
             "component(s) declared twice: transform:T",
         ),
-        ("1/0", "hook brainsmith_transforms ZeroDivisionError: division by zero"),
+        ("1/0", "hook brainsmith_transforms raised ZeroDivisionError: division by zero"),
     ],
 )
 def test_hookimpl_returning_wrong_things(site: FakeSite, returned: str, message: str) -> None:

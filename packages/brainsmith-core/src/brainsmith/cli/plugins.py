@@ -95,6 +95,7 @@ def _exit_status(session: Session, problems: tuple[Problem, ...], strict: bool) 
 def _list(args: argparse.Namespace) -> int:
     session = _session()
     if args.activate:
+        session.check()  # what check finds statically shows in the states too
         session.activate_all()
     verdicts = session.verdicts()
     problems = session.problems()
@@ -201,9 +202,14 @@ def _lock(args: argparse.Namespace) -> int:
     from .._version import CORE_DISTRIBUTION, __version__
 
     session = _session()
+    session.check()  # a plugin found broken is left out, never pinned
     pinned = {CORE_DISTRIBUTION: __version__}
     for record in session.active_plugins():
         pinned.setdefault(record.distribution, record.version)
+    for verdict in session.verdicts():
+        if verdict.state is State.BROKEN and verdict.distribution not in pinned:
+            label = f"{verdict.namespace} ({verdict.distribution} {verdict.version})"
+            print(f"warning: {label} is broken, not pinned: {verdict.reason}", file=sys.stderr)
     lines = ["# brainsmith plugins lock: pip install -r this file to reproduce the plugins"]
     lines += [f"{name}=={version}" for name, version in sorted(pinned.items())]
     text = "\n".join(lines) + "\n"

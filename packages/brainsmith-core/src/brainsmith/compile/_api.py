@@ -365,7 +365,9 @@ def _lifecycle(
     from ..lifecycle import Dispatcher, LifecycleHost, RunConfig
 
     for problem in session.activate_all():
-        _tell(observer, f"warning: plugin {problem.subject} left out: {problem.reason}")
+        plugin = f"{problem.subject} ({problem.distribution} {problem.version})"
+        fix = f"\n  fix: {problem.fix}" if problem.fix else ""
+        _tell(observer, f"warning: plugin {plugin} left out: {problem.reason}{fix}")
     dispatcher = Dispatcher(
         session.plugin_manager, describe=session.describe, order=session.resolution.order
     )

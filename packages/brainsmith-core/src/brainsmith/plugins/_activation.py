@@ -159,7 +159,7 @@ def _collect(
                     specs.append(spec)
             except PLUGIN_FAILURES as exc:
                 module = getattr(impl.function, "__module__", "") or ""
-                raise _failure(record, f"hook {hook_name} {_describe(exc, module)}") from exc
+                raise _failure(record, f"hook {hook_name} raised {_describe(exc, module)}") from exc
     names = [(s.kind, s.name) for s in specs]
     duplicates = sorted({f"{k}:{n}" for k, n in names if names.count((k, n)) > 1})
     if duplicates:

@@ -35,7 +35,11 @@ def hookimpl_problems(manager: pluggy.PluginManager, plugin: object) -> list[str
     """
     from .._suggest import did_you_mean
 
-    known = sorted(name for name in dir(manager.hook) if not name.startswith("_"))
+    known = sorted(
+        name
+        for name in dir(manager.hook)
+        if not name.startswith("_") and getattr(manager.hook, name).spec is not None
+    )
     problems: list[str] = []
     for caller in manager.get_hookcallers(plugin) or ():
         for impl in caller.get_hookimpls():
