@@ -291,7 +291,7 @@ def test_an_error_in_plugin_code_names_the_plugins_file_and_line(
     result = run(capsys, "compile", "--example", "-b", str(flow), "-o", str(project.project / "o"))
     assert result.code == 1
     helpers = project.root / "bsp_deep" / "helpers.py"
-    assert f"KeyError: " in result.err
+    assert "KeyError: " in result.err
     assert f"(at {helpers}:4)" in result.err
     assert "Traceback" not in result.err
 
@@ -361,7 +361,8 @@ def test_only_the_plugins_own_hooks_are_validated(tmp_path: Path, plugins: FakeS
     code_plugin(
         plugins,
         "fine",
-        "from brainsmith import hookimpl\n\n@hookimpl\ndef on_stage_begin(stage, model=None):\n    pass\n",
+        "from brainsmith import hookimpl\n\n@hookimpl\n"
+        "def on_stage_begin(stage, model=None):\n    pass\n",
     )
     install_invalid_hooks(plugins)
     session = plugins.session()
