@@ -23,6 +23,7 @@ import packaging.requirements
 import packaging.specifiers
 import packaging.utils
 import packaging.version  # noqa: F401
+import yaml  # noqa: F401
 
 if TYPE_CHECKING:
     import pytest

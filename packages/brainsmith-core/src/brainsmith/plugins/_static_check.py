@@ -53,9 +53,9 @@ def static_findings(
     (the manifest's ``hooks`` and component targets, or a code plugin's entry point) that are
     missing or do not byte-compile (``SyntaxError`` with file:line) and, with ``attributes``,
     targets whose module's source clearly does not define them (no star import, no module
-    ``__getattr__``); transform stages that are not known (did-you-mean); ``requires``/``conflicts``
-    that are not a namespace plus a version specifier; a ``blueprints`` folder that is not
-    there or holds unreadable blueprints. ``path`` is where modules are looked up (default
+    ``__getattr__``); transform stages that are not known (an error with did-you-mean when
+    one is close, else a warning); a ``blueprints`` folder that is not there or holds
+    unreadable blueprints (``requires``/``conflicts`` are checked by resolution). ``path`` is where modules are looked up (default
     ``sys.path``). A record discovery could not read (``record.error``) has no findings here:
     its verdict already says why."""
     if record.error:
@@ -269,25 +269,9 @@ def _yaml(file: Path) -> object:
 
 
 def _declared(record: PluginRecord, manifest: str) -> list[Finding]:
-    """``requires``/``conflicts`` entries and the ``blueprints`` folder."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
+    """The ``blueprints`` folder and the blueprints in it (``requires`` and ``conflicts`` are
+    checked by resolution)."""
     findings: list[Finding] = []
-    for field in ("requires", "conflicts"):
-        for index, text in enumerate(getattr(record.declaration, field)):
-            try:
-                Requirement(text)
-            except InvalidRequirement as exc:
-                findings.append(
-                    Finding(
-                        "error",
-                        manifest,
-                        f"{field}[{index}]",
-                        f"{text!r} is not a plugin namespace with an optional version "
-                        f"specifier: {exc}",
-                        f'write it like "builtin>=0.1" in {manifest}',
-                    )
-                )
     folder = _blueprint_folder(record)
     if folder is not None and not folder.is_dir():
         findings.append(
