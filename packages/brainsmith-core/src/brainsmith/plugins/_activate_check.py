@@ -60,14 +60,17 @@ def kind_problems(session: Session) -> list[Problem]:
         base = bases[spec.kind]
         if not (isinstance(target, type) and issubclass(target, base)):
             what = _EXPECTED[spec.kind][2]
-            got = target.__name__ if isinstance(target, type) else type(target).__name__
-            kind_of = "class" if isinstance(target, type) else "object"
+            got = (
+                f"the class {target.__name__!r}"
+                if isinstance(target, type)
+                else f"a {type(target).__name__}, not a class"
+            )
             problems.append(
                 _problem(
                     record.namespace,
                     session,
-                    f"{spec.kind} {component.qualified_name}: target {spec.target} is the "
-                    f"{kind_of} {got!r}, but {what} must be a subclass of "
+                    f"{spec.kind} {component.qualified_name}: target {spec.target} is "
+                    f"{got}, but {what} must be a subclass of "
                     f"{base.__module__}.{base.__name__}",
                     f"make {spec.target} subclass {base.__name__}, or fix the target in "
                     f"{record.location or 'the plugin'}",

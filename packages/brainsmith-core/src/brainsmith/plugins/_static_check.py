@@ -55,9 +55,9 @@ def static_findings(
     targets whose module's source clearly does not define them (no star import, no module
     ``__getattr__``); transform stages that are not known (an error with did-you-mean when
     one is close, else a warning); a ``blueprints`` folder that is not there or holds
-    unreadable blueprints (``requires``/``conflicts`` are checked by resolution). ``path`` is where modules are looked up (default
-    ``sys.path``). A record discovery could not read (``record.error``) has no findings here:
-    its verdict already says why."""
+    unreadable blueprints (``requires``/``conflicts`` are checked by resolution). ``path`` is
+    where modules are looked up (default ``sys.path``). A record discovery could not read
+    (``record.error``) has no findings here: its verdict already says why."""
     if record.error:
         return []
     manifest = record.location if record.form is Form.MANIFEST else ""
