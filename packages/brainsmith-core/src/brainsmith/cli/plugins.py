@@ -209,7 +209,12 @@ def _lock(args: argparse.Namespace) -> int:
     for verdict in session.verdicts():
         if verdict.state is State.BROKEN and verdict.distribution not in pinned:
             label = f"{verdict.namespace} ({verdict.distribution} {verdict.version})"
-            print(f"warning: {label} is broken, not pinned: {verdict.reason}", file=sys.stderr)
+            fix = verdict.problems[0].fix if verdict.problems else ""
+            print(
+                f"warning: {label} is broken, not pinned: {verdict.reason}"
+                + (f"\n  fix: {fix}" if fix else ""),
+                file=sys.stderr,
+            )
     lines = ["# brainsmith plugins lock: pip install -r this file to reproduce the plugins"]
     lines += [f"{name}=={version}" for name, version in sorted(pinned.items())]
     text = "\n".join(lines) + "\n"
