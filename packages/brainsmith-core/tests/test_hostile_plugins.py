@@ -198,6 +198,11 @@ def test_what_plugins_print_goes_to_stderr(
         def brainsmith_transforms():
             print("chatty: asked for transforms")
             return []
+
+        @hookimpl
+        def brainsmith_lifecycle_plugins():
+            print("chatty: asked for lifecycle plugins")
+            return []
         """,
     )
     hooks_plugin(plugins, "noisy", "print('noisy: hooks imported')\n")
@@ -211,6 +216,7 @@ def test_what_plugins_print_goes_to_stderr(
         "chatty: imported",
         "chatty: asked for transforms",
         "noisy: hooks imported",
+        "chatty: asked for lifecycle plugins",
     ]
     shown = run(capsys, "plugins", "show", "noisy", "--json")
     assert shown.json()["state"] == "active"

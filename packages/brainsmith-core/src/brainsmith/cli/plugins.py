@@ -337,10 +337,12 @@ def _detail(component: dict[str, Any]) -> str:
 
 def _lifecycle_rows(session: Session) -> list[dict[str, str]]:
     """The stateful lifecycle plugins (brainsmith.LifecyclePlugin) of the activated plugins."""
+    from .._guard import plugin_output
     from ..lifecycle import Dispatcher, LifecycleHost
 
     host = LifecycleHost(Dispatcher(session.plugin_manager, describe=session.describe))
-    host.collect()
+    with plugin_output():  # collecting calls the plugins' hooks: their prints go to stderr
+        host.collect()
     return host.rows()
 
 

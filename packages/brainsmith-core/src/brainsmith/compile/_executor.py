@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._atomic import write_atomic
-from .._guard import PLUGIN_FAILURES, describe_failure, plugin_output
+from .._guard import PLUGIN_FAILURES, describe_failure
 from ..errors import BrainsmithError
 from ._cleanup import cleanup_is_noop
 from ._plan import Applied, Plan, Result, Step, checkpoint_path, serialize, stamp
@@ -252,8 +252,7 @@ class Executor:
             self.observer.transform_begin(step.stage, step.name)
         began = time.perf_counter()
         try:
-            with plugin_output():  # transforms are plugin code: their prints go to stderr
-                model, iterations, cleaned = self._apply(step, options, model)
+            model, iterations, cleaned = self._apply(step, options, model)
         except CompileError:
             raise
         except PLUGIN_FAILURES as exc:  # exit() in a transform is its failure, not the run's

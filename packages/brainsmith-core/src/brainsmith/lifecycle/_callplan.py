@@ -7,13 +7,13 @@ into its statistics slot. Unrolled this way, dispatching with priorities, condit
 statistics costs less than pluggy's generic ``_multicall`` (see benchmarks/bench_lifecycle.py).
 The generated source is kept on the plan (``CompiledPlan.source``) for debugging.
 
-Hooks are plugin code: while they run, ``sys.stdout`` is ``sys.stderr``, and a ``SystemExit``
-they raise is handled like any other failure of theirs (``KeyboardInterrupt`` still interrupts).
+Hooks are plugin code: a ``SystemExit`` they raise is handled like any other failure of theirs
+(``KeyboardInterrupt`` still interrupts). Where their prints go is the caller's choice (the
+compile executor sends them to stderr; a training script keeps its stdout).
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -70,16 +70,8 @@ def compile_plan(
         "_Stop": stop_type,
         "_event": event,
         "_caught": PLUGIN_FAILURES,
-        "_sys": sys,
     }
-    lines = ["def run(kw, results):", "    saved = _sys.stdout", "    _sys.stdout = _sys.stderr"]
-    lines += [
-        "    try:",
-        "        _calls(kw, results)",
-        "    finally:",
-        "        _sys.stdout = saved",
-    ]
-    lines += ["def _calls(kw, results):", "    start = _clock()"]
+    lines = ["def run(kw, results):", "    start = _clock()"]
     for i, call in enumerate(calls):
         namespace[f"f{i}"] = call.function
         namespace[f"s{i}"] = call.stat
