@@ -266,7 +266,10 @@ def test_legacy_callable_raising(site: FakeSite) -> None:
         "lg_pkg:register_all",
         {"lg_pkg/__init__.py": "def register_all():\n    raise ValueError('no finn here')\n"},
     )
-    assert failure(record).message == "calling lg_pkg:register_all raised ValueError: no finn here"
+    assert failure(record).message == (
+        "calling lg_pkg:register_all raised ValueError: no finn here "
+        f"(at {site.root / 'lg_pkg' / '__init__.py'}:2)"
+    )
 
 
 def test_import_raising(site: FakeSite) -> None:
@@ -277,7 +280,10 @@ def test_import_raising(site: FakeSite) -> None:
         {"bad_pkg/__init__.py": "", "bad_pkg/plugin.py": "raise RuntimeError('boom')\n"},
     )
     error = failure(record)
-    assert error.message == "importing 'bad_pkg.plugin' raised RuntimeError: boom"
+    assert error.message == (
+        "importing 'bad_pkg.plugin' raised RuntimeError: boom "
+        f"(at {site.root / 'bad_pkg' / 'plugin.py'}:1)"
+    )
     assert error.fix == (
         "report it to the maintainers of brainsmith-plugin-bad, or disable the plugin "
         '(BRAINSMITH_PLUGINS or [tool.brainsmith] disable = ["bad"])'
@@ -294,7 +300,7 @@ def test_syntax_error(site: FakeSite) -> None:
     )
     path = site.root / "syn_pkg" / "plugin.py"
     assert failure(record).message == (
-        f"importing 'syn_pkg.plugin' raised SyntaxError: invalid syntax ({path}, line 2)"
+        f"importing 'syn_pkg.plugin' raised SyntaxError: invalid syntax (at {path}:2)"
     )
 
 
@@ -351,15 +357,15 @@ def brainsmith_transforms():
     [
         (
             "KernelSpec(name='K', target='m:K')",
-            "hook brainsmith_transforms TypeError: returned a kernel record 'K'",
+            "hook brainsmith_transforms raised TypeError: returned a kernel record 'K'",
         ),
-        ("Plain", "hook brainsmith_transforms TypeError: <class 'wk_pkg.Plain'> is neither"),
+        ("Plain", "hook brainsmith_transforms raised TypeError: <class 'wk_pkg.Plain'> is neither"),
         (
             "TransformSpec(name='T', target='m:T', stage='graph_cleanup'), "
             "TransformSpec(name='T', target='m:T2', stage='graph_cleanup')",
             "component(s) declared twice: transform:T",
         ),
-        ("1/0", "hook brainsmith_transforms ZeroDivisionError: division by zero"),
+        ("1/0", "hook brainsmith_transforms raised ZeroDivisionError: division by zero"),
     ],
 )
 def test_hookimpl_returning_wrong_things(site: FakeSite, returned: str, message: str) -> None:
@@ -396,7 +402,8 @@ def test_manifest_plugin_activation_imports_only_its_hooks(site: FakeSite) -> No
     with pytest.raises(PluginError) as info:
         load_target(record, record.components[0])  # type: ignore[index]
     assert info.value.message == (
-        f"transform mh:T: importing '{pkg}.transforms' raised RuntimeError: not yet"
+        f"transform mh:T: importing '{pkg}.transforms' raised RuntimeError: not yet "
+        f"(at {site.root / pkg / 'transforms.py'}:1)"
     )
 
 

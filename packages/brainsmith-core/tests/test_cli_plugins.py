@@ -255,7 +255,7 @@ def test_check_fails_on_a_missing_target_and_a_missing_pin(cli: Cli) -> None:
     result = cli("plugins", "check")
     assert result.code == 1
     assert result.out.splitlines()[-1] == (
-        f"FAILED: 2 plugin(s) usable, 2 error(s), 0 warning(s); settings from {settings}"
+        f"FAILED: 1 plugin(s) usable, 2 error(s), 0 warning(s); settings from {settings}"
     )
     data = cli("plugins", "check", "--json").json()
     assert data["ok"] is False
@@ -268,7 +268,7 @@ def test_check_fails_on_a_missing_target_and_a_missing_pin(cli: Cli) -> None:
     ]
     assert [(p["namespace"], p["state"]) for p in data["plugins"]] == [
         ("cp", "active"),
-        ("mf", "active"),
+        ("mf", "broken"),  # as 'plugins show mf' says
         ("-", "missing"),
     ]
     assert "bsp_mf" not in sys.modules

@@ -414,19 +414,27 @@ def test_missing_event_argument_is_reported_as_such() -> None:
         d.fire(HookEvents.EPOCH_END, loop=None)
 
 
-def test_unknown_event_and_wrappers_are_errors() -> None:
+def test_unknown_event_is_an_error_and_a_wrapper_disables_only_its_plugin() -> None:
     class Wrapper:
         @hookimpl(wrapper=True)
         def on_epoch_end(self) -> Any:
             return (yield)
 
-    pm = make_pm()
+    pm, log = make_pm(), []
     d = Dispatcher(pm)
     with pytest.raises(LifecycleError, match="no lifecycle hook named 'on_epoch_ends'"):
         d.fire("on_epoch_ends")
     pm.register(Wrapper(), name="w")
-    with pytest.raises(LifecycleError, match="wrappers are not supported"):
+    pm.register(Recorder(log, "other"), name="other")
+    with pytest.warns(LifecycleWarning, match="wrappers are not supported") as caught:
         fire_epoch(d)
+    assert str(caught[0].message).endswith(") is disabled")
+    assert log == ["other"]
+    assert d.disabled["w"].startswith("invalid hook implementation: hook wrappers")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fire_epoch(d)  # disabled once, not warned about again
+    assert log == ["other", "other"]
 
 
 # -- stop ----------------------------------------------------------------------------------

@@ -141,7 +141,8 @@ def test_activation_failure_is_broken_and_others_keep_working(site: FakeSite) ->
             "bad",
             "brainsmith-plugin-bad",
             "2.0",
-            "importing 'cp_bad.plugin' raised ImportError: cannot load native lib",
+            "importing 'cp_bad.plugin' raised ImportError: cannot load native lib "
+            f"(at {site.root / 'cp_bad' / 'plugin.py'}:1)",
             "report it to the maintainers of brainsmith-plugin-bad, or disable the plugin "
             '(BRAINSMITH_PLUGINS or [tool.brainsmith] disable = ["bad"])',
         ),
@@ -154,13 +155,13 @@ def test_activation_failure_is_broken_and_others_keep_working(site: FakeSite) ->
         session.activate("bad")
     assert str(info.value) == (
         "plugin bad (brainsmith-plugin-bad 2.0): importing 'cp_bad.plugin' raised "
-        "ImportError: cannot load native lib"
+        f"ImportError: cannot load native lib (at {site.root / 'cp_bad' / 'plugin.py'}:1)"
     )
     with pytest.raises(UnknownComponentError) as lookup:
         session.component(Kind.KERNEL, "bad:Pool")
     assert lookup.value.message == (
         "kernel 'bad:Pool': plugin 'bad' is not usable: broken: importing 'cp_bad.plugin' "
-        "raised ImportError: cannot load native lib"
+        f"raised ImportError: cannot load native lib (at {site.root / 'cp_bad' / 'plugin.py'}:1)"
     )
 
 

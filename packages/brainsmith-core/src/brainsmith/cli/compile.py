@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if args.tolerance is not None and not args.tolerance >= 0:
         raise BrainsmithError("--tolerance must be a number >= 0", fix="e.g. --tolerance 1e-4")
 
+    from .._guard import plugin_output
     from ..compile import compile_model
     from ._progress import Progress
 
@@ -131,23 +132,24 @@ def run(args: argparse.Namespace) -> int:
     stem = "example" if args.example else args.model.stem
     outdir: Path = args.output_dir if args.output_dir is not None else Path("build") / stem
     try:
-        result = compile_model(
-            model,
-            output_dir=outdir,
-            blueprint=args.blueprint,
-            verify=args.verify or False,
-            tolerance=args.tolerance,
-            seed=args.seed,
-            inputs=args.inputs,
-            run_config=args.run_config,
-            target=_target(args),
-            checkpoints=args.checkpoints,
-            start_stage=args.start_stage,
-            stop_stage=args.stop_stage,
-            check_each=args.check_each,
-            observer=progress,
-            name=name,
-        )
+        with plugin_output():  # what plugins print while compiling goes to stderr
+            result = compile_model(
+                model,
+                output_dir=outdir,
+                blueprint=args.blueprint,
+                verify=args.verify or False,
+                tolerance=args.tolerance,
+                seed=args.seed,
+                inputs=args.inputs,
+                run_config=args.run_config,
+                target=_target(args),
+                checkpoints=args.checkpoints,
+                start_stage=args.start_stage,
+                stop_stage=args.stop_stage,
+                check_each=args.check_each,
+                observer=progress,
+                name=name,
+            )
     except VerificationError as failed:
         _summarise(progress, failed.verification)
         raise

@@ -62,6 +62,12 @@ def register(commands: Any) -> None:
         help="exit 0 only if every pin is met and every plugin is compatible (for CI)",
     )
     check.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+    check.add_argument(
+        "--activate",
+        action="store_true",
+        help="also import every plugin: hook implementations checked against the hookspecs, "
+        "component targets against their kinds (runs plugin code)",
+    )
     check.set_defaults(run=_check)
 
     lock = sub.add_parser(
@@ -98,6 +104,7 @@ def _exit_status(session: Session, problems: tuple[Problem, ...]) -> int:
 def _list(args: argparse.Namespace) -> int:
     session = _session(args)
     if args.activate:
+        session.check()  # what check finds statically shows in the states too
         session.activate_all()
     verdicts = session.verdicts()
     problems = session.problems()
@@ -153,7 +160,11 @@ def _show(args: argparse.Namespace) -> int:
         )
     record = verdict.record
     static = record is not None and record.form is Form.DIRECTORY and record.components is not None
-    if verdict.state.usable and not static:  # a directory plugin's components are known unrun
+    if (
+        verdict.state.usable
+        and not static  # a directory plugin's components are known unrun
+        and not any(p.severity == "error" for p in session.static_check(args.namespace))
+    ):  # what check finds statically, show finds too (the plugin's state: broken)
         with contextlib.suppress(PluginError):  # a failure shows as the plugin's state
             session.activate(args.namespace)
     index = session.resolution.verdicts.index(verdict)
@@ -182,7 +193,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     session = _session(args)
-    problems = session.check()
+    problems = session.check(activate=args.activate)
     errors = [p for p in problems if p.severity == "error"]
     failed = bool(errors) or (bool(problems) and session.settings.strict)
     if args.json:
@@ -358,10 +369,12 @@ def _detail(component: dict[str, Any]) -> str:
 
 def _lifecycle_rows(session: Session) -> list[dict[str, str]]:
     """The stateful lifecycle plugins (brainsmith.LifecyclePlugin) of the activated plugins."""
+    from .._guard import plugin_output
     from ..lifecycle import Dispatcher, LifecycleHost
 
     host = LifecycleHost(Dispatcher(session.plugin_manager, describe=session.describe))
-    host.collect()
+    with plugin_output():  # collecting calls the plugins' hooks: their prints go to stderr
+        host.collect()
     return host.rows()
 
 

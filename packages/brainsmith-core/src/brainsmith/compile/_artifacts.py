@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._guard import PLUGIN_FAILURES, describe_failure, plugin_output
+
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
 
@@ -40,12 +42,12 @@ def write_artifacts(
         "the previous outputs are untouched"
     )
     try:
-        written = [
-            p for result in hook(model=model, folder=folder, report=report) for p in result or ()
-        ]
-    except Exception as exc:
+        with plugin_output():
+            results = hook(model=model, folder=folder, report=report)
+        written = [p for result in results for p in result or ()]
+    except PLUGIN_FAILURES as exc:  # exit() in a hook too: the plugin's failure
         raise CompileError(
-            f"writing the compile's artifacts failed: {type(exc).__name__}: {exc}",
+            f"writing the compile's artifacts failed: {describe_failure(exc)}",
             where=str(outputs.outdir),
             fix=fix,
         ) from exc

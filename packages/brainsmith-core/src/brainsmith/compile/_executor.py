@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._atomic import write_atomic
+from .._guard import PLUGIN_FAILURES, describe_failure
 from ..errors import BrainsmithError
 from ._cleanup import cleanup_is_noop
 from ._plan import Applied, Plan, Result, Step, checkpoint_path, serialize, stamp
@@ -254,9 +255,11 @@ class Executor:
             model, iterations, cleaned = self._apply(step, options, model)
         except CompileError:
             raise
-        except Exception as exc:
+        except PLUGIN_FAILURES as exc:  # exit() in a transform is its failure, not the run's
+            module = getattr(step.factory, "__module__", "") or ""
             raise CompileError(
-                f"{_step_label(step)} failed in stage {step.stage}: {type(exc).__name__}: {exc}",
+                f"{_step_label(step)} failed in stage {step.stage}: "
+                f"{describe_failure(exc, module)}",
                 where=f"stage {step.stage}",
                 fix=self._fix_text(step, result, checkpoint_dir),
             ) from exc

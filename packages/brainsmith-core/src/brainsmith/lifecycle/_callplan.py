@@ -1,10 +1,15 @@
 """Compile one event's call plan into a Python function, once per registration change.
 
 The function calls each implementation in order with its arguments taken straight from the
-event's keyword arguments, with its condition inlined as an expression, timing and counting
+event's keyword arguments (an argument with a default receives the event's value when the event
+carries it), with its condition inlined as an expression, timing and counting
 into its statistics slot. Unrolled this way, dispatching with priorities, conditions and
 statistics costs less than pluggy's generic ``_multicall`` (see benchmarks/bench_lifecycle.py).
 The generated source is kept on the plan (``CompiledPlan.source``) for debugging.
+
+Hooks are plugin code: a ``SystemExit`` they raise is handled like any other failure of theirs
+(``KeyboardInterrupt`` still interrupts). Where their prints go is the caller's choice (the
+compile executor sends them to stderr; a training script keeps its stdout).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .._guard import PLUGIN_FAILURES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -29,6 +36,9 @@ class PlannedCall:
     argnames: tuple[str, ...]
     condition: Condition | None
     stat: HookStat
+    defaults: tuple[tuple[str, Any], ...] = ()
+    """Arguments with a default, and the default: passed by keyword, the event's value when
+    the event carries one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +54,7 @@ def compile_plan(
     event: str,
     calls: Sequence[PlannedCall],
     *,
-    failed: Callable[[str, str, Exception, dict[str, Any], tuple[str, ...]], None],
+    failed: Callable[[str, str, BaseException, dict[str, Any], tuple[str, ...]], None],
     stop: Callable[..., None],
     stop_type: type,
 ) -> CompiledPlan:
@@ -59,6 +69,7 @@ def compile_plan(
         "_stop": stop,
         "_Stop": stop_type,
         "_event": event,
+        "_caught": PLUGIN_FAILURES,
     }
     lines = ["def run(kw, results):", "    start = _clock()"]
     for i, call in enumerate(calls):
@@ -75,7 +86,7 @@ def compile_plan(
             lines += [
                 "    try:",
                 f"        ok = {call.condition.expression}",
-                "    except Exception as exc:",
+                "    except _caught as exc:",
                 f"        s{i}.errors += 1",
                 f"        _failed(_event, p{i}, exc, kw, a{i})",
                 "        ok = None",
@@ -87,12 +98,15 @@ def compile_plan(
             ]
             pad = "        "
         arguments = ", ".join(f"kw[{name!r}]" for name in call.argnames)
+        for j, (name, default) in enumerate(call.defaults):
+            namespace[f"d{i}_{j}"] = default
+            arguments += (", " if arguments else "") + f"{name}=kw.get({name!r}, d{i}_{j})"
         lines += [
             pad + line
             for line in (
                 "try:",
                 f"    r = f{i}({arguments})",
-                "except Exception as exc:",
+                "except _caught as exc:",
                 f"    s{i}.calls += 1",
                 f"    s{i}.errors += 1",
                 f"    s{i}.total += _clock() - start",

@@ -20,6 +20,7 @@ slots) into a function once per registration change (:mod:`brainsmith.lifecycle.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._atomic import write_json_atomic
 from .._distributions import distribution_of
+from .._guard import describe_failure
 from ..errors import BrainsmithError
 from ._callplan import CompiledPlan, PlannedCall, compile_plan
 from ._options import DEFAULT_OPTIONS, OPTIONS_ATTR, LifecycleOptions, Stop
@@ -235,13 +237,10 @@ class Dispatcher:
         ranked: list[tuple[tuple[int, int, int, int], PlannedCall]] = []
         for index, impl in enumerate(impls):
             name = impl.plugin_name
-            if impl.hookwrapper or impl.wrapper:
-                raise LifecycleError(
-                    f"hook wrappers are not supported for lifecycle hook {event}",
-                    where=f"plugin {self.describe(name)}",
-                    fix="use a plain @hookimpl; to rewrite arguments, add middleware",
-                )
             if name in self._disabled:
+                continue
+            if impl.hookwrapper or impl.wrapper:
+                self._disable_invalid(name, event)
                 continue
             options = self._options(impl, event)
             priority = self._priorities.get(name, options.priority)
@@ -253,6 +252,7 @@ class Dispatcher:
                 argnames=tuple(impl.argnames),
                 condition=options.condition,
                 stat=self.stats.slot(name, event),
+                defaults=_defaults(impl.function, impl.kwargnames),
             )
             ranked.append((key, call))
         ranked.sort(key=lambda pair: pair[0])
@@ -300,11 +300,24 @@ class Dispatcher:
             return f"{plugin} (not installed: module {module})"
         return f"{plugin} ({found[0]} {found[1]})"
 
+    def _disable_invalid(self, name: str, event: str) -> None:
+        """A wrapper on a dispatched event: the plugin is disabled (everything else runs)."""
+        error = LifecycleError(
+            f"hook wrappers are not supported for lifecycle hook {event}",
+            where=f"plugin {self.describe(name)}",
+            fix="use a plain @hookimpl; to rewrite arguments, add middleware",
+        )
+        self._disabled[name] = f"invalid hook implementation: {error.message}"
+        self._generation += 1
+        warnings.warn(
+            f"{error}\n  plugin {self.describe(name)} is disabled", LifecycleWarning, stacklevel=4
+        )
+
     def _failed(
         self,
         event: str,
         name: str,
-        exc: Exception,
+        exc: BaseException,
         kwargs: dict[str, Any],
         argnames: tuple[str, ...],
     ) -> None:
@@ -317,8 +330,10 @@ class Dispatcher:
                 where=f"event {event}",
                 fix="pass every argument the hookspec declares to fire()",
             ) from exc
+        plugin = self.plugin_manager.get_plugin(name)
+        module = getattr(plugin, "__name__", None) or type(plugin).__module__
         error = HookError(
-            f"raised {type(exc).__name__}: {exc}",
+            f"raised {describe_failure(exc, module if isinstance(module, str) else '')}",
             plugin=name,
             hook=event,
             where=f"plugin {label}, hook {event}",
@@ -353,6 +368,17 @@ class Dispatcher:
     def write_stats(self, location: str | os.PathLike[str]) -> Path:
         """Write ``hook_stats.json`` atomically into a run directory (or to a ``.json`` path)."""
         return write_json_atomic(stats_path(location), self.stats_json())
+
+
+def _defaults(function: Callable[..., Any], names: Sequence[str]) -> tuple[tuple[str, Any], ...]:
+    """``(name, default)`` of the arguments with defaults pluggy leaves out of a call."""
+    if not names:
+        return ()
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return ()
+    return tuple((n, parameters[n].default) for n in names if n in parameters)
 
 
 def _qualname(obj: object) -> str:

@@ -15,12 +15,19 @@ from typing import Any
 import pluggy
 
 from .. import _targets
+from .._guard import PLUGIN_FAILURES, describe_failure, plugin_output
 from .._markers import is_hookimpl
 from .._version import __version__
 from ..errors import PluginError
 from ._legacy import PayloadError, adapt_payload
+from ._manager import hookimpl_problems
 from .decorators import spec_of
 from .records import AnySpec, Form, Kind, PluginRecord
+
+_HOOK_FIX = (
+    "match the hook's name and arguments to its hookspec ('brainsmith hooks list'), "
+    "or report it to the plugin's maintainers"
+)
 
 COMPONENT_HOOKS: dict[Kind, str] = {kind: f"brainsmith_{kind.plural}" for kind in Kind}
 """The hook that returns each kind of component."""
@@ -46,9 +53,11 @@ def activate(record: PluginRecord, manager: pluggy.PluginManager) -> PluginRecor
         return replace(record, form=Form.PLUGGY, components=specs)
     if callable(obj) and not isinstance(obj, type):
         try:
-            payload = obj()
-        except Exception as exc:
-            raise _failure(record, f"calling {record.value} raised {_describe(exc)}") from exc
+            with plugin_output():
+                payload = obj()
+        except PLUGIN_FAILURES as exc:
+            reason = f"calling {record.value} raised {_describe(exc, record.value)}"
+            raise _failure(record, reason) from exc
         try:
             specs = adapt_payload(payload)
         except (PayloadError, ValueError) as exc:
@@ -92,7 +101,8 @@ def _load(record: PluginRecord, target: str, *, what: str, fix: str) -> Any:
     module_name = target.partition(":")[0].strip()
     prefix = "" if what.startswith(("entry point", "hooks module")) else f"{what}: "
     try:
-        return _targets.load_target(target)
+        with plugin_output():
+            return _targets.load_target(target)
     except _targets.MissingAttribute as exc:
         raise _failure(record, f"{what}: {exc}", fix) from None
     except ModuleNotFoundError as exc:
@@ -108,10 +118,10 @@ def _load(record: PluginRecord, target: str, *, what: str, fix: str) -> Any:
                     "made for this core, or the core it was made for"
                 )
         raise _failure(record, f"{prefix}importing {module_name!r} failed: {exc}", missing) from exc
-    except Exception as exc:  # SyntaxError, errors raised at import: the plugin's fault
+    except PLUGIN_FAILURES as exc:  # SyntaxError, exit(), errors at import: the plugin's fault
         raise _failure(
             record,
-            f"{prefix}importing {module_name!r} raised {_describe(exc)}",
+            f"{prefix}importing {module_name!r} raised {_describe(exc, module_name)}",
             f"report it to the maintainers of {record.distribution}, or disable the plugin "
             f'(BRAINSMITH_PLUGINS or [tool.brainsmith] disable = ["{record.namespace}"])',
         ) from exc
@@ -121,7 +131,13 @@ def _register(record: PluginRecord, obj: object, manager: pluggy.PluginManager) 
     try:
         manager.register(obj, name=record.namespace)
     except (pluggy.PluginValidationError, ValueError) as exc:
-        raise _failure(record, f"invalid hook implementation: {exc}") from exc
+        raise _failure(record, f"invalid hook implementation: {exc}", _HOOK_FIX) from exc
+    problems = hookimpl_problems(manager, obj)
+    if problems:
+        manager.unregister(obj)
+        raise _failure(
+            record, "invalid hook implementation(s):\n    " + "\n    ".join(problems), _HOOK_FIX
+        )
 
 
 def _collect(
@@ -134,14 +150,16 @@ def _collect(
             if impl.plugin is not obj:
                 continue
             try:
-                items = impl.function() or ()
+                with plugin_output():
+                    items = list(impl.function() or ())
                 for item in items:
                     spec = spec_of(item)
                     if spec.kind is not kind:
                         raise TypeError(f"returned a {spec.kind} record {spec.name!r}")
                     specs.append(spec)
-            except Exception as exc:
-                raise _failure(record, f"hook {hook_name} {_describe(exc)}") from exc
+            except PLUGIN_FAILURES as exc:
+                module = getattr(impl.function, "__module__", "") or ""
+                raise _failure(record, f"hook {hook_name} raised {_describe(exc, module)}") from exc
     names = [(s.kind, s.name) for s in specs]
     duplicates = sorted({f"{k}:{n}" for k, n in names if names.count((k, n)) > 1})
     if duplicates:
@@ -155,11 +173,8 @@ def _has_hookimpls(obj: object, manager: pluggy.PluginManager) -> bool:
     return False
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    if isinstance(exc, SyntaxError) and exc.filename:
-        text = f"{exc.msg} ({exc.filename}, line {exc.lineno})"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _describe(exc: BaseException, module: str = "") -> str:
+    return describe_failure(exc, module.partition(":")[0].strip())
 
 
 def _failure(record: PluginRecord, reason: str, fix: str = "") -> PluginError:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .._version import CORE_DISTRIBUTION, PLUGIN_API, __version__
 from ..errors import PluginError
 from ._settings import Settings
-from .records import Form, Kind, PluginRecord
+from .records import Kind, PluginRecord
 from .registry import Component, Registry
 from .verdicts import Problem, Resolution, State, Verdict
 
@@ -47,6 +47,7 @@ class Session:
         self._usable = {v.namespace for v in resolution.verdicts if v.state.usable}
         self._activated: set[str] = set()
         self._failures: dict[str, Problem] = {}
+        self._static: dict[str, tuple[Problem, ...]] = {}
         self._manager: pluggy.PluginManager | None = None
         self._registry: tuple[tuple[frozenset[str], frozenset[str]], Registry] | None = None
 
@@ -142,21 +143,24 @@ class Session:
         return tuple(self._current(v) for v in self.resolution.verdicts)
 
     def problems(self) -> tuple[Problem, ...]:
-        """Resolution problems plus activation failures; under ``strict`` every warning is
-        an error."""
-        return self._graded(self.resolution.problems + tuple(self._failures.values()))
+        """Resolution problems plus activation failures and static findings so far; under
+        ``strict`` every warning is an error."""
+        failures = tuple(self._failures.values())
+        found = tuple(p for ps in self._static.values() for p in ps if p not in failures)
+        return self._graded(self.resolution.problems + failures + found)
 
     def left_out(self) -> tuple[str, ...]:
         """One line per problem, for a command that goes on without what it concerns (compile):
         ``plugin x (brainsmith-plugin-x 1.1) left out: incompatible: ...``, an unmet pin or a
-        settings name that matches nothing."""
+        settings name that matches nothing; a plugin's line ends with its fix."""
         lines = []
         for problem in self.problems():
             verdict = self.resolution.verdict(problem.subject)
             if verdict is not None and verdict.record is not None:
                 state = self._current(verdict).state
                 label = self.describe(problem.subject)
-                lines.append(f"plugin {label} left out: {state}: {problem.reason}")
+                fix = f"\n  fix: {problem.fix}" if problem.fix else ""
+                lines.append(f"plugin {label} left out: {state}: {problem.reason}{fix}")
             elif problem.code == "pin":
                 lines.append(f"unmet pin: {problem.one_line()}")
             else:
@@ -237,35 +241,48 @@ class Session:
         )
         return tuple(self._failures.values())
 
-    def check(self) -> tuple[Problem, ...]:
-        """Every problem ``brainsmith plugins check`` reports: resolution problems, failures
-        activating code-defined plugins, and manifest targets or hook modules that do not exist
-        (looked up as files: manifest-first plugins stay unimported)."""
-        from ._discovery import module_file_exists
-
-        self._activate_unknown("")
-        missing: list[Problem] = []
+    def check(self, *, activate: bool = False) -> tuple[Problem, ...]:
+        """Every problem ``brainsmith plugins check`` reports: resolution problems, what static
+        checking finds in every usable plugin (:meth:`static_check`) and failures activating
+        code-defined plugins (their components are unknown until imported); manifest-first
+        plugins stay unimported. With ``activate``, every plugin is imported as well and its
+        component targets are checked against their kinds
+        (:func:`brainsmith.plugins._activate_check.kind_problems`)."""
         for namespace in self.resolution.order:
-            record = self._records[namespace]
-            if record.form is not Form.MANIFEST or namespace in self._failures:
-                continue
-            modules = {record.declaration.hooks: "hooks module"} if record.declaration.hooks else {}
-            for spec in record.components or ():
-                modules.setdefault(spec.target.partition(":")[0], f"{spec.kind} {spec.name}")
-            for module, what in modules.items():
-                if not module_file_exists(module, self._path):
-                    missing.append(
-                        Problem(
-                            "error",
-                            namespace,
-                            record.distribution,
-                            record.version,
-                            f"{what}: module {module!r} is not installed",
-                            f"fix the manifest {record.location}, or install what provides "
-                            f"{module.partition('.')[0]!r}",
-                        )
-                    )
-        return self.problems() + tuple(missing)
+            self.static_check(namespace)
+        if activate:
+            from ._activate_check import kind_problems
+
+            self.activate_all()
+            return self.problems() + tuple(kind_problems(self))
+        self._activate_unknown("")
+        return self.problems()
+
+    def static_check(self, namespace: str) -> tuple[Problem, ...]:
+        """What :func:`brainsmith.plugins._static_check.static_findings` finds in the usable
+        plugin ``namespace`` without running its code, as problems; the first error marks the
+        plugin broken for the rest of the session (it is not activated then)."""
+        if namespace in self._static or namespace not in self._usable:
+            return self._static.get(namespace, ())
+        from ._static_check import static_findings
+
+        record = self._records[namespace]
+        problems = tuple(
+            Problem(
+                f.severity,
+                namespace,
+                record.distribution,
+                record.version,
+                f.message,
+                f.fix,
+            )
+            for f in static_findings(record, self._path)
+        )
+        self._static[namespace] = problems
+        errors = [p for p in problems if p.severity == "error"]
+        if errors and namespace not in self._failures and namespace not in self._activated:
+            self._failures[namespace] = errors[0]
+        return problems
 
     def unusable(self, problems: Iterable[Problem]) -> frozenset[str]:
         """Namespaces of plugins that are not usable, or that one of ``problems`` (errors)
@@ -417,11 +434,14 @@ class Session:
         namespace = verdict.namespace
         if not verdict.state.usable:
             return verdict
+        found = self._static.get(namespace, ())
         if namespace in self._failures:
-            return replace(verdict, state=State.BROKEN, problems=(self._failures[namespace],))
+            failure = self._failures[namespace]
+            problems = (failure, *(p for p in found if p != failure))
+            return replace(verdict, state=State.BROKEN, problems=problems)
         record = self._records[namespace]
         state = State.ACTIVE if record.components is not None else State.NOT_ACTIVATED
-        return replace(verdict, state=state, record=record)
+        return replace(verdict, state=state, record=record, problems=verdict.problems + found)
 
 
 def _current_folders(settings: Settings, resolution: Resolution) -> bool:

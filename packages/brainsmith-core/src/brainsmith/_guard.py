@@ -1,0 +1,92 @@
+"""Running plugin code without letting it take the host down or corrupt its output.
+
+Every place that imports or calls plugin code (activation, component targets, transforms,
+lifecycle hooks) uses these helpers, so that:
+
+* what the plugin prints goes to stderr (stdout stays the command's: ``--json`` is valid JSON);
+* a ``SystemExit`` it raises is caught like any other error of the plugin
+  (:data:`PLUGIN_FAILURES`), while ``KeyboardInterrupt`` still interrupts;
+* the error names the file and line of the plugin's own frame (:func:`plugin_frame`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+PLUGIN_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
+"""What plugin code may raise that is the plugin's failure, not the process's end
+(``KeyboardInterrupt`` and ``GeneratorExit`` are not in it)."""
+
+_CORE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_STDLIB = tuple(
+    os.path.abspath(p) + os.sep
+    for p in {sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}
+    if p
+)
+
+
+@contextmanager
+def plugin_output() -> Iterator[None]:
+    """Send what is printed to ``sys.stdout`` inside the block to ``sys.stderr``."""
+    saved = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+
+
+def plugin_frame(exc: BaseException, module: str = "") -> str:
+    """``"file:line"`` where ``exc`` arose in plugin code, or ``""`` if unknown.
+
+    The innermost traceback frame inside the package of ``module`` (a dotted name, when given)
+    wins; else the innermost frame outside brainsmith's core, the standard library and
+    import machinery. A ``SyntaxError`` names its own file and line.
+    """
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}"
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename and not frame.filename.startswith("<")
+    ]
+    roots = _package_roots(module) if module else ()
+    if roots:
+        for frame in reversed(frames):
+            if os.path.abspath(frame.filename).startswith(roots):
+                return f"{frame.filename}:{frame.lineno}"
+    for frame in reversed(frames):
+        path = os.path.abspath(frame.filename)
+        if not path.startswith((_CORE, *_STDLIB)):
+            return f"{frame.filename}:{frame.lineno}"
+    return ""
+
+
+def describe_failure(exc: BaseException, module: str = "") -> str:
+    """``"TypeName: message (at file:line)"``, the way errors quote a plugin's exception."""
+    text = str(exc)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        text = exc.msg
+    if isinstance(exc, SystemExit):
+        code = "" if exc.code is None else repr(exc.code)
+        text = f"the plugin called exit({code})"
+    head = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    where = plugin_frame(exc, module)
+    return f"{head} (at {where})" if where else head
+
+
+def _package_roots(module: str) -> tuple[str, ...]:
+    """The folders of ``module``'s top-level package (or its file), from ``sys.modules``."""
+    top = sys.modules.get(module.partition(".")[0])
+    if top is None:
+        return ()
+    paths = list(getattr(top, "__path__", None) or [])
+    file = getattr(top, "__file__", None)
+    if not paths and file:
+        return (os.path.abspath(file),)
+    return tuple(os.path.abspath(p) + os.sep for p in paths)
