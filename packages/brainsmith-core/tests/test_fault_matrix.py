@@ -213,7 +213,7 @@ def test_lock(
     assert pinned["brainsmith-plugin-noisy"] == "2.0"
     assert fault.distribution not in pinned
     label = f"{fault.namespace} ({fault.distribution} {fault.version})"
-    assert f"warning: {label} is broken, not pinned: " in result.err
+    assert f"warning: plugin {label} left out: broken: " in result.err
     assert what in result.err
     fix = result.err.split(label, 1)[1].split("\n  fix: ", 1)[1].splitlines()[0]
     assert any(text in fix for text in fault.fixes), fix

@@ -357,7 +357,7 @@ def test_a_compile_leaves_out_plugins_with_invalid_hooks_and_runs(
     for namespace, reason in expected.items():
         assert (
             f"warning: plugin {namespace} (brainsmith-plugin-{namespace} 2.0) left out: "
-            f"invalid hook implementation(s):\n    {reason}"
+            f"broken: invalid hook implementation(s):\n    {reason}"
         ) in result.err
     report = json.loads((out / "compile_report.json").read_text())
     assert [t["transform"] for t in report["transforms"]][-1] == "good:Tidy"

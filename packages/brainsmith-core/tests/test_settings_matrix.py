@@ -237,7 +237,8 @@ def test_every_command_honours_the_setting(env: Env, case: Case) -> None:
     if case.id == "pin-out-of-range":
         assert (
             "plugin b (brainsmith-plugin-b 2.0) left out: incompatible: version 2.0 does not "
-            f"satisfy the pin 'brainsmith-plugin-b>=3' in {source}"
+            f"satisfy the pin 'brainsmith-plugin-b>=3' in {source}\n"
+            "  fix: pip install 'brainsmith-plugin-b>=3'"
         ) in report["warnings"]
 
 

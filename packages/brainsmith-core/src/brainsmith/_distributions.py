@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 
 
 @functools.cache
@@ -27,3 +28,18 @@ def distribution_of(top_level_module: str) -> tuple[str, str] | None:
         return names[0], importlib.metadata.version(names[0])
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[str, str]:
+    """Installed versions of the pinned distributions (canonical name → version)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, str] = {}
+    for text in pins:
+        name = canonicalize_name(Requirement(text).name)
+        search = list(sys.path if path is None else path)
+        dist = next(iter(importlib.metadata.distributions(name=name, path=search)), None)
+        if dist is not None:
+            found[name] = dist.version
+    return found

@@ -20,6 +20,7 @@ from typing import Literal
 
 from .._suggest import did_you_mean
 from .records import STAGES, AnySpec, Form, PluginRecord, TransformSpec
+from .verdicts import Problem
 
 ANY_STAGE = "any"
 """The stage a transform declares when it may run in any stage."""
@@ -91,6 +92,14 @@ def static_findings(
                 found, module, attribute, field=field, what=what, where=manifest or found.origin
             )
     return findings
+
+
+def static_problems(record: PluginRecord, path: Sequence[str] | None) -> tuple[Problem, ...]:
+    """:func:`static_findings` as the plugin's :class:`Problem` rows (severity, reason, fix)."""
+    return tuple(
+        Problem(f.severity, record.namespace, record.distribution, record.version, f.message, f.fix)
+        for f in static_findings(record, path)
+    )
 
 
 def _indexed(record: PluginRecord) -> Iterator[tuple[str, int, AnySpec]]:

@@ -18,10 +18,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._distributions import installed_versions
 from .._version import CORE_DISTRIBUTION, PLUGIN_API, __version__
 from ..errors import PluginError
 from ._settings import Settings
-from .records import Kind, PluginRecord
+from .records import Form, Kind, PluginRecord
 from .registry import Component, Registry
 from .verdicts import Problem, Resolution, State, Verdict
 
@@ -122,7 +123,7 @@ class Session:
             settings,
             core_version=__version__,
             plugin_api=PLUGIN_API,
-            installed=_installed_versions(settings.pins, path),
+            installed=installed_versions(settings.pins, path),
         )
         return cls(settings, resolution, path=path)
 
@@ -261,23 +262,16 @@ class Session:
     def static_check(self, namespace: str) -> tuple[Problem, ...]:
         """What :func:`brainsmith.plugins._static_check.static_findings` finds in the usable
         plugin ``namespace`` without running its code, as problems; the first error marks the
-        plugin broken for the rest of the session (it is not activated then)."""
+        plugin broken for the rest of the session (it is not activated then). A directory
+        plugin's modules were parsed when it was listed: nothing more to check here."""
+        record = self._records.get(namespace)
+        if record is None or record.form is Form.DIRECTORY:
+            return ()
         if namespace in self._static or namespace not in self._usable:
             return self._static.get(namespace, ())
-        from ._static_check import static_findings
+        from ._static_check import static_problems
 
-        record = self._records[namespace]
-        problems = tuple(
-            Problem(
-                f.severity,
-                namespace,
-                record.distribution,
-                record.version,
-                f.message,
-                f.fix,
-            )
-            for f in static_findings(record, self._path)
-        )
+        problems = static_problems(record, self._path)
         self._static[namespace] = problems
         errors = [p for p in problems if p.severity == "error"]
         if errors and namespace not in self._failures and namespace not in self._activated:
@@ -448,20 +442,3 @@ def _current_folders(settings: Settings, resolution: Resolution) -> bool:
     from ._directories import folders_current
 
     return folders_current(settings, resolution)
-
-
-def _installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[str, str]:
-    """Installed versions of the pinned distributions (canonical name → version)."""
-    from importlib import metadata
-
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
-
-    found: dict[str, str] = {}
-    for text in pins:
-        name = canonicalize_name(Requirement(text).name)
-        search = list(sys.path if path is None else path)
-        dist = next(iter(metadata.distributions(name=name, path=search)), None)
-        if dist is not None:
-            found[name] = dist.version
-    return found
