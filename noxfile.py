@@ -1,4 +1,4 @@
-"""Development sessions: `nox` runs lint, types, unit tests and integration tests.
+"""Development sessions: `nox` runs lint, types, unit tests, integration tests and the corpus.
 
 `nox -s bench` runs the benchmarks (not part of the default run).
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typecheck", "tests", "integration"]
+nox.options.sessions = ["lint", "typecheck", "tests", "integration", "corpus"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
@@ -63,6 +63,18 @@ def _install_simulators(session: nox.Session) -> None:
     the cppsim/rtlsim tests must run, never skip, in CI."""
     python = str(Path(session.bin) / "python")
     session.run("bash", "scripts/install-simulators.sh", env={"PYTHON": python}, external=True)
+
+
+@nox.session(python=PYTHON)
+def corpus(session: nox.Session) -> None:
+    """Every model of the onnx package's test data that onnxruntime runs (plus
+    $BRAINSMITH_CORPUS_EXTRA, default /work/shared/cases/models, when present) through
+    `brainsmith compile --verify`: 2 workers, results cached in .cache/corpus by model digest
+    and brainsmith version; prints passed / refused (with the reason) / failed. About 6 min on
+    2 busy cores uncached, seconds cached (tests/corpus/run_corpus.py)."""
+    session.install("pytest>=8", *PACKAGES)
+    session.run("pytest", "tests/corpus", "-m", "not corpus", "-q")
+    session.run("python", "tests/corpus/run_corpus.py", "--jobs", "2", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -240,10 +240,14 @@ def _summarise(progress: Progress, verification: Verification | None) -> None:
         return
     if verification.unverifiable is not None:
         progress.message(f"warning: verify: not verified: {verification.unverifiable}")
+        for skipped in verification.skipped[1:]:
+            progress.message(f"verify: skipped {skipped}")
         return
     progress.message(
         f"verify: on {len(verification.inputs)} input set(s): " + ", ".join(verification.inputs)
     )
+    for skipped in verification.skipped:
+        progress.message(f"verify: skipped {skipped}")
     simulation = verification.simulation
     if simulation is not None:
         progress.message(

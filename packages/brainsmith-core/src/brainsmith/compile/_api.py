@@ -19,6 +19,7 @@ from .._atomic import write_atomic
 from .._target import NO_TARGET, Target, stamp_target
 from ..errors import BrainsmithError
 from ._artifacts import write_artifacts
+from ._captured import captured_warnings
 from ._hardware_report import hardware_warnings
 from ._hook_objects import registered
 from ._outputs import OutputTransaction, write_failure
@@ -121,7 +122,10 @@ def compile_model(
         ``output_dir``, input model, blueprint and plugin versions, checked);
         ``stop_stage``: stop after this stage.
     :param session: the plugin session; default one from the environment.
-    :param observer: receives progress and warnings (the CLI's progress display).
+    :param observer: receives progress and warnings (the CLI's progress display). Python
+        warnings raised while the stages run and the result is verified (qonnx, onnx, numpy,
+        plugins) are recorded into the report's ``warnings`` and told to the observer, never
+        printed.
     :param name: how the report names the input (default: its path, or ``<in-memory model>``).
     :param check_each: check the model after every transform (else once, at the end; an
         invalid result is then replayed to find the transform that broke it).
@@ -178,6 +182,11 @@ def compile_model(
     stamp_target(start_model, goal)
     events, host = _lifecycle(session, run_config, observer, warnings)
     _install_kernels(session)
+    runner = None
+    if mode is not None:  # refuse what --verify cannot run before compiling (exit 2)
+        from ._support import check_verifiable
+
+        runner = check_verifiable(original, inputs_given=given is not None, where=source)
     prepare_output(outdir, files=OWN_OUTPUTS[:4], folders=(CHECKPOINTS,) if checkpoints else ())
     outputs = OutputTransaction.begin(outdir)
     written: dict[str, Any] = {"finishing": False}
@@ -209,7 +218,11 @@ def compile_model(
                 progress=observer.message if observer is not None else None,
                 inputs=given,
                 model_path=model_path,
+                original_runner=runner,
             )
+        for line in caught.drain():  # third-party warnings go to the report, not stderr
+            warnings.append(line)
+            _tell(observer, f"warning: {line}")
         report = report_document(
             source, outdir, loaded, plan, result, session, verification, warnings
         )
@@ -240,7 +253,11 @@ def compile_model(
             from ._check import checker_for
 
             checker = checker_for(original)
-        with registered(session.plugin_manager, plugins), host.running(outputs.folder):
+        with (
+            registered(session.plugin_manager, plugins),
+            host.running(outputs.folder),
+            captured_warnings() as caught,
+        ):
             # host.running writes hook_stats.json and plugin_state.json at the end
             result = Executor(plan, events=events, observer=observer, checker=checker).run(
                 start_model,

@@ -229,10 +229,10 @@ class Executor:
         from qonnx.core.modelwrapper import ModelWrapper
 
         options: Mapping[str, Any] = dict(step.options)
-        verdicts = self.events.fire(
+        verdicts = self._fire_attributed(
             "on_transform_before", stage=step.stage, transform=step.name, options=dict(options)
         )
-        if any(v is False for v in verdicts):
+        if any(v is False for _, v in verdicts):
             result.applied.append(
                 Applied(
                     step.stage,
@@ -245,9 +245,9 @@ class Executor:
                 )
             )
             return model, before
-        for verdict in verdicts:
+        for plugin, verdict in verdicts:
             if isinstance(verdict, Mapping):
-                options = dict(verdict)
+                options = self._hook_options(step, plugin, verdict)
         if self.observer:
             self.observer.transform_begin(step.stage, step.name)
         began = time.perf_counter()
@@ -299,6 +299,41 @@ class Executor:
                 fix=f"fix or remove {step.name} in the blueprint",
             )
         return model, after
+
+    def _fire_attributed(self, event: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """``(plugin, result)`` pairs of ``event``; plugin ``""`` when the events cannot
+        attribute their results."""
+        fire = getattr(self.events, "fire_attributed", None)
+        if fire is None:
+            return [("", result) for result in self.events.fire(event, **kwargs)]
+        return list(fire(event, **kwargs))
+
+    def _hook_options(self, step: Step, plugin: str, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The options a plugin's ``on_transform_before`` returned for ``step``, checked and
+        typed like the blueprint's (:func:`._planner.typed_options`).
+
+        :raises HookError: naming the plugin and the hook (exit 1: a plugin failure, not the
+            blueprint's).
+        """
+        from ..lifecycle import HookError
+        from ._planner import check_options, typed_options
+
+        unknown = check_options(step.factory, options)
+        typed, problems = typed_options(step.factory, options)
+        problems = [unknown] if unknown else problems
+        if not problems:
+            return typed
+        describe = getattr(self.events, "describe", None)
+        label = describe(plugin) if callable(describe) and plugin else plugin or "a plugin"
+        raise HookError(
+            f"on_transform_before of plugin {label} returned options for {step.name} that it "
+            f"does not take: {'; '.join(problems)}",
+            plugin=plugin,
+            hook="on_transform_before",
+            where=f"plugin {label}, hook on_transform_before, stage {step.stage}",
+            fix="fix the hook to return options the transform takes (or None to keep the "
+            "blueprint's), or disable the plugin",
+        )
 
     def _apply(
         self, step: Step, options: Mapping[str, Any], model: ModelWrapper

@@ -130,14 +130,26 @@ def reference_inputs(model_path: Path, model: ModelWrapper) -> list[InputSet]:
 
 
 def _read_pb(file: Path, onnx: Any, numpy_helper: Any) -> Any:
+    """A tensor, sequence or optional value file. The protobuf wire format does not say which
+    message it holds (a SequenceProto's bytes may parse as a TensorProto with nonsense
+    fields), so each kind is tried until one converts."""
     data = file.read_bytes()
-    tensor = onnx.TensorProto()
-    tensor.ParseFromString(data)
-    if tensor.data_type:
-        return numpy_helper.to_array(tensor)
-    sequence = onnx.SequenceProto()
-    sequence.ParseFromString(data)
-    return numpy_helper.to_list(sequence)
+    readers = (
+        (onnx.TensorProto, numpy_helper.to_array),
+        (onnx.SequenceProto, numpy_helper.to_list),
+        (onnx.OptionalProto, numpy_helper.to_optional),
+    )
+    failure: Exception | None = None
+    for message, convert in readers:
+        proto = message()
+        try:
+            proto.ParseFromString(data)
+            if message is onnx.TensorProto and not proto.data_type:
+                continue
+            return convert(proto)
+        except Exception as exc:
+            failure = exc
+    raise ValueError(f"{file.name} holds no tensor, sequence or optional value: {failure}")
 
 
 def input_sets(

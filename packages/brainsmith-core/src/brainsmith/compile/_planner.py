@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._suggest import did_you_mean
 from ._blueprint import ANY_STAGE, Blueprint, _Problems
+from ._legacy_step import is_legacy_step, step_transformation
 
 if TYPE_CHECKING:
     from ..plugins.session import Session
@@ -71,6 +72,8 @@ def validate(
                     f"{component.plugin.label}: {type(exc).__name__}: {exc}",
                 )
                 continue
+            if is_legacy_step(factory):  # FINN's step(model, cfg): run as a transform
+                factory = step_transformation(factory, component.qualified_name)
             not_a_transformation = _not_a_transformation(factory)
             if not_a_transformation:
                 problems.add(
@@ -148,7 +151,8 @@ def _not_a_transformation(factory: Any) -> str:
     )
     return (
         f"is a {kind}, not a subclass of qonnx's Transformation: a step must be a class "
-        "whose apply(model) returns (model, graph_modified)"
+        "whose apply(model) returns (model, graph_modified), or a legacy FINN step function "
+        "step(model, cfg) returning the model"
     )
 
 

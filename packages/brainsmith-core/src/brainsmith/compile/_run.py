@@ -66,13 +66,18 @@ class Runner:
     def __init__(self, model: ModelWrapper) -> None:
         self.model = model
         self.session: Any = None
-        self.standard = all(n.domain in STANDARD_DOMAINS for n in _all_nodes(model.graph))
+        self.standard = all(n.domain in STANDARD_DOMAINS for n in all_nodes(model.graph))
+
+    def prepare(self) -> None:
+        """Build the onnxruntime session now (a model of standard operators only); raises
+        onnxruntime's error when it cannot load the model."""
+        if self.standard and self.session is None:
+            self.session = _session(self.model)
 
     def run(self, feed: Mapping[str, Any]) -> list[Any]:
         if not self.standard:
             return run_model(self.model, feed)
-        if self.session is None:
-            self.session = _session(self.model)
+        self.prepare()
         names = [i.name for i in self.session.get_inputs()]
         return list(self.session.run(None, {n: feed[n] for n in names}))
 
@@ -85,7 +90,7 @@ def _session(model: ModelWrapper) -> Any:
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    options.log_severity_level = 3
+    options.log_severity_level = 4  # fatal only: a failed run is an exception, handled
     proto = model.model
     opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 0)
     if 0 < opset < MIN_RUNNABLE_OPSET:
@@ -99,7 +104,7 @@ def _session(model: ModelWrapper) -> Any:
     )
 
 
-def _all_nodes(graph: Any) -> list[Any]:
+def all_nodes(graph: Any) -> list[Any]:
     """Every node of ``graph`` and of its subgraphs (If/Loop/Scan bodies)."""
     nodes = []
     for node in graph.node:
@@ -108,5 +113,20 @@ def _all_nodes(graph: Any) -> list[Any]:
             for sub in (
                 (attribute.g, *attribute.graphs) if attribute.HasField("g") else attribute.graphs
             ):
-                nodes += _all_nodes(sub)
+                nodes += all_nodes(sub)
     return nodes
+
+
+def error_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, without onnxruntime's ``[ONNXRuntimeError] : 9 :
+    NOT_IMPLEMENTED :`` and ``Non-zero status code ... Status Message: <source file>:<line>``
+    noise; a :class:`~brainsmith.errors.BrainsmithError`'s own message."""
+    import re
+
+    from ..errors import BrainsmithError
+
+    text = (exc.message if isinstance(exc, BrainsmithError) else str(exc)).strip()
+    if not text:
+        return type(exc).__name__
+    line = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text.splitlines()[0])
+    return re.sub(r"Status Message: \S+:\d+ ", "", line)

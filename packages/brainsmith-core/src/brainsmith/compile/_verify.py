@@ -8,8 +8,11 @@ session; one with custom ops (QONNX, kernels) runs node by node through qonnx's
 ``execute_onnx``. Every output's largest absolute difference over all sets is compared with the
 tolerance; NaN in the same place of both is equal, strings and booleans must be equal, sequences
 are compared element by element. Outputs are matched by position: compiling may rename tensors.
-A model whose inputs cannot be drawn or whose original cannot be executed is *unverifiable*:
-the result says why and the compile is not failed for it.
+An input set the original model rejects (random values outside what an operator accepts) is
+skipped and listed with its reason; the comparison uses the sets the original runs on. A model
+whose original runs on none of them is *unverifiable*: the result says why and the compile is
+not failed for it. (What verification cannot run at all is refused before compiling:
+:mod:`._support`.)
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BrainsmithError
-from ._run import Runner
+from ._run import Runner, error_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -105,6 +108,9 @@ class Verification:
     """The input sets both models ran on, in order."""
     unverifiable: str | None = None
     """Why the models could not be compared (nothing was then checked), or ``None``."""
+    skipped: tuple[str, ...] = ()
+    """Input sets the original model rejected (``"random (seed 1)": reason``): values drawn
+    outside what the model accepts; the comparison used the others."""
 
     @property
     def verified(self) -> bool:
@@ -130,6 +136,7 @@ class Verification:
             "seed": self.seed,
             "tolerance": self.tolerance,
             "inputs": list(self.inputs),
+            "skipped_inputs": list(self.skipped),
             "max_abs_diff": self.max_abs_diff,
             "outputs": [o.to_json() for o in self.outputs],
             "mode": self.simulation.mode if self.simulation is not None else "python",
@@ -159,6 +166,7 @@ def verify(
     progress: Callable[[str], None] | None = None,
     inputs: InputSet | None = None,
     model_path: Path | None = None,
+    original_runner: Runner | None = None,
 ) -> Verification:
     """Execute both models on the same input sets and compare every output.
 
@@ -168,6 +176,8 @@ def verify(
     whose backend simulates in that mode runs there (all builds prepared up front) on the first
     set; the result must equal the compiled model's Python execution bit-exactly, and the
     original within ``tolerance``. ``progress`` receives the simulation builds' progress lines.
+    ``original_runner`` executes the original (one prepared by :func:`._support.check_verifiable`;
+    default a new one).
 
     Raises :class:`VerificationError` when the compiled model cannot be executed, the
     interfaces differ or ``mode`` is unknown. A difference is reported in the result
@@ -195,32 +205,26 @@ def verify(
         return Verification(seed, tolerance, (), unverifiable=reason)
     names = [o.name for o in original.graph.output]
     compiled_names = [o.name for o in compiled.graph.output]
-    expected_runner = Runner(original)
+    expected_runner = original_runner if original_runner is not None else Runner(original)
     actual_runner = Runner(compiled)
     worst: dict[int, tuple[float, str]] = {}
     simulation = None
-    for number, input_set in enumerate(sets):
+    used: list[str] = []
+    rejected: list[tuple[str, str]] = []
+    for input_set in sets:
         feed = dict(zip(compiled_inputs, input_set.values.values(), strict=True))
         try:
             expected = expected_runner.run(input_set.values)
-        except Exception as exc:
-            detail = (
-                exc.message if isinstance(exc, BrainsmithError) else f"{type(exc).__name__}: {exc}"
-            )
-            return Verification(
-                seed,
-                tolerance,
-                (),
-                inputs=tuple(s.source for s in sets),
-                unverifiable=f"the original model cannot be executed on {input_set.source}: "
-                + detail.splitlines()[0],
-            )
+        except Exception as exc:  # values the original rejects: not a set to compare on
+            rejected.append((input_set.source, error_line(exc)))
+            continue
         actual = _outputs("compiled", actual_runner, feed)
         if len(expected) != len(actual):
             raise VerificationError(
                 f"the compiled model has {len(actual)} outputs, the original {len(expected)}"
             )
-        if mode != "python" and number == 0:
+        used.append(input_set.source)
+        if mode != "python" and simulation is None:
             simulated, report = _simulate(compiled, feed, mode, progress)
             simulation = Simulation(
                 mode,
@@ -235,11 +239,21 @@ def verify(
             diff = difference(want, got)
             if i not in worst or diff > worst[i][0]:
                 worst[i] = (diff, input_set.source)
+    skipped = tuple(f"{source}: {reason}" for source, reason in rejected)
+    if not used:
+        source, reason = rejected[0]
+        return Verification(
+            seed,
+            tolerance,
+            (),
+            skipped=skipped,
+            unverifiable=f"the original model cannot be executed on {source}: {reason}",
+        )
     checks = tuple(
         OutputCheck(names[i], compiled_names[i], diff, diff <= tolerance, source)
         for i, (diff, source) in sorted(worst.items())
     )
-    return Verification(seed, tolerance, checks, simulation, tuple(s.source for s in sets))
+    return Verification(seed, tolerance, checks, simulation, tuple(used), skipped=skipped)
 
 
 def _outputs(label: str, runner: Runner, feed: Mapping[str, Any]) -> list[Any]:

@@ -14,6 +14,7 @@ compile executor sends them to stderr; a training script keeps its stdout).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -43,11 +44,13 @@ class PlannedCall:
 
 @dataclass(frozen=True, slots=True)
 class CompiledPlan:
-    """``run(kwargs, results)`` appends the non-``None`` results in call order."""
+    """``run(kwargs, results)`` appends the non-``None`` results in call order;
+    ``run_attributed(kwargs, results)`` appends ``(plugin name, result)`` pairs instead."""
 
     calls: tuple[PlannedCall, ...]
     run: Callable[[dict[str, Any], list[Any]], None]
     source: str
+    run_attributed: Callable[[dict[str, Any], list[tuple[str, Any]]], None]
 
 
 def compile_plan(
@@ -124,11 +127,15 @@ def compile_plan(
                 "        if type(r) is _Stop:",
                 f"            _stop(r.reason, by=p{i}, event=_event)",
                 "        else:",
-                "            results.append(r)",
+                f"            results.append(r)  # p{i}",
             )
         ]
     if not calls:
         lines = ["def run(kw, results):", "    return None"]
     source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<lifecycle plan {event}>", "exec"), namespace)
-    return CompiledPlan(tuple(calls), namespace["run"], source)
+    # the same function, appending (plugin, result): who returned what (compile options)
+    attributed = re.sub(
+        r"results\.append\(r\)  # (p\d+)", r"results.append((\1, r))", source
+    ).replace("def run(", "def run_attributed(", 1)
+    exec(compile(source + attributed, f"<lifecycle plan {event}>", "exec"), namespace)
+    return CompiledPlan(tuple(calls), namespace["run"], source, namespace["run_attributed"])

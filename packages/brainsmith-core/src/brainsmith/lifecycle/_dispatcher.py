@@ -191,6 +191,14 @@ class Dispatcher:
         self._current(event).compiled.run(kwargs, results)
         return results
 
+    def fire_attributed(self, event: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
+        """:meth:`fire`, returning ``(plugin name, result)`` pairs: who returned what."""
+        if self._middleware:
+            kwargs = self._rewrite(event, kwargs)
+        results: list[tuple[str, Any]] = []
+        self._current(event).compiled.run_attributed(kwargs, results)
+        return results
+
     def plan(self, event: str) -> CompiledPlan:
         """The current call plan of ``event`` (its calls in order, and generated source)."""
         return self._current(event).compiled
