@@ -221,9 +221,9 @@ def _point(position: int, base: Mapping[str, Any], given: Mapping[str, Any], fol
         for k, v in merged.items()
         if k in TARGET_PARAMETERS
     }
-    if "fps" in given and "cycles_per_frame" not in given:
+    if "target_fps" in given and "target_cycles" not in given:
         target.pop("cycles_per_frame", None)  # the point's rate replaces the base's
-    if "cycles_per_frame" in given and "fps" not in given:
+    if "target_cycles" in given and "target_fps" not in given:
         target.pop("fps", None)
     options: dict[str, dict[str, Any]] = {}
     for name, value in merged.items():
