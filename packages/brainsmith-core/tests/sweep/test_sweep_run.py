@@ -69,6 +69,7 @@ def test_every_point_is_a_row_and_failures_carry_their_reason(
         assert row.metrics["fps"] == report["estimates"]["fps"]
         assert row.metrics["LUT"] == report["estimates"]["totals"]["LUT"]
         assert row.metrics["fps"] >= row.target["fps"]
+        assert report["artifacts"] == [] and not (Path(row.output) / "accelerator").exists()
     # the RTL MVAU preference changes the resources, not the throughput
     hls = by_label[
         "target_fps=10000 builtin:SpecializeBackends.preferences={MVAU:[hls]} "

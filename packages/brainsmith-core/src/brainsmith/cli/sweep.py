@@ -53,6 +53,11 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--no-share", action="store_true", help="compile every point from the first stage"
     )
+    parser.add_argument(
+        "--artifacts",
+        action="store_true",
+        help="let plugins write each point's artifacts (the accelerator project)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--csv", action="store_true", help="print the results as CSV")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -100,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         verify=args.verify,
         retry_failed=args.retry_failed,
         share_prefixes=not args.no_share,
+        artifacts=args.artifacts,
         observer=SweepProgress(sys.stderr, quiet=args.quiet or args.json or args.csv),
     )
     if not (args.quiet or args.json or args.csv):
@@ -123,5 +129,6 @@ def _report(folder: Path, args: argparse.Namespace) -> int:
         sys.stdout.write(report.to_csv())
     else:
         print(report.table())
-        print(f"report: {page}", file=sys.stderr)
+        if not args.quiet:
+            print(f"report: {page}", file=sys.stderr)
     return 0

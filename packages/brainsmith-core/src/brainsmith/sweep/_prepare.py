@@ -36,8 +36,12 @@ class Prepared:
     point: Point
     id: str
     blueprint_file: Path
-    stage_names: tuple[str, ...]
+    plan: Plan
     prefix_keys: tuple[str, ...]
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        return self.plan.stage_names
 
 
 def prepare(spec: SweepSpec, output_dir: Path, session: Session) -> list[Prepared]:
@@ -63,7 +67,7 @@ def prepare(spec: SweepSpec, output_dir: Path, session: Session) -> list[Prepare
     folder = output_dir / BLUEPRINTS
     folder.mkdir(parents=True, exist_ok=True)
     bases: dict[str, Blueprint] = {}
-    plans: dict[str, tuple[Path, Plan, str]] = {}
+    plans: dict[str, tuple[Path, Plan]] = {}
     prepared = []
     ids: dict[str, Point] = {}
     for point in spec.points:
@@ -79,10 +83,9 @@ def prepare(spec: SweepSpec, output_dir: Path, session: Session) -> list[Prepare
         if digest not in plans:
             path = folder / f"{digest[:16]}.yaml"
             _write_yaml(path, document)
-            plan = _validate(path, session, where)
-            plans[digest] = (path, plan, load_blueprint(path).digest)
-        path, plan, blueprint_sha256 = plans[digest]
-        identifier = point_id(point, input_sha256, blueprint_sha256, spec.verify)
+            plans[digest] = (path, _validate(path, session, where))
+        path, plan = plans[digest]
+        identifier = point_id(point, input_sha256, plan.blueprint_hash, spec.verify)
         if identifier in ids:
             raise SweepFileError(
                 f"compiles exactly what point {ids[identifier].position + 1} "
@@ -96,7 +99,7 @@ def prepare(spec: SweepSpec, output_dir: Path, session: Session) -> list[Prepare
                 point,
                 identifier,
                 path,
-                plan.stage_names,
+                plan,
                 prefix_keys(plan, input_sha256, point.target),
             )
         )

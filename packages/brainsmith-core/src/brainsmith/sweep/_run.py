@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from .._atomic import write_atomic
 from ._executors import ExecutorOptions, open_executor
 from ._prepare import Prepared, prepare, shared_prefixes
 from ._spec import SweepSpec, load_sweep
@@ -66,6 +67,7 @@ def run_sweep(
     verify: str | None = None,
     retry_failed: bool = False,
     share_prefixes: bool = True,
+    artifacts: bool = False,
     session: Session | None = None,
     observer: SweepObserver | None = None,
 ) -> SweepSummary:
@@ -79,6 +81,8 @@ def run_sweep(
     :param verify: overrides the sweep file's ``verify`` (``python``/``cppsim``/``rtlsim``).
     :param retry_failed: compile points that failed in an earlier run again.
     :param share_prefixes: build stage prefixes shared by several points once (default).
+    :param artifacts: let plugins write each point's artifacts (the accelerator project);
+        default off: a sweep compares estimates.
     :returns: the summary; failed points are rows, not exceptions.
     :raises BrainsmithError: bad input (exit 2): the sweep file, its model, blueprints or
         options, the output folder; ``ExecutorError`` for an unknown or unreachable executor.
@@ -123,8 +127,20 @@ def run_sweep(
                     built.add(outcome.id)
                 if observer is not None:
                     observer.prefix_done(outcome)
+            data = spec.model.read_bytes()
             tasks = [
-                _point_task(p, chosen=chosen, built=built, cache=cache, spec=spec, outdir=outdir)
+                replace(
+                    _point_task(
+                        p,
+                        chosen=chosen,
+                        built=built,
+                        cache=cache,
+                        spec=spec,
+                        outdir=outdir,
+                        model_data=data,
+                    ),
+                    artifacts=artifacts,
+                )
                 for p in pending
             ]
             for outcome in runner.map(run_point, tasks):
@@ -183,18 +199,45 @@ def _point_task(
     cache: Path,
     spec: SweepSpec,
     outdir: Path,
+    model_data: bytes,
 ) -> PointTask:
+    """The point's task; when its shared prefix was built, the prefix is placed in the point's
+    folder as the checkpoint its compile resumes from."""
     index = chosen.get(prepared.id)
-    key = prepared.prefix_keys[index] if index is not None else None
-    usable = key is not None and key in built
+    folder = outdir / POINTS / prepared.id
+    start = resumed_after = None
+    if index is not None and prepared.prefix_keys[index] in built:
+        resumed_after = prepared.stage_names[index]
+        start = prepared.stage_names[index + 1]
+        _adopt(
+            cache / f"{prepared.prefix_keys[index]}.onnx",
+            prepared,
+            resumed_after,
+            folder,
+            model_data,
+        )
     return PointTask(
         id=prepared.id,
         model=spec.model,
         blueprint_file=prepared.blueprint_file,
         target=prepared.point.target,
-        output_dir=outdir / POINTS / prepared.id,
+        output_dir=folder,
         verify=spec.verify,
         run_config=spec.run_config,
-        prefix=cache / f"{key}.onnx" if usable else None,
-        prefix_stage=prepared.stage_names[index] if usable and index is not None else None,
+        start_stage=start,
+        resumed_after=resumed_after,
     )
+
+
+def _adopt(prefix: Path, prepared: Prepared, stage: str, folder: Path, model_data: bytes) -> None:
+    """Write the cached prefix as the point's checkpoint of ``stage``, marked as made by the
+    point's own plan (the prefix key proves its stages up to there are the point's)."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from ..compile import adopt_checkpoint, checkpoint_path, serialize
+
+    model = ModelWrapper(str(prefix))
+    adopt_checkpoint(model, prepared.plan, model_data)
+    checkpoints = folder / "checkpoints"
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    write_atomic(checkpoint_path(checkpoints, prepared.plan, stage), serialize(model))

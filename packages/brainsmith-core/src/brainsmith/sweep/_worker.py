@@ -41,8 +41,9 @@ class PrefixTask:
 
 @dataclass(frozen=True, slots=True)
 class PointTask:
-    """Compile one point into ``output_dir``; ``prefix`` is a cached model after stage
-    ``prefix_stage`` to resume from (``None``: compile every stage)."""
+    """Compile one point into ``output_dir``; with ``start_stage``, resume from the checkpoint
+    of the stage before it (a shared prefix, placed in ``output_dir/checkpoints/`` for this
+    point by the sweep)."""
 
     id: str
     model: Path
@@ -51,8 +52,10 @@ class PointTask:
     output_dir: Path
     verify: str | None = None
     run_config: Path | None = None
-    prefix: Path | None = None
-    prefix_stage: str | None = None
+    start_stage: str | None = None
+    resumed_after: str | None = None
+    artifacts: bool = False
+    """Let plugins write their artifacts (the accelerator project); off for estimates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ def build_prefix(task: PrefixTask) -> Outcome:
             stop_stage=task.stage,
             checkpoints=True,
             session=_session(),
+            artifacts=False,
         )
         os.replace(result.checkpoints[-1], task.cache_file)
     except Exception as error:  # reported as the prefix's outcome; the points go on
@@ -102,9 +106,9 @@ def build_prefix(task: PrefixTask) -> Outcome:
 def run_point(task: PointTask) -> Outcome:
     """Compile the point (from its cached prefix when given) and read its estimates.
 
-    The compile writes its usual outputs to ``task.output_dir`` (``model.onnx``,
-    ``compile_report.json``, the artifacts); a resumed compile's adopted checkpoint is
-    removed afterwards.
+    The compile writes its outputs to ``task.output_dir`` (``model.onnx``,
+    ``compile_report.json``; the plugins' artifacts with ``task.artifacts``); a resumed
+    compile's adopted checkpoint is removed afterwards.
     """
     from ..compile import compile_model
 
@@ -112,9 +116,6 @@ def run_point(task: PointTask) -> Outcome:
     session = _session()
     checkpoints = task.output_dir / "checkpoints"
     try:
-        start = None
-        if task.prefix is not None and task.prefix_stage is not None and task.prefix.is_file():
-            start = _adopt(task, session)
         result = compile_model(
             task.model,
             blueprint=task.blueprint_file,
@@ -122,13 +123,14 @@ def run_point(task: PointTask) -> Outcome:
             target=dict(task.target),
             verify=task.verify or False,
             run_config=task.run_config,
-            start_stage=start,
+            start_stage=task.start_stage,
             session=session,
+            artifacts=task.artifacts,
         )
     except Exception as error:  # a failing point is a row with its reason
         return Outcome(task.id, FAILED, _reason(error), seconds=_since(began), worker=_worker())
     finally:
-        if task.prefix is not None:
+        if task.start_stage is not None:
             shutil.rmtree(checkpoints, ignore_errors=True)
     status, reason, metrics = read_estimates(result.report)
     return Outcome(
@@ -138,7 +140,7 @@ def run_point(task: PointTask) -> Outcome:
         metrics,
         seconds=_since(began),
         worker=_worker(),
-        resumed_after=task.prefix_stage if start else None,
+        resumed_after=task.resumed_after,
     )
 
 
@@ -166,24 +168,6 @@ def read_estimates(report: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]
         missed = [w for w in report.get("warnings", []) if "target" in str(w)]
         reason = str(missed[0]) if missed else "the estimates miss the target"
     return TARGET_MISSED, reason, metrics
-
-
-def _adopt(task: PointTask, session: Any) -> str:
-    """Install the cached prefix as this point's checkpoint; the stage to start from."""
-    from qonnx.core.modelwrapper import ModelWrapper
-
-    from ..compile import adopt_checkpoint, checkpoint_path, load_blueprint, serialize, validate
-    from ..compile import blueprint_file as named_file
-
-    loaded = load_blueprint(task.blueprint_file, named=lambda ref: named_file(ref, session))
-    plan, _ = validate(loaded, session, strict=session.settings.strict)
-    model = ModelWrapper(str(task.prefix))
-    adopt_checkpoint(model, plan, task.model.read_bytes())
-    stage = str(task.prefix_stage)
-    folder = task.output_dir / "checkpoints"
-    folder.mkdir(parents=True, exist_ok=True)
-    checkpoint_path(folder, plan, stage).write_bytes(serialize(model))
-    return plan.stage_names[plan.stage_names.index(stage) + 1]
 
 
 def _session() -> Any:
