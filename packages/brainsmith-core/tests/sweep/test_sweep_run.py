@@ -199,7 +199,7 @@ def test_a_plugin_adds_an_executor_through_the_hook(tmp_path: Path) -> None:
     assert sorted(t.id for t in made[0].seen if hasattr(t, "output_dir")) == sorted(
         r.id for r in summary.rows
     )
-    with pytest.raises(ExecutorError, match="unknown sweep executor 'inlin'.*did you mean"):
+    with pytest.raises(ExecutorError, match=r"unknown sweep executor 'inlin'.*did you mean"):
         run_sweep(tmp_path / "sweep.yaml", tmp_path / "out", executor="inlin", session=session)
 
 

@@ -81,7 +81,7 @@ class SweepReport:
         return buffer.getvalue()
 
     def table(self) -> str:
-        """The rows as an aligned text table (``*`` marks a point on a front)."""
+        """The rows as an aligned text table; the ``pareto`` column names the fronts a row is on."""
         lines = [list(COLUMNS)]
         for row in self.rows:
             lines.append(
