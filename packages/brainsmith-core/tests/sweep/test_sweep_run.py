@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from brainsmith import Session, compile_model, hookimpl
+from brainsmith import BrainsmithError, Session, compile_model, hookimpl
 from brainsmith.cli import main
 from brainsmith.sweep import (
     ExecutorError,
@@ -22,6 +22,7 @@ from brainsmith.sweep import (
     SweepFileError,
     SweepSummary,
     run_sweep,
+    sweep_report,
 )
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -253,3 +254,31 @@ def _canonical(path: Path) -> bytes:
     del graph.value_info[:]
     graph.value_info.extend(infos)
     return bytes(model.SerializeToString())
+
+
+def test_the_table_follows_the_sweep_file_and_keeps_finished_points(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"model: {TFC}\npoints: [{{clock_mhz: 0}}, {{clock_mhz: -1}}]\n")
+    first = run_sweep(sweep, tmp_path / "out")
+    assert [r.status for r in first.rows] == ["failed", "failed"]
+    sweep.write_text(f"model: {TFC}\npoints: [{{clock_mhz: -1}}, {{clock_mhz: -2}}]\n")
+    second = run_sweep(sweep, tmp_path / "out")
+    assert (second.ran, second.skipped) == (1, 1)
+    assert [(r.label, r.runs) for r in second.rows] == [("clock_mhz=-1", 1), ("clock_mhz=-2", 1)]
+    assert [r.label for r in sweep_report(tmp_path / "out").rows] == [
+        "clock_mhz=-1",
+        "clock_mhz=-2",
+    ]
+
+
+def test_two_sweeps_cannot_run_in_one_folder(tmp_path: Path) -> None:
+    import fcntl
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"model: {TFC}\npoints: [{{clock_mhz: 0}}]\n")
+    (tmp_path / "out").mkdir()
+    with open(tmp_path / "out" / ".sweep.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(BrainsmithError, match="another sweep is running in this folder"):
+            run_sweep(sweep, tmp_path / "out")
+    assert run_sweep(sweep, tmp_path / "out").ran == 1

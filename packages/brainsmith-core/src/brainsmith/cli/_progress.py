@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from ..sweep import Outcome, Row
 
 
 class Progress:
@@ -98,17 +101,16 @@ class SweepProgress:
         if prefixes:
             self._write(f"building {prefixes} shared stage prefix(es)", True)
 
-    def prefix_done(self, outcome: object) -> None:
-        status = getattr(outcome, "status", "")
-        if status == "failed":
-            reason = str(getattr(outcome, "reason", "")).splitlines()[0]
+    def prefix_done(self, outcome: Outcome) -> None:
+        if outcome.status == "failed":
+            reason = outcome.reason.splitlines()[0]
             self._write(
                 f"warning: a shared prefix failed, its points compile alone: {reason}", True
             )
 
-    def point_done(self, row: object) -> None:
+    def point_done(self, row: Row) -> None:
         self.done += 1
-        status = str(getattr(row, "status", ""))
+        status = row.status
         self.counts[status] = self.counts.get(status, 0) + 1
         elapsed = time.perf_counter() - self.began
         ran = self.done - self.earlier
@@ -120,7 +122,7 @@ class SweepProgress:
         bar = "#" * filled + "-" * (width - filled)
         line = f"[{bar}] {self.done}/{self.total} ({counts}) {elapsed:.0f}s {eta}"
         if not self.tty:
-            line = f"{self.done}/{self.total} {getattr(row, 'id', '')} {status} ({counts}) {eta}"
+            line = f"{self.done}/{self.total} {row.id} {status} ({counts}) {eta}"
         self._write(line, not self.tty)
         if self.tty and not left:
             self._write("", True)

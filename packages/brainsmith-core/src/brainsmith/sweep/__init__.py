@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from . import hookspecs
     from ._executors import (
         ExecutorError,
+        ExecutorFailure,
         ExecutorOptions,
         ExecutorSpec,
         SweepExecutor,
@@ -28,10 +29,12 @@ if TYPE_CHECKING:
     from ._run import SweepObserver, SweepSummary, run_sweep
     from ._spec import Point, SweepFileError, SweepSpec, load_sweep
     from ._store import STORE_NAME, Row, StoreError
+    from ._worker import Outcome
 
 _NAMES = {
     "hookspecs": ".hookspecs:",
     "ExecutorError": "._executors",
+    "ExecutorFailure": "._executors",
     "ExecutorOptions": "._executors",
     "ExecutorSpec": "._executors",
     "SweepExecutor": "._executors",
@@ -51,13 +54,16 @@ _NAMES = {
     "STORE_NAME": "._store",
     "Row": "._store",
     "StoreError": "._store",
+    "Outcome": "._worker",
 }
 __all__ = [
     "REPORT_NAME",
     "STORE_NAME",
     "ExecutorError",
+    "ExecutorFailure",
     "ExecutorOptions",
     "ExecutorSpec",
+    "Outcome",
     "Point",
     "Row",
     "StoreError",

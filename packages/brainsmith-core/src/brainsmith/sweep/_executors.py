@@ -51,6 +51,13 @@ class ExecutorError(BrainsmithError):
     """An executor is unknown, not installed, or its cluster cannot be reached."""
 
 
+class ExecutorFailure(ExecutorError):
+    """The executor itself failed (a worker process died, the cluster went away): exit
+    status 1. The points finished so far are stored; running the sweep again resumes."""
+
+    exit_code = 1
+
+
 class LocalExecutor:
     """A pool of ``workers`` processes (default: the machine's CPU count); with one worker the
     tasks run in this process, one after the other."""
@@ -76,10 +83,20 @@ class LocalExecutor:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
             )
+        from concurrent.futures.process import BrokenProcessPool
+
         futures = [self._pool.submit(function, task) for task in tasks]
         try:
             for future in concurrent.futures.as_completed(futures):
-                yield future.result()
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:
+                    raise ExecutorFailure(
+                        f"a worker process died: {exc}",
+                        where="local executor",
+                        fix="run the sweep again to resume (finished points are kept); with "
+                        "--workers 1 a crashing point stops in the command itself",
+                    ) from None
         finally:
             for future in futures:
                 future.cancel()

@@ -9,9 +9,10 @@ resuming after its prefix. A point that fails is a row; the others go on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -30,6 +31,8 @@ POINTS = "points"
 """The folder of the points' compile outputs (``points/<id>/``) in the sweep's folder."""
 CACHE = os.path.join(".cache", "prefixes")
 """The folder of the shared stage prefixes (``<key>.onnx``) in the sweep's folder."""
+LOCK_NAME = ".sweep.lock"
+"""Held while a sweep runs in the folder."""
 
 
 class SweepObserver(Protocol):
@@ -96,7 +99,7 @@ def run_sweep(
     outdir = Path(output_dir).absolute()
     session = session if session is not None else Session.from_environment()
     points = prepare(spec, outdir, session)
-    with Store(outdir) as store:
+    with _exclusive(outdir), Store(outdir) as store:
         store.add(
             (
                 p.id,
@@ -154,8 +157,7 @@ def run_sweep(
                     resumed_after=outcome.resumed_after,
                 )
                 if observer is not None:
-                    row = next(r for r in store.rows() if r.id == outcome.id)
-                    observer.point_done(row)
+                    observer.point_done(store.row(outcome.id))
         finally:
             runner.close()
         mine = {p.id for p in points}
@@ -168,6 +170,31 @@ def run_sweep(
         seconds=round(time.perf_counter() - began, 3),
         output_dir=outdir,
     )
+
+
+@contextlib.contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """Hold the sweep folder's lock: two sweeps in one folder would compile the same points.
+
+    :raises BrainsmithError: another sweep holds it.
+    """
+    import fcntl
+
+    from ..errors import BrainsmithError
+
+    with open(folder / LOCK_NAME, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BrainsmithError(
+                "another sweep is running in this folder",
+                where=str(folder),
+                fix="wait for it to finish, or give this sweep another folder with -o",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _prefix_tasks(

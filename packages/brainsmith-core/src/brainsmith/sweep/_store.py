@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS points (
     fps REAL, max_cycles INTEGER, latency_us REAL, bottleneck TEXT, meets_target INTEGER,
     LUT INTEGER, FF INTEGER, BRAM_18K INTEGER, URAM INTEGER, DSP INTEGER,
     seconds REAL, worker TEXT, resumed_after TEXT, output TEXT NOT NULL,
-    finished_at REAL, runs INTEGER NOT NULL DEFAULT 0
+    finished_at REAL, runs INTEGER NOT NULL DEFAULT 0,
+    current INTEGER NOT NULL DEFAULT 1
 );
 """
 
@@ -123,14 +124,16 @@ class Store:
     def add(
         self, rows: Iterable[tuple[str, int, str, Mapping[str, Any], Mapping[str, Any], str]]
     ) -> None:
-        """Add ``(id, position, label, parameters, target, output)`` as pending points; points
-        already in the store keep their row (their position and label are updated)."""
+        """Make ``(id, position, label, parameters, target, output)`` the sweep's points: new
+        ones pending, those already in the store keep their row (position and label updated);
+        rows of points the sweep no longer has are kept but left out of :meth:`rows`."""
         with self._db:
+            self._db.execute("UPDATE points SET current = 0")
             for identifier, position, label, parameters, target, output in rows:
                 self._db.execute(
                     "INSERT INTO points (id, position, label, parameters, target, status, output)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-                    " position = excluded.position, label = excluded.label",
+                    " position = excluded.position, label = excluded.label, current = 1",
                     (
                         identifier,
                         position,
@@ -163,6 +166,10 @@ class Store:
                 (status, reason, *values, seconds, worker, resumed_after, time.time(), identifier),
             )
 
+    def row(self, identifier: str) -> Row:
+        """The row of one point."""
+        return next(r for r in self.rows() if r.id == identifier)
+
     def reset(self, identifiers: Iterable[str]) -> None:
         """Mark points pending again (``--retry-failed``)."""
         with self._db:
@@ -171,11 +178,12 @@ class Store:
             )
 
     def rows(self) -> list[Row]:
-        """Every row, in the sweep file's order."""
+        """The rows of the sweep's current points, in the sweep file's order."""
         names = ", ".join((*METRICS, *RESOURCES))
         cursor = self._db.execute(
             "SELECT id, position, label, parameters, target, status, reason, seconds, worker,"
-            f" resumed_after, output, finished_at, runs, {names} FROM points ORDER BY position, id"
+            f" resumed_after, output, finished_at, runs, {names} FROM points WHERE current = 1"
+            " ORDER BY position, id"
         )
         found = []
         for record in cursor.fetchall():
