@@ -110,3 +110,10 @@ def test_malformed_files_name_the_place_and_a_fix(
 def test_a_missing_sweep_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(SweepFileError, match="sweep file not found"):
         load_sweep(tmp_path / "nowhere.yaml")
+
+
+def test_the_documented_example_sweep_loads() -> None:
+    example = Path(__file__).resolve().parents[4] / "examples" / "sweep" / "tfc.yaml"
+    spec = load_sweep(example)
+    assert spec.model.is_file() and len(spec.points) == 17
+    assert spec.points[-1].target == {"clock_mhz": 100, "device": "xc7z020", "fps": 1.0e7}
