@@ -18,8 +18,22 @@ FORBIDDEN = {
     "plugins": {"brainsmith.compile", "brainsmith.lifecycle", "brainsmith.hardware"},
     "lifecycle": {"brainsmith.compile", "brainsmith.hardware", "brainsmith.plugins"},
     "hardware": {"brainsmith.compile", "brainsmith.lifecycle"},
+    "sweep": {"brainsmith.lifecycle"},
     "cli": set(),  # checked below: public names only
 }
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(PACKAGE)) for p in MODULES])
+def test_nothing_imports_the_sweep_wing(path: Path) -> None:
+    wing = path.relative_to(PACKAGE).parts[0]
+    if wing in ("sweep", "cli") or path == PACKAGE / "__init__.py":  # the command, the facade
+        return
+    assert not any(
+        name == "brainsmith.sweep" or name.startswith("brainsmith.sweep.")
+        for name in imported_modules(path)
+    ), f"{path.relative_to(PACKAGE)} imports the sweep wing"
+
+
 EXCEPTIONS = {PACKAGE / "plugins" / "_manager.py"}
 
 

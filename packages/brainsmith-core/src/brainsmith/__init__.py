@@ -10,8 +10,9 @@ The public API, in three wings (each a subpackage with its own docstring):
 - :mod:`brainsmith.lifecycle` — lifecycle dispatch: :func:`lifecycle`, :class:`Stop`,
   :class:`LifecyclePlugin`, :class:`HookEvents` and the conditions.
 
-and :mod:`brainsmith.examples` (small models built by code) and, used only when a compile maps
-hardware, :mod:`brainsmith.hardware`.
+and :mod:`brainsmith.examples` (small models built by code), :mod:`brainsmith.sweep`
+(design-space sweeps over many compiles) and, used only when a compile maps hardware,
+:mod:`brainsmith.hardware`.
 
 Importing this package is cheap: it loads nothing but its version; every name below is imported
 from its module on first use.
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from . import examples as examples
     from . import lifecycle as lifecycle
     from . import plugins as plugins
+    from . import sweep as sweep
     from ._target import Target
     from .compile import CompileResult, compile_model
     from .errors import BrainsmithError
@@ -68,6 +70,7 @@ _NAMES = {
     "hardware": ".hardware:",
     "lifecycle": ".lifecycle:",
     "plugins": ".plugins:",
+    "sweep": ".sweep:",
     "CompileResult": ".compile",
     "compile_model": ".compile",
     "BrainsmithError": ".errors",
@@ -131,8 +134,8 @@ __all__ = [
     "transform",
     "when",
 ]
-# The subpackages (compile, examples, hardware, lifecycle, plugins) are attributes too, but not
-# in __all__: a star import must not shadow the built-in compile() or import onnx.
+# The subpackages (compile, examples, hardware, lifecycle, plugins, sweep) are attributes too,
+# but not in __all__: a star import must not shadow the built-in compile() or import onnx.
 __getattr__ = lazy_attributes(__name__, _NAMES)
 
 

@@ -1,7 +1,8 @@
 """The ``brainsmith`` command: one sub-module per command group, each imported only when run.
 
 Argument parsing and printing only: the work is done by the public API of the wings
-(``brainsmith.plugins``, ``brainsmith.compile``, ``brainsmith.lifecycle``), which is all the
+(``brainsmith.plugins``, ``brainsmith.compile``, ``brainsmith.lifecycle``,
+``brainsmith.sweep``), which is all the
 command modules may import (plus the shared helpers); no wing imports the CLI.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 
-COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks")
+COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks", "sweep")
 """Sub-modules of :mod:`brainsmith.cli`; each defines ``register(subparsers)``."""
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ._cleanup import cleanup_is_noop
     from ._executor import CompileError, Events, Executor, NoEvents, Observer
     from ._inputs import ModelError, OutputError
+    from ._named import blueprint_file
     from ._plan import (
         PROVENANCE_KEY,
         Applied,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     )
     from ._planner import check_options, validate
     from ._report import OUTPUT_NAME
+    from ._resume import adopt_checkpoint
     from ._run import run_model
     from ._verify import (
         DEFAULT_TOLERANCE,
@@ -83,6 +85,8 @@ _NAMES = {
     "VerificationError": "._verify",
     "random_inputs": "._verify",
     "run_model": "._run",
+    "adopt_checkpoint": "._resume",
+    "blueprint_file": "._named",
     "verify": "._verify",
 }
 __all__ = [
@@ -110,6 +114,8 @@ __all__ = [
     "Step",
     "Verification",
     "VerificationError",
+    "adopt_checkpoint",
+    "blueprint_file",
     "check_options",
     "checkpoint_path",
     "cleanup_is_noop",

@@ -88,6 +88,7 @@ def compile_model(
     observer: Observer | None = None,
     name: str | None = None,
     check_each: bool = False,
+    artifacts: bool = True,
 ) -> CompileResult:
     """Compile ``model`` through a blueprint's stages and write the outputs.
 
@@ -129,6 +130,8 @@ def compile_model(
     :param name: how the report names the input (default: its path, or ``<in-memory model>``).
     :param check_each: check the model after every transform (else once, at the end; an
         invalid result is then replayed to find the transform that broke it).
+    :param artifacts: let plugins write their files (``brainsmith_compile_artifacts``); with
+        ``False`` only the compile's own outputs are written (a sweep's estimate-only points).
     :returns: the compiled model, the report, the verification and the output paths.
     :raises BrainsmithError: bad input (exit status 2): the model, the blueprint, its plugins,
         the stages, the checkpoints to resume from or the output directory; ``CompileError``
@@ -230,8 +233,10 @@ def compile_model(
         for warning in hardware_warnings(report, target_given=goal != NO_TARGET):
             report["warnings"].append(warning)
             _tell(observer, f"warning: {warning}")
-        report["artifacts"] = write_artifacts(
-            session, result.model, outputs, report, reserved=OWN_OUTPUTS
+        report["artifacts"] = (
+            write_artifacts(session, result.model, outputs, report, reserved=OWN_OUTPUTS)
+            if artifacts
+            else []
         )
         if report.get("folding"):
             folding = json.dumps(report["folding"]["config"], indent=2, sort_keys=True) + "\n"

@@ -51,6 +51,23 @@ def checkpoint_props(run: Mapping[str, Any]) -> dict[str, str]:
     return {CHECKPOINT_KEY: dumps(run)}
 
 
+def adopt_checkpoint(model: ModelWrapper, plan: Plan, model_data: bytes) -> None:
+    """Mark ``model`` (a checkpoint written by another run, its identity entry replaced) as a
+    checkpoint of a run of ``plan`` on the input ``model_data`` (the model file's bytes), so
+    that a compile with ``start_stage`` accepts it.
+
+    The caller vouches that ``model`` is what ``plan``'s stages up to the checkpoint's make of
+    that input: the sweep's prefix cache shares one checkpoint between plans whose stages up to
+    there are equal (same transforms, options, distributions and versions).
+    """
+    props = model.model.metadata_props
+    for i in reversed(range(len(props))):
+        if props[i].key == CHECKPOINT_KEY:
+            del props[i]
+    entry = props.add()
+    entry.key, entry.value = CHECKPOINT_KEY, dumps(identity(plan, model_data))
+
+
 def resume(
     plan: Plan, start: str, folder: Path, run: Mapping[str, Any]
 ) -> tuple[ModelWrapper | None, list[Applied]]:
