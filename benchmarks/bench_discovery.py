@@ -152,7 +152,7 @@ def build_environment(base: Path) -> tuple[Path, Path]:
             f"brainsmith-plugin-bench-{i:03d}",
             "1.0",
             {
-                "brainsmith.plugins": {f"p{i:03d}": f"{pkg}:brainsmith-plugin.toml"},
+                "brainsmith.plugins": {f"p{i:03d}": f"{pkg}:brainsmith_plugin.toml"},
                 "console_scripts": {f"bench-{i:03d}": f"{pkg}.cli:main"},
             },
             ["brainsmith-core>=0.1", "numpy>=1.24; extra == 'full'"],
@@ -161,7 +161,7 @@ def build_environment(base: Path) -> tuple[Path, Path]:
                 f"{pkg}/transforms.py": IMPORT_LOGGER,
                 f"{pkg}/kernels.py": IMPORT_LOGGER,
                 f"{pkg}/infer.py": IMPORT_LOGGER,
-                f"{pkg}/brainsmith-plugin.toml": MANIFEST.format(i=i, pkg=pkg, requires=requires),
+                f"{pkg}/brainsmith_plugin.toml": MANIFEST.format(i=i, pkg=pkg, requires=requires),
             },
         )
     for i in range(DISTRIBUTIONS - PLUGINS - 1):

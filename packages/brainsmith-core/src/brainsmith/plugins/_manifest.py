@@ -1,4 +1,4 @@
-"""The static plugin manifest (``brainsmith-plugin.toml``): schema, parsing and its errors.
+"""The static plugin manifest (``brainsmith_plugin.toml``): schema, parsing and its errors.
 
 A manifest describes a plugin without running its code::
 
