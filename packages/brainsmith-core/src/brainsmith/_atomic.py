@@ -8,11 +8,14 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
+def write_atomic(
+    path: str | os.PathLike[str], data: bytes | str, *, mode: int | None = None
+) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder, flushed to disk,
     then ``os.replace``; the folder is created if needed. The file gets the permissions a
     plain ``open(path, "w")`` would (``0o666`` less the umask), not the temporary file's
-    ``0o600``. Returns the path."""
+    ``0o600``, unless ``mode`` asks for others (the private cache's ``0o600``). Returns the
+    path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -21,7 +24,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
             handle.write(data.encode() if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o666 & ~_umask())
+        os.chmod(temp, 0o666 & ~_umask() if mode is None else mode)
         os.replace(temp, target)
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)

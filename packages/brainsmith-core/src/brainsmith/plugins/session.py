@@ -28,6 +28,8 @@ from .verdicts import Problem, Resolution, State, Verdict
 if TYPE_CHECKING:
     import pluggy
 
+    from . import _cache
+
 # Importing pluggy, packaging, the manifest reader and the resolver is most of a short
 # command's cost: they are imported where needed, so a cached start-up never pays for them.
 
@@ -75,34 +77,47 @@ class Session:
             directory = disk.cache_dir(env)
         elif isinstance(cache, Path):
             directory = cache
-        if directory is None:
+        store = None if directory is None else disk.Store.open(directory, search)
+        if store is None:
             return cls._resolved(folder, env, path)
-        file = disk.cache_file(directory, search)
-        key = disk.fingerprint(search, folder, env)
-        snapshot = disk.load(file, key)
+        # the keys are taken before anything is read: a change made meanwhile is a miss next time
+        environment = disk.environment_key(search)
+        settings = disk.settings_key(folder, env)
+        snapshot = store.load_resolution(environment, settings)
         if snapshot is not None:
             return cls(snapshot.settings, snapshot.resolution, path=path)
-        session = cls._resolved(folder, env, path)
-        disk.store(file, key, disk.Snapshot(session.settings, session.resolution))
+        scanned = store.load_scan(environment)
+        if scanned is None:
+            scanned = _scan(path)
+            store.save_scan(environment, scanned)
+        session = cls._from_scan(scanned, folder, env, path)
+        snapshot = disk.Snapshot(session.settings, session.resolution)
+        store.save_resolution(environment, settings, snapshot, dict(scanned.manifests))
         return session
 
     @classmethod
     def _resolved(
         cls, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
     ) -> Session:
-        from ._discovery import discover
+        return cls._from_scan(_scan(path), cwd, environ, path)
+
+    @classmethod
+    def _from_scan(
+        cls, scanned: _cache.Scan, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
+    ) -> Session:
         from ._resolve import resolve
         from ._settings import load_settings
 
         settings = load_settings(cwd, environ)
-        records = discover(path)
         resolution = resolve(
-            records,
+            scanned.records,
             settings,
             core_version=__version__,
             plugin_api=PLUGIN_API,
             installed=_installed_versions(settings.pins, path),
         )
+        if scanned.problems:  # discovery's warnings (leftover metadata folders)
+            resolution = replace(resolution, problems=resolution.problems + scanned.problems)
         return cls(settings, resolution, path=path)
 
     # -- state -----------------------------------------------------------------------------
@@ -348,6 +363,14 @@ class Session:
         return replace(verdict, state=state, record=record)
 
 
+def _scan(path: Sequence[str] | None) -> _cache.Scan:
+    from ._cache import Scan
+    from ._discovery import scan
+
+    found = scan(path)
+    return Scan(found.records, found.problems, found.manifests)
+
+
 def _installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[str, str]:
     """Installed versions of the pinned distributions (canonical name → version)."""
     from importlib import metadata
@@ -359,7 +382,9 @@ def _installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict
     for text in pins:
         name = canonicalize_name(Requirement(text).name)
         search = list(sys.path if path is None else path)
-        dist = next(iter(metadata.distributions(name=name, path=search)), None)
-        if dist is not None:
-            found[name] = dist.version
+        # the first with a version: a metadata-less leftover folder may come first
+        versions = (d.version for d in metadata.distributions(name=name, path=search))
+        version = next((v for v in versions if v), None)
+        if version is not None:
+            found[name] = version
     return found
