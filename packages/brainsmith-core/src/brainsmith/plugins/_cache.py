@@ -113,14 +113,15 @@ class Store:
 
     @classmethod
     def open(cls, folder: Path, path: Sequence[str]) -> Store | None:
-        """The store in ``folder`` (created private if missing), or ``None`` if the folder
-        cannot be made or is unsafe: a symlink, another user's, or writable by others."""
+        """The store in ``folder`` (created private if missing, made private if only readable
+        by others), or ``None`` if the folder cannot be made or is unsafe: a symlink, another
+        user's, or writable by group or others."""
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             info = os.lstat(folder)
-            if not stat.S_ISDIR(info.st_mode) or not _owned(info):
-                return None
-            if info.st_mode & 0o077:  # made by an older version, or by hand: make it private
+            if not stat.S_ISDIR(info.st_mode) or not _owned(info) or info.st_mode & 0o022:
+                return None  # others could have put or swapped entries in it
+            if info.st_mode & 0o077:  # readable by others (an older version made it): private
                 os.chmod(folder, 0o700)
         except OSError:
             return None

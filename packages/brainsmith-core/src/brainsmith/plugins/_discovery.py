@@ -127,6 +127,7 @@ def _distributions(
             if key not in chosen:
                 local.setdefault(key, []).append(dist)
         for key, dists in local.items():
+            best = dists[0]
             if len(dists) > 1:
                 with_metadata = [d for d in dists if _declared_name(d)]
                 best = with_metadata[0] if with_metadata else dists[0]
@@ -135,8 +136,7 @@ def _distributions(
                 leftovers += [
                     (_folder_of(d), owner, version) for d in dists if d not in with_metadata
                 ]
-                dists = [best]
-            chosen[key] = dists[0]
+            chosen[key] = best
     return list(chosen.values()), leftovers
 
 
