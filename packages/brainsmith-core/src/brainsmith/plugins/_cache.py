@@ -57,7 +57,8 @@ MAX_FILES = 64
 """At most this many entries are kept (the most recently used)."""
 _TOUCH_AFTER_S = 24 * 3600
 _PREFIXES = ("scan-", "resolution-", "plugins-")
-_METADATA_FILES = ("METADATA", "PKG-INFO", "entry_points.txt")
+_METADATA_FILES = ("METADATA", "entry_points.txt")
+_EGG_INFO_FILES = ("PKG-INFO", "entry_points.txt", "requires.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +219,8 @@ class Store:
 
     def _write(self, file: Path, data: dict[str, Any]) -> None:
         with contextlib.suppress(OSError, ValueError, TypeError):
-            write_atomic(file, json.dumps({"format": FORMAT, **data}), mode=0o600)
+            document = json.dumps({"format": FORMAT, **data}, separators=(",", ":"))
+            write_atomic(file, document, mode=0o600, sync=False)  # a lost entry is a miss
             self.collect()
 
     def collect(self, now: float | None = None) -> None:
@@ -281,9 +283,14 @@ def environment_key(path: Sequence[str]) -> str:
             continue
         digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
         for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
-                for file in _METADATA_FILES:
-                    digest.update(_file_state(os.path.join(folder, name, file)))
+            if name.endswith(".dist-info"):
+                files = _METADATA_FILES
+            elif name.endswith(".egg-info"):
+                files = _EGG_INFO_FILES
+            else:
+                continue
+            for file in files:
+                digest.update(_file_state(os.path.join(folder, name, file)))
     return digest.hexdigest()
 
 
