@@ -70,10 +70,20 @@ def test_a_same_size_manifest_edit_with_its_time_put_back_is_seen(
     assert names(cached(site, folder)) == ["Bbb"] == names(fresh(site))
 
 
+def _renamed(data: Any) -> Any:
+    if isinstance(data, dict):
+        if data.get("name") == "A":
+            return {**data, "name": "Poisoned"}
+        return {k: _renamed(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_renamed(v) for v in data]
+    return data
+
+
 def _poison(folder: Path) -> None:
     """Rewrite every entry so that it differs from the truth (a transform renamed)."""
     for file in folder.iterdir():
-        file.write_text(file.read_text().replace('"name": "A"', '"name": "Poisoned"'))
+        file.write_text(json.dumps(_renamed(json.loads(file.read_text()))))
         file.chmod(0o600)
 
 

@@ -283,6 +283,7 @@ def environment_key(path: Sequence[str]) -> str:
             continue
         digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
         for name in names:
+            files: tuple[str, ...]
             if name.endswith(".dist-info"):
                 files = _METADATA_FILES
             elif name.endswith(".egg-info"):
