@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from brainsmith.errors import PluginError
 from brainsmith.plugins import _cache as disk
+from brainsmith.plugins.records import Kind
 from brainsmith.plugins.session import Session
 from discovery_helpers import write_dist
 
@@ -240,3 +242,31 @@ def test_moving_between_folders_costs_nothing_and_settings_edits_do_not_rescan(
     ran, states = _probe(project / "sub", site, cache)
     assert ran == ["_resolve"]
     assert states["moved"] == "disabled"
+
+
+def test_what_is_imported_comes_from_the_manifest_not_from_a_cache_entry(
+    site: FakeSite, tmp_path: Path
+) -> None:
+    marker = tmp_path / "imported"
+    site.manifest_plugin(
+        "alpha",
+        site.transforms_manifest("A"),
+        files={
+            "bsp_alpha/transforms.py": "class A:\n    pass\n",
+            "bsp_alpha/elsewhere.py": f"open({str(marker)!r}, 'w').close()\nclass A:\n    pass\n",
+        },
+    )
+    folder = tmp_path / "cache"
+    cached(site, folder)
+    for file in folder.iterdir():  # an entry naming another target than the manifest does
+        file.write_text(file.read_text().replace("bsp_alpha.transforms:A", "bsp_alpha.elsewhere:A"))
+    session = cached(site, folder)
+    component = session.component(Kind.TRANSFORM, "A")
+    assert component.spec.target == "bsp_alpha.elsewhere:A"  # the entry was used: a cache
+    with pytest.raises(PluginError, match="declares other components or hooks") as caught:
+        session.load(component)
+    assert caught.value.where.startswith("plugin alpha (brainsmith-plugin-alpha 1.0): ")
+    assert not marker.exists()
+    assert fresh(site).load(fresh(site).component(Kind.TRANSFORM, "A")).__module__ == (
+        "bsp_alpha.transforms"
+    )

@@ -26,8 +26,8 @@ from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ManifestError
-from ._manifest import read_manifest
+from ..errors import ManifestError, PluginError
+from ._manifest import parse_manifest, read_manifest
 from .records import Declaration, Form, PluginRecord
 from .verdicts import Problem
 
@@ -345,3 +345,33 @@ def read_location(location: str) -> bytes | None:
         return None if inside is None else inside.read_bytes()
     except (OSError, KeyError, ValueError):
         return None
+
+
+def verify_record(record: PluginRecord) -> None:
+    """Check that a manifest-first plugin's record (perhaps from the cache) still says what
+    its manifest says, before anything it names is imported: the hooks module and the
+    targets are those of the manifest as it is now.
+
+    Raises :class:`PluginError` naming the plugin and the manifest if the manifest is gone,
+    unreadable, invalid, or declares something else.
+    """
+    if record.form is not Form.MANIFEST or record.components is None:
+        return
+    where = f"plugin {record.label}: {record.location}"
+    fix = "run the command again (the plugin's files changed while brainsmith ran)"
+    content = read_location(record.location)
+    if content is None:
+        raise PluginError("its manifest is gone", where=where, fix=fix)
+    import tomllib
+
+    try:
+        data = tomllib.loads(content.decode("utf-8"))
+        manifest = parse_manifest(data, where=record.location)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ManifestError) as exc:
+        raise PluginError(f"its manifest no longer reads: {exc}", where=where, fix=fix) from None
+    if (manifest.declaration, manifest.components) != (record.declaration, record.components):
+        raise PluginError(
+            "its manifest declares other components or hooks than when it was discovered",
+            where=where,
+            fix=fix,
+        )

@@ -176,6 +176,9 @@ class Session:
         for requirement in verdict.record.declaration.requires:
             self.activate(Requirement(requirement).name)
         try:
+            from ._discovery import verify_record
+
+            verify_record(verdict.record)  # what is imported comes from the manifest as it is
             record = activate(verdict.record, self.plugin_manager)
         except PluginError as error:
             self._failures[namespace] = Problem(
