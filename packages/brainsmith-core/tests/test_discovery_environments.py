@@ -200,3 +200,22 @@ def test_no_home_folder_means_no_cache_and_no_stray_folder(tmp_path: Path) -> No
         )
         assert plugin(listing(result), "left")["state"] == "active"
         assert list(work.iterdir()) == []
+
+
+def test_a_stale_entry_point_after_the_manifest_was_renamed_says_to_reinstall(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    write_dist(  # installed when the file was brainsmith-plugin.toml; renamed in the checkout
+        site,
+        "brainsmith-plugin-stale",
+        "1.0",
+        entry_points={"stale": "bsp_stale:brainsmith-plugin.toml"},
+        files={"bsp_stale/__init__.py": "", "bsp_stale/brainsmith_plugin.toml": "schema = 1\n"},
+    )
+    data = listing(run_brainsmith("plugins", "list", "--json", cwd=tmp_path, path=[site]))
+    assert plugin(data, "stale")["state"] == "broken"
+    (problem,) = [p for p in data["problems"] if p["subject"] == "stale"]
+    assert problem["fix"].startswith(
+        "the package has 'brainsmith_plugin.toml': reinstall the distribution"
+    )

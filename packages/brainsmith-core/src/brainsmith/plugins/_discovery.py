@@ -291,11 +291,24 @@ def locate_package_file(
         if candidate.is_file() if filename else candidate.is_dir():
             return candidate
     first = roots[0] if roots else Path(next(iter(spec.submodule_search_locations)))
+    fix = "include the manifest in the wheel (package data) or fix the entry point's value"
+    respelled = _respelled(filename)
+    if respelled and any(root.joinpath(*rest, respelled).is_file() for root in roots):
+        fix = (
+            f"the package has {respelled!r}: reinstall the distribution so that its entry "
+            "point is regenerated (an editable install too), or fix the entry point's value"
+        )
     raise ManifestError(
-        f"no file {filename!r} in package {module!r}",
-        where=str(first.joinpath(*parts)),
-        fix="include the manifest in the wheel (package data) or fix the entry point's value",
+        f"no file {filename!r} in package {module!r}", where=str(first.joinpath(*parts)), fix=fix
     )
+
+
+def _respelled(filename: str) -> str:
+    """The manifest's other spelling (``brainsmith-plugin.toml`` ↔ ``brainsmith_plugin.toml``),
+    or ``""``."""
+    stem, dot, suffix = filename.rpartition(".")
+    other = stem.replace("-", "_") if "-" in stem else stem.replace("_", "-")
+    return f"{other}{dot}{suffix}" if dot and other != stem else ""
 
 
 def _module_in(base: Traversable, leaf: str) -> bool:
