@@ -42,7 +42,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .._atomic import write_atomic
 from .._version import PLUGIN_API, __version__
 from ._settings import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
 from .records import SPEC_TYPES, AnySpec, Declaration, Form, Kind, PluginRecord
@@ -218,6 +217,8 @@ class Store:
         return data
 
     def _write(self, file: Path, data: dict[str, Any]) -> None:
+        from .._atomic import write_atomic  # tempfile and shutil: only a miss pays for them
+
         with contextlib.suppress(OSError, ValueError, TypeError):
             document = json.dumps({"format": FORMAT, **data}, separators=(",", ":"))
             write_atomic(file, document, mode=0o600, sync=False)  # a lost entry is a miss
