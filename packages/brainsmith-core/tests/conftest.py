@@ -88,18 +88,18 @@ class FakeSite:
         files: Mapping[str, str] | None = None,
     ) -> str:
         """Install a manifest-first plugin: package ``package`` (default
-        ``bsp_<namespace>``) holding ``brainsmith-plugin.toml`` with ``manifest`` (in which
+        ``bsp_<namespace>``) holding ``brainsmith_plugin.toml`` with ``manifest`` (in which
         ``{pkg}`` is replaced by the package name). Returns the package name."""
         pkg = package or f"bsp_{namespace}"
         all_files = {
             f"{pkg}/__init__.py": "",
-            f"{pkg}/brainsmith-plugin.toml": textwrap.dedent(manifest).replace("{pkg}", pkg),
+            f"{pkg}/brainsmith_plugin.toml": textwrap.dedent(manifest).replace("{pkg}", pkg),
         }
         all_files.update(files or {})
         self.fake_dist(
             dist or f"brainsmith-plugin-{namespace}",
             version,
-            entry_points={namespace: f"{pkg}:brainsmith-plugin.toml"},
+            entry_points={namespace: f"{pkg}:brainsmith_plugin.toml"},
             files=all_files,
             requires=requires,
         )

@@ -37,8 +37,9 @@ def test_cached_session_equals_a_fresh_one(site: FakeSite, tmp_path: Path) -> No
     site.fake_dist("brainsmith-plugin-code", "0.3", entry_points={"code": "bsp_code.hooks"})
     folder = tmp_path / "cache"
     first = cached(site, folder)
-    (file,) = folder.iterdir()
-    assert json.loads(file.read_text())["format"] == disk.FORMAT
+    files = sorted(folder.iterdir())
+    assert [f.name.partition("-")[0] for f in files] == ["resolution", "scan"]
+    assert all(json.loads(f.read_text())["format"] == disk.FORMAT for f in files)
     second = cached(site, folder)
     assert second.resolution == first.resolution == fresh(site).resolution
     assert second.settings == first.settings
@@ -57,7 +58,7 @@ def test_an_edited_manifest_is_seen_at_once(site: FakeSite, tmp_path: Path) -> N
     package = site.manifest_plugin("alpha", site.transforms_manifest("A"))
     names = [c.name for c in cached(site, folder).registry.all()]
     assert names == ["A"]
-    manifest = site.root / package / "brainsmith-plugin.toml"
+    manifest = site.root / package / "brainsmith_plugin.toml"
     manifest.write_text(site.transforms_manifest("A", "Renamed").replace("{pkg}", package))
     stat = manifest.stat()
     os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
@@ -82,10 +83,11 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(site: FakeSite, tmp_path: Path
     folder = tmp_path / "cache"
     site.manifest_plugin("alpha", site.transforms_manifest("A"))
     cached(site, folder)
-    (file,) = folder.iterdir()
-    file.write_text("{not json")
+    files = sorted(folder.iterdir())
+    for file in files:
+        file.write_text("{not json")
     assert [v.namespace for v in cached(site, folder).verdicts()] == ["alpha"]
-    assert json.loads(file.read_text())["format"] == disk.FORMAT
+    assert all(json.loads(f.read_text())["format"] == disk.FORMAT for f in files)
 
 
 def test_a_cache_hit_imports_neither_packaging_nor_the_resolver(tmp_path: Path) -> None:

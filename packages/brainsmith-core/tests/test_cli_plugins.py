@@ -130,7 +130,7 @@ def test_list_json(cli: Cli) -> None:
     }
     assert mf["state"] == "active"
     assert mf["form"] == "manifest"
-    assert mf["location"] == str(cli.site.root / "bsp_mf" / "brainsmith-plugin.toml")
+    assert mf["location"] == str(cli.site.root / "bsp_mf" / "brainsmith_plugin.toml")
     assert mf["components"] == {"transforms": 2, "kernels": 1, "backends": 1, "hw_transforms": 0}
     assert mf["constraints"]["core"] == ["brainsmith-core>=0.1"]
     assert mf["constraints"]["api"] == ">=1,<2"
@@ -147,7 +147,7 @@ def test_list_without_plugins(cli: Cli) -> None:
 def test_broken_plugin_problem_and_strict(cli: Cli) -> None:
     install_mixed(cli.site)
     cli.site.manifest_plugin("bad", "schema = 7\n")
-    manifest = cli.site.root / "bsp_bad" / "brainsmith-plugin.toml"
+    manifest = cli.site.root / "bsp_bad" / "brainsmith_plugin.toml"
     result = cli("plugins", "list")
     assert result.code == 0
     lines = result.out.splitlines()
@@ -180,13 +180,13 @@ def test_broken_plugin_problem_and_strict(cli: Cli) -> None:
 def test_show_text_and_json(cli: Cli) -> None:
     install_mixed(cli.site)
     result = cli("plugins", "show", "mf")
-    manifest = cli.site.root / "bsp_mf" / "brainsmith-plugin.toml"
+    manifest = cli.site.root / "bsp_mf" / "brainsmith_plugin.toml"
     assert result.code == 0
     assert result.out.splitlines() == [
         "mf  (brainsmith-plugin-mf 1.0)  [active]",
         "  form:        manifest",
         "  source:      installed",
-        "  entry point: bsp_mf:brainsmith-plugin.toml",
+        "  entry point: bsp_mf:brainsmith_plugin.toml",
         f"  location:    {manifest}",
         "  core:        brainsmith-core>=0.1",
         "  api:         >=1,<2",

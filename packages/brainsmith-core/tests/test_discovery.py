@@ -43,12 +43,12 @@ def test_manifest_plugin_is_read_without_import(site: FakeSite) -> None:
     pkg = explosive_plugin(site, "x", requires=["brainsmith-core>=0.1", "numpy"])
     (record,) = discover(site.path)
     assert record.namespace == "x"
-    assert record.value == f"{pkg}:brainsmith-plugin.toml"
+    assert record.value == f"{pkg}:brainsmith_plugin.toml"
     assert record.distribution == "brainsmith-plugin-x"
     assert record.version == "1.0"
     assert record.requires_dist == ("brainsmith-core>=0.1", "numpy")
     assert record.form is Form.MANIFEST
-    assert record.location == str(site.root / pkg / "brainsmith-plugin.toml")
+    assert record.location == str(site.root / pkg / "brainsmith_plugin.toml")
     assert record.error == ""
     assert record.declaration == Declaration(api=">=1,<2", hooks=f"{pkg}.hooks")
     assert record.components == (
@@ -115,13 +115,13 @@ def test_code_defined_plugin_is_recorded_unimported(site: FakeSite) -> None:
 
 
 def test_missing_package(site: FakeSite) -> None:
-    site.fake_dist("ghost", "1.0", entry_points={"ghost": "ghost_pkg:brainsmith-plugin.toml"})
+    site.fake_dist("ghost", "1.0", entry_points={"ghost": "ghost_pkg:brainsmith_plugin.toml"})
     (record,) = discover(site.path)
     assert record.form is Form.MANIFEST
     assert record.components is None
-    assert record.location == "entry point value 'ghost_pkg:brainsmith-plugin.toml'"
+    assert record.location == "entry point value 'ghost_pkg:brainsmith_plugin.toml'"
     assert record.error == (
-        "entry point value 'ghost_pkg:brainsmith-plugin.toml': package 'ghost_pkg' named by the "
+        "entry point value 'ghost_pkg:brainsmith_plugin.toml': package 'ghost_pkg' named by the "
         "entry point is not installed or is not a package"
     )
     assert record.fix == "reinstall the plugin's distribution; its wheel must contain the package"
@@ -142,7 +142,7 @@ def test_malformed_manifest_is_an_error_record(site: FakeSite) -> None:
     pkg = site.manifest_plugin("bad", "schema = 3\n")
     site.manifest_plugin("good", "")
     bad, good = discover(site.path)
-    manifest = site.root / pkg / "brainsmith-plugin.toml"
+    manifest = site.root / pkg / "brainsmith_plugin.toml"
     assert bad.location == f"{manifest}: schema"
     assert bad.error.startswith(f"{manifest}: schema: schema = 3 is not supported")
     assert (good.namespace, good.error, good.components) == ("good", "", ())
@@ -155,7 +155,7 @@ def test_distribution_on_the_path_twice_counts_once(site: FakeSite, tmp_path: Pa
     site.fake_dist(
         "Brainsmith_Plugin.X",  # same canonical name, spelled differently
         "1.0",
-        entry_points={"x": "bsp_x:brainsmith-plugin.toml"},
+        entry_points={"x": "bsp_x:brainsmith-plugin.toml"},  # the older spelling: still read
         files={"bsp_x/__init__.py": "", "bsp_x/brainsmith-plugin.toml": ""},
         root=second,
     )

@@ -58,7 +58,7 @@ target = "bsp_x.infer:InferConv2D"
 
 
 def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "brainsmith-plugin.toml"
+    path = tmp_path / "brainsmith_plugin.toml"
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
 
@@ -124,7 +124,7 @@ def test_same_name_in_two_kinds_is_allowed(tmp_path: Path) -> None:
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     error = error_of(tmp_path, 'schema = 1\ntransform = []\nname = "x"\n')
-    path = tmp_path / "brainsmith-plugin.toml"
+    path = tmp_path / "brainsmith_plugin.toml"
     assert error.where == str(path)
     assert (
         error.message
@@ -151,7 +151,7 @@ def test_unknown_component_key(tmp_path: Path) -> None:
         stage = "graph_cleanup"
         """,
     )
-    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: kernels[0]"
+    assert error.where == f"{tmp_path / 'brainsmith_plugin.toml'}: kernels[0]"
     assert error.message == "unknown key(s) 'stage' (did you mean 'target'?)"
     assert error.fix == ("use one of: name, target, description, author, metadata, infrastructure")
 
@@ -170,7 +170,7 @@ def test_unknown_component_key(tmp_path: Path) -> None:
 def test_missing_required_key(tmp_path: Path, table: str, missing: str) -> None:
     error = error_of(tmp_path, table)
     kind = table[2:].partition("]")[0]
-    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: {kind}[0]"
+    assert error.where == f"{tmp_path / 'brainsmith_plugin.toml'}: {kind}[0]"
     assert error.message == f"missing required key {missing!r}"
 
 
@@ -178,7 +178,7 @@ def test_bad_stage_name(tmp_path: Path) -> None:
     error = error_of(
         tmp_path, '[[transforms]]\nname = "T"\nstage = "graph cleanup"\ntarget = "p:T"\n'
     )
-    assert error.where.endswith("brainsmith-plugin.toml: transforms[0]")
+    assert error.where.endswith("brainsmith_plugin.toml: transforms[0]")
     assert error.message.startswith("stage 'graph cleanup' is not a valid name")
 
 
@@ -194,7 +194,7 @@ def test_bad_target(tmp_path: Path) -> None:
         target = "p.B"
         """,
     )
-    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: kernels[1]"
+    assert error.where == f"{tmp_path / 'brainsmith_plugin.toml'}: kernels[1]"
     assert error.message.startswith("target 'p.B' must have the form 'package.module:attribute'")
 
 
@@ -229,20 +229,20 @@ def test_duplicate_component(tmp_path: Path) -> None:
         target = "p:T2"
         """,
     )
-    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: transforms[1]"
+    assert error.where == f"{tmp_path / 'brainsmith_plugin.toml'}: transforms[1]"
     assert error.message == "transform 'T' is declared twice"
     assert error.fix == "give each component of one kind a unique name"
 
 
 def test_bad_toml(tmp_path: Path) -> None:
     error = error_of(tmp_path, "schema = \n")
-    assert error.where == str(tmp_path / "brainsmith-plugin.toml")
+    assert error.where == str(tmp_path / "brainsmith_plugin.toml")
     assert error.message.startswith("invalid TOML: ")
 
 
 def test_wrong_schema(tmp_path: Path) -> None:
     error = error_of(tmp_path, "schema = 2\n")
-    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: schema"
+    assert error.where == f"{tmp_path / 'brainsmith_plugin.toml'}: schema"
     assert error.message == "schema = 2 is not supported by this core (it reads schema 1)"
     assert error.fix == "upgrade brainsmith-core, or write the manifest in schema 1"
 
@@ -268,7 +268,7 @@ def test_missing_file(tmp_path: Path) -> None:
 )
 def test_bad_top_level_values(tmp_path: Path, text: str, field: str, message: str) -> None:
     error = error_of(tmp_path, text)
-    assert error.where == f"{tmp_path / 'brainsmith-plugin.toml'}: {field}"
+    assert error.where == f"{tmp_path / 'brainsmith_plugin.toml'}: {field}"
     assert error.message == message
 
 
@@ -293,7 +293,7 @@ def test_parse_manifest_uses_where() -> None:
 
 
 def test_flags_and_texts_are_type_checked(tmp_path: Path) -> None:
-    path = tmp_path / "brainsmith-plugin.toml"
+    path = tmp_path / "brainsmith_plugin.toml"
     path.write_text('schema = 1\n[[kernels]]\nname = "K"\ntarget = "m:K"\ninfrastructure = "no"\n')
     with pytest.raises(ManifestError) as info:
         read_manifest(path)

@@ -116,7 +116,7 @@ def test_records_compare_by_value() -> None:
 def test_plugin_record_label_and_defaults() -> None:
     record = PluginRecord(
         namespace="x",
-        value="pkg:brainsmith-plugin.toml",
+        value="pkg:brainsmith_plugin.toml",
         distribution="d-x",
         version="1.2",
         form=Form.MANIFEST,

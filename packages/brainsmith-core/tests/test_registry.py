@@ -20,7 +20,7 @@ from brainsmith.plugins.registry import Component, Registry
 def plugin(namespace: str, *specs: AnySpec) -> list[Component]:
     record = PluginRecord(
         namespace=namespace,
-        value=f"bsp_{namespace}:brainsmith-plugin.toml",
+        value=f"bsp_{namespace}:brainsmith_plugin.toml",
         distribution=f"dist-{namespace}",
         version="1.0",
         form=Form.MANIFEST,

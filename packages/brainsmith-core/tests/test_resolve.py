@@ -31,12 +31,12 @@ def rec(
 ) -> PluginRecord:
     return PluginRecord(
         namespace=namespace,
-        value=f"bsp_{namespace}:brainsmith-plugin.toml",
+        value=f"bsp_{namespace}:brainsmith_plugin.toml",
         distribution=dist or f"brainsmith-plugin-{namespace}",
         version=version,
         requires_dist=tuple(requires_dist),
         form=Form.PLUGGY if code_defined else Form.MANIFEST,
-        location=f"/site/bsp_{namespace}/brainsmith-plugin.toml",
+        location=f"/site/bsp_{namespace}/brainsmith_plugin.toml",
         declaration=Declaration(api=api, requires=tuple(requires), conflicts=tuple(conflicts)),
         components=None if code_defined or error else (),
         error=error,
@@ -265,7 +265,7 @@ def test_bad_requires_entry_is_broken() -> None:
     assert reasons(resolution, "app") == [
         "requires entry 'base >> 1' is not 'namespace' plus an optional version specifier"
     ]
-    assert resolution.problems[0].fix == "fix the manifest /site/bsp_app/brainsmith-plugin.toml"
+    assert resolution.problems[0].fix == "fix the manifest /site/bsp_app/brainsmith_plugin.toml"
 
 
 def test_conflicts() -> None:

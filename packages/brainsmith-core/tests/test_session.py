@@ -100,7 +100,7 @@ def test_check_finds_missing_modules_without_importing(site: FakeSite) -> None:
         },
     )
     session = site.session()
-    manifest = site.root / pkg / "brainsmith-plugin.toml"
+    manifest = site.root / pkg / "brainsmith_plugin.toml"
     assert session.check() == (
         Problem(
             "error",
@@ -206,8 +206,8 @@ def test_namespace_collision_in_session(site: FakeSite) -> None:
     site.fake_dist(
         "other-x",
         "9.0",
-        entry_points={"x": "ox:brainsmith-plugin.toml"},
-        files={"ox/__init__.py": "", "ox/brainsmith-plugin.toml": ""},
+        entry_points={"x": "ox:brainsmith_plugin.toml"},
+        files={"ox/__init__.py": "", "ox/brainsmith_plugin.toml": ""},
     )
     session = site.session()
     assert [(v.distribution, str(v.state)) for v in session.verdicts()] == [

@@ -10,7 +10,7 @@ import pytest
 from brainsmith.plugins.records import STAGES
 from qonnx.transformation.base import Transformation
 
-MANIFESTS = ("brainsmith-plugin.toml", "qonnx-plugin.toml")
+MANIFESTS = ("brainsmith_plugin.toml", "qonnx_plugin.toml")
 REQUIRED_QONNX = {
     "InferShapes",
     "FoldConstants",
@@ -45,11 +45,11 @@ def test_targets_exist_and_stages_are_known(manifest: str) -> None:
 
 
 def test_qonnx_namespace_covers_the_general_passes() -> None:
-    assert {t["name"] for t in transforms("qonnx-plugin.toml")} >= REQUIRED_QONNX
+    assert {t["name"] for t in transforms("qonnx_plugin.toml")} >= REQUIRED_QONNX
 
 
 def test_builtin_decorated_specs_match_the_manifest() -> None:
-    for entry in transforms("brainsmith-plugin.toml"):
+    for entry in transforms("brainsmith_plugin.toml"):
         module, _, attr = entry["target"].partition(":")
         spec = getattr(importlib.import_module(module), attr).__brainsmith_spec__
         assert (spec.name, spec.stage, spec.target) == (

@@ -8,20 +8,25 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
+def write_atomic(
+    path: str | os.PathLike[str], data: bytes | str, *, mode: int | None = None, sync: bool = True
+) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder, flushed to disk,
     then ``os.replace``; the folder is created if needed. The file gets the permissions a
     plain ``open(path, "w")`` would (``0o666`` less the umask), not the temporary file's
-    ``0o600``. Returns the path."""
+    ``0o600``, unless ``mode`` asks for others (the private cache's ``0o600``). ``sync=False``
+    skips the flush to disk, for files that may be lost in a crash (a cache). Returns the
+    path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode() if isinstance(data, str) else data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o666 & ~_umask())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(temp, 0o666 & ~_umask() if mode is None else mode)
         os.replace(temp, target)
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)

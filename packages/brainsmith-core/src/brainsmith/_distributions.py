@@ -39,7 +39,9 @@ def installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[
     for text in pins:
         name = canonicalize_name(Requirement(text).name)
         search = list(sys.path if path is None else path)
-        dist = next(iter(importlib.metadata.distributions(name=name, path=search)), None)
-        if dist is not None:
-            found[name] = dist.version
+        # the first with a version: a metadata-less leftover folder may come first
+        versions = (d.version for d in importlib.metadata.distributions(name=name, path=search))
+        version = next((v for v in versions if v), None)
+        if version is not None:
+            found[name] = version
     return found

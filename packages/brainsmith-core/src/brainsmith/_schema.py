@@ -22,6 +22,7 @@ dropped) instead of the first being raised.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -111,7 +112,7 @@ def _build(schema: Any, values: object, path: str, ctx: _Context, doc: str = "")
         for f in dataclasses.fields(schema)
         if f.init and f.metadata.get("key", f.name) is not None and not f.metadata.get("where")
     }
-    hints = typing.get_type_hints(schema)
+    hints = _hints(schema)
     unknown = sorted((k for k in values if k not in fields), key=str)
     if unknown:
         ctx.report(
@@ -155,6 +156,12 @@ def _build(schema: Any, values: object, path: str, ctx: _Context, doc: str = "")
         return schema(**converted)
     except (TypeError, ValueError) as exc:
         raise ctx.fail(path, str(exc)) from None
+
+
+@functools.cache
+def _hints(schema: type) -> dict[str, Any]:
+    """The schema's resolved type hints (resolving them is most of a small document's cost)."""
+    return typing.get_type_hints(schema)
 
 
 def _field(value: Any, hint: Any, meta: Mapping[str, Any], path: str, ctx: _Context) -> Any:

@@ -14,7 +14,7 @@ from qonnx.transformation.base import Transformation
 
 
 def entries(kind: str) -> list[dict[str, Any]]:
-    text = resources.files("brainsmith_builtin").joinpath("brainsmith-plugin.toml").read_text()
+    text = resources.files("brainsmith_builtin").joinpath("brainsmith_plugin.toml").read_text()
     return list(tomllib.loads(text)[kind])
 
 

@@ -9,12 +9,16 @@ command modules may import (plus the shared helpers); no wing imports the CLI.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .._version import __version__
+
+TRACEBACK_ENV = "BRAINSMITH_TRACEBACK"
+"""Set to ``1`` to see the Python traceback of an error (like ``--traceback``)."""
 
 COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks", "sweep")
 """Sub-modules of :mod:`brainsmith.cli`; each defines ``register(subparsers)``."""
@@ -47,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args)
         return status
     except BrainsmithError as error:
-        if args.traceback or os.environ.get("BRAINSMITH_TRACEBACK"):
+        if args.traceback or _traceback_requested(os.environ):
             raise
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
@@ -60,5 +64,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _traceback_requested(environ: Mapping[str, str]) -> bool:
+    """``BRAINSMITH_TRACEBACK``: unset, empty, ``0``, ``false``, ``no`` or ``off`` mean off."""
+    value = environ.get(TRACEBACK_ENV, "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
+def run_as_module() -> int:
+    """``python -m brainsmith`` (and ``python -m brainsmith.cli``): :func:`main`, after taking
+    off ``sys.path`` the working directory that ``-m`` puts first (unless ``-P`` or
+    ``PYTHONSAFEPATH`` already did), so that no plugin is discovered or imported from whatever
+    folder the command happens to run in. Returns the exit status."""
+    if not sys.flags.safe_path and sys.path:
+        first = sys.path[0] or os.curdir
+        with contextlib.suppress(OSError):
+            if os.path.samefile(first, os.curdir):
+                del sys.path[0]
+    return main()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(run_as_module())

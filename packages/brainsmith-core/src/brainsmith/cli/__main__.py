@@ -1,5 +1,8 @@
+"""``python -m brainsmith.cli``: the ``brainsmith`` command, without the working directory on
+``sys.path``."""
+
 import sys
 
-from . import main
+from . import run_as_module
 
-sys.exit(main())
+sys.exit(run_as_module())

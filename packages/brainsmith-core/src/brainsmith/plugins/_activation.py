@@ -72,7 +72,7 @@ def activate(record: PluginRecord, manager: pluggy.PluginManager) -> PluginRecor
         record,
         f"entry point {record.value} is neither a module with @hookimpl functions, nor a "
         "callable returning a legacy payload, nor a manifest",
-        "point the entry point at a manifest ('pkg:brainsmith-plugin.toml') or a hooks module",
+        "point the entry point at a manifest ('pkg:brainsmith_plugin.toml') or a hooks module",
     )
 
 

@@ -1,4 +1,4 @@
-"""The static plugin manifest (``brainsmith-plugin.toml``): schema, parsing and its errors.
+"""The static plugin manifest (``brainsmith_plugin.toml``): schema, parsing and its errors.
 
 A manifest describes a plugin without running its code::
 
@@ -15,15 +15,18 @@ A manifest describes a plugin without running its code::
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._schema import validate
 from ..errors import ManifestError
 from .records import SPEC_TYPES, AnySpec, Declaration, Kind
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 SCHEMA = 1
 
@@ -127,15 +130,19 @@ class Manifest:
 
     declaration: Declaration
     components: tuple[AnySpec, ...]
+    digest: str = ""
+    """sha256 (hex) of the file's bytes; ``""`` when parsed from data."""
 
 
-def read_manifest(path: Path) -> Manifest:
-    """Parse and validate the manifest at ``path``; raise :class:`ManifestError` naming the
-    file and the field at fault."""
+def read_manifest(path: Traversable) -> Manifest:
+    """Parse and validate the manifest at ``path`` (a ``Path``, or any ``importlib.resources``
+    traversable such as a file inside a zip); raise :class:`ManifestError` naming the file and
+    the field at fault."""
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        content = path.read_bytes()
+        data = tomllib.loads(content.decode("utf-8"))
+    except (FileNotFoundError, KeyError):
         raise ManifestError(
             "manifest file not found",
             where=where,
@@ -146,7 +153,13 @@ def read_manifest(path: Path) -> Manifest:
         raise ManifestError(f"cannot read manifest: {exc}", where=where) from None
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"invalid TOML: {exc}", where=where) from None
-    return parse_manifest(data, where=where)
+    manifest = parse_manifest(data, where=where)
+    return Manifest(manifest.declaration, manifest.components, digest_of(content))
+
+
+def digest_of(content: bytes) -> str:
+    """The digest a manifest's content is known by (sha256, hex)."""
+    return hashlib.sha256(content).hexdigest()
 
 
 def parse_manifest(data: Mapping[str, Any], *, where: str) -> Manifest:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.parser import Parser
 from importlib import metadata
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +191,9 @@ def _check_manifest(subject: _Subject, module: str, attr: str, where: str) -> li
     inside = "/".join([*module.split("."), attr])
     source = _source_file(subject.source, inside)
     shown = str(source or inside)
-    path = (subject.root / inside) if subject.root else _installed_path(module, attr)
+    path: Traversable | None = (
+        (subject.root / inside) if subject.root else _installed_path(module, attr)
+    )
     if path is None or (subject.root is not None and inside not in subject.files):
         fix = (
             "keep the manifest inside the package folder and include it as package data "
@@ -224,7 +227,7 @@ def _source_file(folder: Path | None, inside: str) -> Path | None:
     return None
 
 
-def _installed_path(module: str, attr: str) -> Path | None:
+def _installed_path(module: str, attr: str) -> Traversable | None:
     from ..errors import ManifestError
     from ._discovery import locate_package_file
 

@@ -17,7 +17,7 @@ so hooks can grow new arguments without breaking plugins::
 Lifecycle hooks (compile and training events) are documented in
 :mod:`brainsmith.compile.hookspecs` and :mod:`brainsmith.lifecycle.hookspecs`.
 
-Plugins that ship a static manifest (``brainsmith-plugin.toml``) declare their components there
+Plugins that ship a static manifest (``brainsmith_plugin.toml``) declare their components there
 instead and implement only the lifecycle hooks they need, in the manifest's ``hooks`` module.
 
 The plugin-API version these hooks make is ``brainsmith.PLUGIN_API``; it changes only when a hook

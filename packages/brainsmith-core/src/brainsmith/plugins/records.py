@@ -197,7 +197,7 @@ class PluginRecord:
     namespace: str
     """The entry-point name; qualifies the plugin's components (``namespace:Name``)."""
     value: str
-    """The entry point's value (``pkg:brainsmith-plugin.toml`` or ``pkg.mod:attr``)."""
+    """The entry point's value (``pkg:brainsmith_plugin.toml`` or ``pkg.mod:attr``)."""
     distribution: str
     version: str
     requires_dist: tuple[str, ...] = ()

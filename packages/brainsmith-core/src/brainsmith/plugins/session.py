@@ -11,15 +11,12 @@ Ties discovery → resolution → registry → activation together around one pl
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._distributions import installed_versions
-from .._version import CORE_DISTRIBUTION, PLUGIN_API, __version__
+from .._version import CORE_DISTRIBUTION, __version__
 from ..errors import PluginError
 from ._settings import Settings
 from .records import Form, Kind, PluginRecord
@@ -28,6 +25,7 @@ from .verdicts import Problem, Resolution, State, Verdict
 
 if TYPE_CHECKING:
     import pluggy
+
 
 # Importing pluggy, packaging, the manifest reader and the resolver is most of a short
 # command's cost: they are imported where needed, so a cached start-up never pays for them.
@@ -71,60 +69,11 @@ class Session:
         The result is cached on disk (:mod:`brainsmith.plugins._cache`) for the default ``path``;
         ``cache`` may name the cache folder, or be ``False`` to bypass it.
         """
-        session = cls._selected(cwd, environ, path, cache)
-        if strict and not session.settings.strict:
-            session.settings = replace(session.settings, strict=True)
-        return session
+        from ._selection import select
 
-    @classmethod
-    def _selected(
-        cls,
-        cwd: Path | None,
-        environ: Mapping[str, str] | None,
-        path: Sequence[str] | None,
-        cache: Path | bool,
-    ) -> Session:
-        from . import _cache as disk
-
-        env = os.environ if environ is None else environ
-        folder = cwd if cwd is not None else Path.cwd()
-        search = list(sys.path if path is None else path)
-        directory = None
-        if cache is True and path is None:
-            directory = disk.cache_dir(env)
-        elif isinstance(cache, Path):
-            directory = cache
-        if directory is None:
-            return cls._resolved(folder, env, path)
-        file = disk.cache_file(directory, search)
-        key = disk.fingerprint(search, folder, env)
-        snapshot = disk.load(file, key)
-        if snapshot is not None:
-            named = snapshot.settings.plugin_dirs or snapshot.settings.user_plugins
-            if not named or _current_folders(snapshot.settings, snapshot.resolution):
-                return cls(snapshot.settings, snapshot.resolution, path=path)
-        session = cls._resolved(folder, env, path)
-        disk.store(file, key, disk.Snapshot(session.settings, session.resolution))
-        return session
-
-    @classmethod
-    def _resolved(
-        cls, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
-    ) -> Session:
-        from ._directories import discover_folders
-        from ._discovery import discover
-        from ._resolve import resolve
-        from ._settings import load_settings
-
-        settings = load_settings(cwd, environ)
-        records = discover(path) + discover_folders(settings)
-        resolution = resolve(
-            records,
-            settings,
-            core_version=__version__,
-            plugin_api=PLUGIN_API,
-            installed=installed_versions(settings.pins, path),
-        )
+        settings, resolution = select(cwd, environ, path, cache)
+        if strict and not settings.strict:
+            settings = replace(settings, strict=True)
         return cls(settings, resolution, path=path)
 
     # -- state -----------------------------------------------------------------------------
@@ -221,6 +170,9 @@ class Session:
             if verdict.record.form is Form.DIRECTORY:
                 record = activate_folder(verdict.record)
             else:
+                from ._discovery import verify_record
+
+                verify_record(verdict.record)  # what is imported comes from the manifest as it is
                 record = activate(verdict.record, self.plugin_manager)
         except PluginError as error:
             self._failures[namespace] = Problem(
@@ -436,9 +388,3 @@ class Session:
         record = self._records[namespace]
         state = State.ACTIVE if record.components is not None else State.NOT_ACTIVATED
         return replace(verdict, state=state, record=record, problems=verdict.problems + found)
-
-
-def _current_folders(settings: Settings, resolution: Resolution) -> bool:
-    from ._directories import folders_current
-
-    return folders_current(settings, resolution)

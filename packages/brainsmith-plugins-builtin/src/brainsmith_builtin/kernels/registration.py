@@ -15,7 +15,7 @@ from importlib import resources
 from brainsmith.hardware import install_custom_ops, kernel_domain, target_loader
 
 NAMESPACE = "builtin"
-MANIFEST = "brainsmith-plugin.toml"
+MANIFEST = "brainsmith_plugin.toml"
 
 
 def builtin_kernel_targets() -> dict[str, str]:

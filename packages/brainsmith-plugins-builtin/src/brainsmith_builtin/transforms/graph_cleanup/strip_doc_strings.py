@@ -9,7 +9,7 @@ pass could find more to do. Constructor arguments are the blueprint's options::
       graph_cleanup:
         - StripDocStrings: {keep_graph: true}
 
-Declare it in the plugin's manifest (``brainsmith-plugin.toml``)::
+Declare it in the plugin's manifest (``brainsmith_plugin.toml``)::
 
     [[transforms]]
     name = "StripDocStrings"

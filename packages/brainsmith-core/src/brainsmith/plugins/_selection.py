@@ -1,0 +1,94 @@
+"""The plugin selection every command uses: installed plugins discovered on the path and the
+directory plugins the settings name, resolved against the project settings and the switches.
+
+Both halves are cached on disk (:mod:`brainsmith.plugins._cache`), keyed apart: the environment
+scan by the metadata on the path, the resolution by that plus the settings files' content, so
+moving between folders costs nothing and editing a settings file re-resolves without a re-scan.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from .._distributions import installed_versions
+from .._version import PLUGIN_API, __version__
+from . import _cache as disk
+from ._settings import Settings
+from .verdicts import Resolution
+
+
+def select(
+    cwd: Path | None,
+    environ: Mapping[str, str] | None,
+    path: Sequence[str] | None,
+    cache: Path | bool,
+) -> tuple[Settings, Resolution]:
+    """``(settings, resolution)`` for the project at ``cwd`` (default: the working folder), the
+    switches in ``environ`` (default ``os.environ``) and the plugins on ``path`` (default
+    ``sys.path``). ``cache``: ``True`` for the user's cache folder (default ``path`` only), a
+    folder, or ``False`` to bypass the cache."""
+    env = os.environ if environ is None else environ
+    folder = cwd if cwd is not None else Path.cwd()
+    search = list(sys.path if path is None else path)
+    directory = None
+    if cache is True and path is None:
+        directory = disk.cache_dir(env)
+    elif isinstance(cache, Path):
+        directory = cache
+    store = None if directory is None else disk.Store.open(directory, search)
+    if store is None:
+        return _resolved(_scan(path), folder, env, path)
+    # the keys are taken before anything is read: a change made meanwhile is a miss next time
+    environment = disk.environment_key(search)
+    settings_key = disk.settings_key(folder, env)
+    snapshot = store.load_resolution(environment, settings_key)
+    if snapshot is not None:
+        named = snapshot.settings.plugin_dirs or snapshot.settings.user_plugins
+        if not named or _folders_current(snapshot.settings, snapshot.resolution):
+            return snapshot.settings, snapshot.resolution
+    scanned = store.load_scan(environment)
+    if scanned is None:
+        scanned = _scan(path)
+        store.save_scan(environment, scanned)
+    settings, resolution = _resolved(scanned, folder, env, path)
+    snapshot = disk.Snapshot(settings, resolution)
+    store.save_resolution(environment, settings_key, snapshot, dict(scanned.manifests))
+    return settings, resolution
+
+
+def _resolved(
+    scanned: disk.Scan, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
+) -> tuple[Settings, Resolution]:
+    from ._directories import discover_folders
+    from ._resolve import resolve
+    from ._settings import load_settings
+
+    settings = load_settings(cwd, environ)
+    records = scanned.records + discover_folders(settings)
+    resolution = resolve(
+        records,
+        settings,
+        core_version=__version__,
+        plugin_api=PLUGIN_API,
+        installed=installed_versions(settings.pins, path),
+    )
+    if scanned.problems:  # discovery's warnings (leftover metadata folders)
+        resolution = replace(resolution, problems=resolution.problems + scanned.problems)
+    return settings, resolution
+
+
+def _folders_current(settings: Settings, resolution: Resolution) -> bool:
+    from ._directories import folders_current
+
+    return folders_current(settings, resolution)
+
+
+def _scan(path: Sequence[str] | None) -> disk.Scan:
+    from ._discovery import scan
+
+    found = scan(path)
+    return disk.Scan(found.records, found.problems, found.manifests)
