@@ -101,7 +101,7 @@ def test_a_misspelt_stage_is_an_error_with_did_you_mean(
         },
     )
     result = run(capsys, "plugins", "check")
-    manifest_file = plugins.root / pkg / "brainsmith-plugin.toml"
+    manifest_file = plugins.root / pkg / "brainsmith_plugin.toml"
     assert result.code == 1
     assert result.out.splitlines()[1:5] == [
         "problems:",
@@ -209,7 +209,7 @@ def test_static_findings_name_file_field_message_and_fix(plugins: FakeSite) -> N
     module = plugins.root / pkg / "k.py"
     assert finding == Finding(
         "error",
-        str(plugins.root / pkg / "brainsmith-plugin.toml"),
+        str(plugins.root / pkg / "brainsmith_plugin.toml"),
         "kernels[0].target",
         f"kernel K: module '{pkg}.k' ({module}) defines no 'Kernel' (did you mean 'Kernal'?)",
         f"fix the target {pkg}.k:Kernel, or define Kernel in {module}",
