@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 
-COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks")
+COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks", "explain")
 """Sub-modules of :mod:`brainsmith.cli`; each defines ``register(subparsers)``."""
 
 
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrainsmithError as error:
         if args.traceback or os.environ.get("BRAINSMITH_TRACEBACK"):
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}\n  explain: brainsmith explain {error.code}", file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:  # output piped into a command that stopped reading (head, less)
         devnull = os.open(os.devnull, os.O_WRONLY)
