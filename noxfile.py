@@ -1,4 +1,5 @@
-"""Development sessions: `nox` runs lint, types, unit tests, integration tests and the corpus.
+"""Development sessions: `nox` runs lint, types, unit tests, integration tests, the corpus and
+the docs.
 
 `nox -s bench` runs the benchmarks (not part of the default run).
 """
@@ -10,7 +11,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typecheck", "tests", "integration", "corpus"]
+nox.options.sessions = ["lint", "typecheck", "tests", "integration", "corpus", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
@@ -56,6 +57,22 @@ def integration(session: nox.Session) -> None:
     session.install("pytest>=8", "uv")
     _install_simulators(session)
     session.run("pytest", "tests/integration", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The documentation site: `mkdocs build --strict` (generated CLI reference, API and hook
+    reference, troubleshooting), then no broken internal link in the built pages."""
+    session.install(
+        "mkdocs>=1.6",
+        "mkdocs-material>=9.5",
+        "mkdocstrings[python]>=0.26",
+        "-e",
+        "packages/brainsmith-core",
+    )
+    site = Path(session.create_tmp()) / "site"
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(site))
+    session.run("python", "scripts/check_site_links.py", str(site))
 
 
 def _install_simulators(session: nox.Session) -> None:

@@ -234,6 +234,7 @@ def test_show_unknown_namespace_suggests_without_traceback(cli: Cli) -> None:
     assert result.err == (
         "error: no plugin with namespace 'mff' is installed (did you mean 'mf'?)\n"
         "  fix: run 'brainsmith plugins list' to see the installed plugins\n"
+        "  explain: brainsmith explain BS103\n"
     )
     assert "Traceback" not in result.err
 

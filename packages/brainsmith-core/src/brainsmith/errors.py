@@ -1,6 +1,16 @@
-"""Errors the core raises: each says what is wrong, where, and how to fix it."""
+"""Errors the core raises: each says what is wrong, where, and how to fix it.
+
+Every error class has an entry in the error catalogue (a stable code such as ``BS101``, its
+cause and its fix): :attr:`BrainsmithError.code`, :func:`explain`, ``brainsmith explain CODE``
+and the documentation's troubleshooting page all read that one table.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._catalogue import ErrorEntry
 
 
 class BrainsmithError(Exception):
@@ -21,6 +31,15 @@ class BrainsmithError(Exception):
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
         return f"{text}\n  fix: {self.fix}" if self.fix else text
+
+    @property
+    def code(self) -> str:
+        """The catalogue code of this error's class (``"BS101"``), or of its nearest
+        catalogued base class; ``brainsmith explain CODE`` prints its cause and fix."""
+        from ._catalogue import entry_for
+
+        entry = entry_for(type(self))
+        return entry.code if entry is not None else "BS100"
 
 
 class ToolchainError(BrainsmithError):
@@ -48,3 +67,32 @@ class UnknownComponentError(BrainsmithError, LookupError):
 
     missing: bool = False
     """Nothing of that kind has the name (not ambiguous, not from an unusable plugin)."""
+
+
+def explain(code_or_error: str | type[BaseException]) -> ErrorEntry:
+    """The catalogue entry (code, error class path, title, cause, fix, exit status) of a code
+    (``"BS101"``, case-insensitive) or of an error class.
+
+    :raises UnknownComponentError: when the code is not in the catalogue (the message lists
+        the codes).
+    """
+    from ._catalogue import CATALOGUE, entry_by_code, entry_for
+
+    if isinstance(code_or_error, str):
+        entry = entry_by_code(code_or_error)
+    else:
+        entry = entry_for(code_or_error)
+    if entry is None:
+        codes = ", ".join(e.code for e in CATALOGUE)
+        raise UnknownComponentError(
+            f"no error code {code_or_error!r} in the catalogue",
+            fix=f"use one of {codes} (brainsmith explain lists them)",
+        )
+    return entry
+
+
+def catalogue() -> tuple[ErrorEntry, ...]:
+    """Every catalogue entry, in code order."""
+    from ._catalogue import CATALOGUE
+
+    return CATALOGUE

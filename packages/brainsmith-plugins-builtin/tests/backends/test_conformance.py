@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from brainsmith.testing.conformance import ConformanceError, check_kernel
+from brainsmith.testing import ConformanceError, check_kernel
 from brainsmith_builtin.kernels.registration import install_builtin_kernels
 from onnx import helper
 from qonnx.core.datatype import DataType

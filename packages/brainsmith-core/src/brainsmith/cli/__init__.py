@@ -20,7 +20,7 @@ from .._version import __version__
 TRACEBACK_ENV = "BRAINSMITH_TRACEBACK"
 """Set to ``1`` to see the Python traceback of an error (like ``--traceback``)."""
 
-COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks", "sweep")
+COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks", "sweep", "explain")
 """Sub-modules of :mod:`brainsmith.cli`; each defines ``register(subparsers)``."""
 
 
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrainsmithError as error:
         if args.traceback or _traceback_requested(os.environ):
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}\n  explain: brainsmith explain {error.code}", file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:  # output piped into a command that stopped reading (head, less)
         devnull = os.open(os.devnull, os.O_WRONLY)

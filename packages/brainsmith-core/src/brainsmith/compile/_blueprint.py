@@ -88,6 +88,7 @@ class Entry:
         return value
 
     def canonical(self) -> dict[str, Any]:
+        """The entry as plain data, ``{"transform": name, "options": {...}}``."""
         return {"transform": self.name, "options": dict(self.options)}
 
 

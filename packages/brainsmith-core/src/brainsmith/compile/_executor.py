@@ -76,13 +76,17 @@ class NoEvents:
 class Observer(Protocol):
     """Receives progress as the executor runs (see :mod:`brainsmith.cli._progress`)."""
 
-    def stage_begin(self, stage: str, index: int, total: int) -> None: ...
+    def stage_begin(self, stage: str, index: int, total: int) -> None:
+        """Stage ``stage``, number ``index`` (from 1) of ``total``, starts."""
 
-    def transform_begin(self, stage: str, transform: str) -> None: ...
+    def transform_begin(self, stage: str, transform: str) -> None:
+        """Step ``transform`` (its qualified name) of ``stage`` starts."""
 
-    def transform_end(self, stage: str, transform: str, seconds: float) -> None: ...
+    def transform_end(self, stage: str, transform: str, seconds: float) -> None:
+        """Step ``transform`` of ``stage`` ended after ``seconds`` (wall clock)."""
 
-    def stage_end(self, stage: str, seconds: float) -> None: ...
+    def stage_end(self, stage: str, seconds: float) -> None:
+        """Stage ``stage`` ended after ``seconds`` (wall clock)."""
 
     def message(self, text: str) -> None:
         """A line for the user: a warning, a summary."""

@@ -125,9 +125,11 @@ class Verification:
 
     @property
     def max_abs_diff(self) -> float:
+        """The largest absolute difference over every output and input set (0.0: none)."""
         return max((o.max_abs_diff for o in self.outputs), default=0.0)
 
     def to_json(self) -> dict[str, Any]:
+        """The report's ``verification`` section: status, mode, tolerance, per-output checks."""
         status = "unverifiable" if not self.verified else "passed" if self.passed else "failed"
         return {
             "status": status,

@@ -85,6 +85,7 @@ class SimulationResult:
 
     @property
     def makespan(self) -> int:
+        """Cycles from the start until the last frame left the pipeline."""
         return self.frame_ends[-1]
 
     @property

@@ -24,10 +24,12 @@ class Component:
 
     @property
     def kind(self) -> Kind:
+        """The component's kind (transform, kernel, backend, hw_transform, step)."""
         return self.spec.kind
 
     @property
     def name(self) -> str:
+        """The component's short name, unique within its plugin (``"RemoveIdentity"``)."""
         return self.spec.name
 
     @property

@@ -90,6 +90,7 @@ class Resolution:
 
     @property
     def errors(self) -> tuple[Problem, ...]:
+        """The problems of severity ``error``."""
         return tuple(p for p in self.problems if p.severity == "error")
 
     @property
