@@ -50,6 +50,7 @@ class Validation:
 
     @property
     def ok(self) -> bool:
+        """Whether there are no findings (``plugins validate`` exits 0)."""
         return not self.findings
 
     def to_json(self) -> dict[str, Any]:
