@@ -21,7 +21,7 @@ import onnx
 import pytest
 from brainsmith.examples import example_model, mlp_model
 from brainsmith_builtin.qonnx_fast._indexed import IndexedModel
-from brainsmith_builtin.qonnx_fast.infer_datatypes import InferDataTypes
+from brainsmith_builtin.qonnx_fast.indexed_infer_datatypes import InferDataTypes
 from brainsmith_builtin.qonnx_fast.infer_shapes import InferShapes
 from onnx import TensorProto, helper, numpy_helper
 from qonnx.core.datatype import DataType
@@ -222,20 +222,6 @@ def test_index_sees_changes_made_behind_its_back() -> None:
     assert view.get_initializer("w").sum() == 0
     view.set_tensor_datatype("q", None)
     assert view.get_tensor_datatype("q") == model.get_tensor_datatype("q")
-
-
-def test_node_rules_replace_qonnx_rule_for_an_op_type() -> None:
-    def binary(model: Any, node: Any, allow: bool) -> bool:
-        model.set_tensor_datatype(node.output[0], DataType["BINARY"])
-        return False
-
-    class WithRule(InferDataTypes):
-        node_rules = {"MatMul": binary}
-
-    model = _wrapped(quant_without_valueinfos()).transform(QonnxInferShapes())
-    model = model.transform(WithRule())
-    assert model.get_tensor_datatype("y") == DataType["BINARY"]
-    assert model.get_tensor_datatype("m") == DataType["UINT2"]
 
 
 def test_manifest_points_the_qonnx_names_at_the_fast_passes() -> None:
