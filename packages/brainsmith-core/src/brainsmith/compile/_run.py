@@ -50,27 +50,44 @@ def run_model(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
 
 def _execute(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
     from qonnx.core.onnx_exec import execute_onnx
-    from qonnx.transformation.infer_shapes import InferShapes
 
-    runnable = model
-    if not runnable.check_all_tensor_shapes_specified():
-        runnable = copy.deepcopy(runnable).transform(InferShapes())
+    runnable = with_shapes(model)
     outputs = execute_onnx(runnable, dict(inputs))
     return [outputs[o.name] for o in runnable.graph.output]
 
 
+def with_shapes(model: ModelWrapper) -> ModelWrapper:
+    """``model`` itself when every tensor has a shape (qonnx's node-by-node execution needs
+    them), else a copy with shapes inferred and nodes sorted (qonnx's InferShapes and
+    SortGraph, without the rest of the cleanup a transform adds: execution needs no more)."""
+    from qonnx.transformation.general import SortGraph
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    if model.check_all_tensor_shapes_specified():
+        return model
+    inferred: ModelWrapper = InferShapes().apply(copy.deepcopy(model))[0]
+    return inferred.transform(SortGraph(), make_deepcopy=False, cleanup=False)
+
+
 class Runner:
     """Executes one model repeatedly: as one onnxruntime session when every operator is
-    standard, else node by node through qonnx (:func:`run_model`)."""
+    standard, else node by node through qonnx (:func:`run_model`), its shapes inferred once
+    for every run."""
 
     def __init__(self, model: ModelWrapper) -> None:
         self.model = model
         self.session: Any = None
         self.standard = all(n.domain in STANDARD_DOMAINS for n in _all_nodes(model.graph))
+        self.runnable: ModelWrapper | None = None
 
     def run(self, feed: Mapping[str, Any]) -> list[Any]:
         if not self.standard:
-            return run_model(self.model, feed)
+            if self.runnable is None:
+                try:
+                    self.runnable = with_shapes(self.model)
+                except Exception:  # run_model lifts old opsets and says what fails
+                    return run_model(self.model, feed)
+            return run_model(self.runnable, feed)
         if self.session is None:
             self.session = _session(self.model)
         names = [i.name for i in self.session.get_inputs()]
