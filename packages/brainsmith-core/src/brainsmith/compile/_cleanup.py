@@ -8,7 +8,7 @@ walk of the graph; the executor skips it when :func:`cleanup_is_noop` proves it 
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
@@ -87,3 +87,88 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
         if has_producer or any(name in inits or name in inputs for name in node.input):
             kept[index] = True
     return all(kept)
+
+
+def cleanup(model: ModelWrapper) -> ModelWrapper:
+    """``model.cleanup()``, in place, with exactly qonnx's result; its last pass,
+    GiveUniqueParameterTensors (quadratic in qonnx: each copy of a shared initializer scans the
+    graph twice), in one sweep."""
+    from qonnx.transformation.general import (
+        GiveUniqueParameterTensors,
+        RemoveStaticGraphInputs,
+        RemoveUnusedTensors,
+        SortCommutativeInputsInitializerLast,
+        SortGraph,
+    )
+
+    for transformation in (
+        RemoveUnusedTensors(),
+        RemoveStaticGraphInputs(),
+        SortGraph(),
+        SortCommutativeInputsInitializerLast(),
+    ):
+        model = model.transform(transformation, cleanup=False, make_deepcopy=False)
+    if not _unique_parameters(model):
+        model = model.transform(GiveUniqueParameterTensors(), cleanup=False, make_deepcopy=False)
+    return model
+
+
+_DATATYPE_OF_ELEMENT = {1: "FLOAT32", 10: "FLOAT16"}
+"""qonnx's datatype of an unannotated tensor by ONNX element type (FLOAT, FLOAT16); else FLOAT32."""
+
+
+def _unique_parameters(model: ModelWrapper) -> bool:
+    """qonnx's GiveUniqueParameterTensors in one sweep: every use of an initializer after its
+    first gets a copy under a fresh random name (drawn from ``random`` as qonnx draws them),
+    with a value info and the original's datatype annotation. ``False`` (nothing changed) when
+    a value info or annotation name repeats: qonnx's pass then decides (and raises)."""
+    from onnx import helper, numpy_helper
+    from qonnx.util.basic import random_string
+
+    graph = model.graph
+    valueinfos = [*graph.input, *graph.output, *graph.value_info]
+    names = {vi.name for vi in valueinfos}
+    annotations = {a.tensor_name: a for a in graph.quantization_annotation}
+    if len(names) != len(valueinfos) or len(annotations) != len(graph.quantization_annotation):
+        return False
+    by_name = {vi.name: vi for vi in valueinfos}
+    initializers: dict[str, Any] = {}
+    for tensor in graph.initializer:
+        initializers.setdefault(tensor.name, tensor)
+
+    def datatype(name: str, tensor: Any) -> str:
+        annotation = annotations.get(name)
+        if annotation is not None:
+            for entry in annotation.quant_parameter_tensor_names:
+                if entry.key == "finn_datatype":
+                    return str(entry.value)
+        vi = by_name.get(name)
+        element = vi.type.tensor_type.elem_type if vi is not None else tensor.data_type
+        return _DATATYPE_OF_ELEMENT.get(element, "FLOAT32")
+
+    seen: set[str] = set()
+    for node in graph.node:
+        for index, name in enumerate(list(node.input)):
+            tensor = initializers.get(name)
+            if tensor is None:
+                continue
+            if name not in seen:
+                seen.add(name)
+                continue
+            fresh = random_string()
+            while fresh in names:
+                fresh = random_string()
+            names.add(fresh)
+            value = numpy_helper.to_array(tensor)
+            copied = numpy_helper.from_array(value)
+            copied.name = fresh
+            graph.initializer.append(copied)
+            graph.value_info.append(
+                helper.make_tensor_value_info(fresh, copied.data_type, list(value.shape))
+            )
+            annotation = graph.quantization_annotation.add()
+            annotation.tensor_name = fresh
+            entry = annotation.quant_parameter_tensor_names.add()
+            entry.key, entry.value = "finn_datatype", datatype(name, tensor)
+            node.input[index] = fresh
+    return True
