@@ -63,10 +63,19 @@ def with_shapes(model: ModelWrapper) -> ModelWrapper:
     from qonnx.transformation.general import SortGraph
     from qonnx.transformation.infer_shapes import InferShapes
 
-    if model.check_all_tensor_shapes_specified():
+    if _shapes_specified(model):
         return model
     inferred: ModelWrapper = InferShapes().apply(copy.deepcopy(model))[0]
     return inferred.transform(SortGraph(), make_deepcopy=False, cleanup=False)
+
+
+def _shapes_specified(model: ModelWrapper) -> bool:
+    """qonnx's ``check_all_tensor_shapes_specified`` in one sweep: every tensor a node reads or
+    writes has a value info or an initializer."""
+    graph = model.graph
+    known = {vi.name for vi in (*graph.input, *graph.output, *graph.value_info)}
+    known.update(t.name for t in graph.initializer)
+    return all(name in known for node in graph.node for name in (*node.input, *node.output) if name)
 
 
 class Runner:
@@ -79,19 +88,39 @@ class Runner:
         self.session: Any = None
         self.standard = all(n.domain in STANDARD_DOMAINS for n in _all_nodes(model.graph))
         self.runnable: ModelWrapper | None = None
+        self.segments: Any = None
+        """The runnable model prepared as :class:`._segments.Segments`, or ``False``."""
 
     def run(self, feed: Mapping[str, Any]) -> list[Any]:
         if not self.standard:
-            if self.runnable is None:
-                try:
-                    self.runnable = with_shapes(self.model)
-                except Exception:  # run_model lifts old opsets and says what fails
-                    return run_model(self.model, feed)
-            return run_model(self.runnable, feed)
+            return self._run_custom(feed)
         if self.session is None:
             self.session = _session(self.model)
         names = [i.name for i in self.session.get_inputs()]
         return list(self.session.run(None, {n: feed[n] for n in names}))
+
+    def _run_custom(self, feed: Mapping[str, Any]) -> list[Any]:
+        """A model with custom ops: in segments (:mod:`._segments`) when it can, else node by
+        node through qonnx (which also says what fails)."""
+        from ._segments import Segments, segmentable
+
+        if self.runnable is None:
+            try:
+                self.runnable = with_shapes(self.model)
+            except Exception:  # run_model lifts old opsets and says what fails
+                return run_model(self.model, feed)
+        if self.segments is None:
+            try:
+                ready = segmentable(self.runnable)
+                self.segments = Segments(self.runnable) if ready else False
+            except Exception:
+                self.segments = False
+        if self.segments is not False:
+            try:
+                return list(self.segments.run(feed))
+            except Exception:
+                self.segments = False
+        return run_model(self.runnable, feed)
 
 
 def _session(model: ModelWrapper) -> Any:
