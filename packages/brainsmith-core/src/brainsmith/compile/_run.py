@@ -58,15 +58,33 @@ def _execute(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
 
 def with_shapes(model: ModelWrapper) -> ModelWrapper:
     """``model`` itself when every tensor has a shape (qonnx's node-by-node execution needs
-    them), else a copy with shapes inferred and nodes sorted (qonnx's InferShapes and
-    SortGraph, without the rest of the cleanup a transform adds: execution needs no more)."""
+    them), else a copy with shapes inferred and nodes sorted: qonnx's InferShapes steps (each
+    custom node replaced by its shape stand-in, ONNX shape inference, custom nodes put back by
+    position) without its quadratic list surgery and ``ModelWrapper`` constructor, then
+    qonnx's SortGraph — not the rest of the cleanup a transform adds: execution needs no more."""
+    from onnx import NodeProto
+    from onnx import shape_inference as onnx_shape_inference
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.custom_op.registry import is_custom_op
     from qonnx.transformation.general import SortGraph
-    from qonnx.transformation.infer_shapes import InferShapes
+    from qonnx.transformation.infer_shapes import _make_shape_compatible_op
 
     if _shapes_specified(model):
         return model
-    inferred: ModelWrapper = InferShapes().apply(copy.deepcopy(model))[0]
-    return inferred.transform(SortGraph(), make_deepcopy=False, cleanup=False)
+    copied = copy.deepcopy(model)
+    originals: dict[int, NodeProto] = {}
+    for position, node in enumerate(copied.graph.node):
+        if is_custom_op(node.domain):
+            stand_in = _make_shape_compatible_op(node, copied)
+            stand_in.name = node.name
+            originals[position] = NodeProto()
+            originals[position].CopyFrom(node)
+            node.CopyFrom(stand_in)
+    inferred = onnx_shape_inference.infer_shapes(copied.model)
+    for position, original in originals.items():
+        inferred.graph.node[position].CopyFrom(original)
+    runnable = ModelWrapper(inferred, fix_missing_initializer_valueinfo=False)
+    return runnable.transform(SortGraph(), make_deepcopy=False, cleanup=False)
 
 
 def _shapes_specified(model: ModelWrapper) -> bool:
