@@ -21,11 +21,13 @@ import onnx
 import pytest
 from brainsmith.examples import example_model, mlp_model
 from brainsmith_builtin.qonnx_fast._indexed import IndexedModel
+from brainsmith_builtin.qonnx_fast.convert_sub_to_add import ConvertSubToAdd
 from brainsmith_builtin.qonnx_fast.indexed_infer_datatypes import InferDataTypes
 from brainsmith_builtin.qonnx_fast.infer_shapes import InferShapes
 from onnx import TensorProto, helper, numpy_helper
 from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.general import ConvertSubToAdd as QonnxConvertSubToAdd
 from qonnx.transformation.infer_datatypes import InferDataTypes as QonnxInferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes as QonnxInferShapes
 
@@ -229,6 +231,60 @@ def test_manifest_points_the_qonnx_names_at_the_fast_passes() -> None:
     from brainsmith.plugins.session import Session
 
     session = Session.from_environment(cache=False)
-    for name, cls in (("InferShapes", InferShapes), ("InferDataTypes", InferDataTypes)):
+    for name, cls in (
+        ("InferShapes", InferShapes),
+        ("InferDataTypes", InferDataTypes),
+        ("ConvertSubToAdd", ConvertSubToAdd),
+    ):
         component = session.component(Kind.TRANSFORM, f"qonnx:{name}")
         assert session.load(component) is cls
+
+
+def subs() -> onnx.ModelProto:
+    """Subs of: a constant read by two Subs, a constant graph input (IR 3 style), a dynamic
+    tensor, and a constant minuend; plus a constant with a value info of its own."""
+
+    def init(name: str, value: float) -> Any:
+        return numpy_helper.from_array(np.full([1, 4], value, dtype=np.float32), name)
+
+    nodes = [
+        helper.make_node("Sub", ["x", "c"], ["a"]),
+        helper.make_node("Sub", ["a", "c"], ["b"]),
+        helper.make_node("Sub", ["b", "g"], ["d"]),
+        helper.make_node("Sub", ["d", "x"], ["e"]),
+        helper.make_node("Sub", ["k", "e"], ["f"]),
+        helper.make_node("Sub", ["f", "v"], ["y"]),
+    ]
+    vi = helper.make_tensor_value_info
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [vi("x", TensorProto.FLOAT, [1, 4]), vi("g", TensorProto.FLOAT, [1, 4])],
+        [vi("y", TensorProto.FLOAT, [1, 4])],
+        [init("c", 1.0), init("g", 2.0), init("k", 3.0), init("v", 4.0)],
+        value_info=[vi("v", TensorProto.FLOAT, ["n", 4])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 3
+    return model
+
+
+@pytest.mark.parametrize(
+    "make", [subs, lambda: mlp("gemm_bn", 48), example_model], ids=["subs", "gemm_bn", "example"]
+)
+def test_convert_sub_to_add_equals_qonnx(make: Callable[[], onnx.ModelProto]) -> None:
+    model = _wrapped(make())
+    fast, qonnx = _both(model, ConvertSubToAdd(), QonnxConvertSubToAdd())
+    assert fast == qonnx
+    bare = copy.deepcopy(model)
+    ConvertSubToAdd().apply(bare)
+    expected = copy.deepcopy(model)
+    QonnxConvertSubToAdd().apply(expected)
+    assert bare.model.SerializeToString() == expected.model.SerializeToString()
+
+
+def test_convert_sub_to_add_with_repeated_names_is_qonnx() -> None:
+    proto = subs()
+    proto.graph.initializer.append(proto.graph.initializer[0])
+    fast, qonnx = _both(_wrapped(proto), ConvertSubToAdd(), QonnxConvertSubToAdd())
+    assert fast == qonnx
