@@ -19,7 +19,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 QUANT = "qonnx.custom_op.general"
 
 
-def shared_quant_params(layers: int) -> onnx.ModelProto:
+def shared_quant_params(layers: int, *, weights: bool = False) -> onnx.ModelProto:
     """Quant → MatMul → Relu layers whose Quant nodes all read the same scale, zero point and
     bit width (what qonnx's cleanup gives each use a copy of)."""
     nodes, inits, x = [], [], "x"
@@ -31,11 +31,21 @@ def shared_quant_params(layers: int) -> onnx.ModelProto:
     for i in range(layers):
         w = np.eye(4, dtype=np.float32) * (1 + i % 3)
         inits.append(numpy_helper.from_array(w, f"w{i}"))
-        nodes += [
+        weight = f"w{i}"
+        nodes.append(
             helper.make_node(
                 "Quant", [x, "scale", "zp", "bits"], [f"q{i}"], domain=QUANT, signed=1, narrow=0
-            ),
-            helper.make_node("MatMul", [f"q{i}", f"w{i}"], [f"m{i}"]),
+            )
+        )
+        if weights:  # a node of constants after a dynamic one: SortGraph moves it ahead
+            weight = f"qw{i}"
+            nodes.append(
+                helper.make_node(
+                    "Quant", [f"w{i}", "scale", "zp", "bits"], [weight], domain=QUANT, signed=1
+                )
+            )
+        nodes += [
+            helper.make_node("MatMul", [f"q{i}", weight], [f"m{i}"]),
             helper.make_node("Relu", [f"m{i}"], [f"h{i}"]),
         ]
         x = f"h{i}"
@@ -68,6 +78,9 @@ CASES = {
         shared_quant_params(6).SerializeToString()
     ).transform(InferShapes()),
     "quant mlp, bare": lambda: ModelWrapper(shared_quant_params(6).SerializeToString()),
+    "quant mlp, weight quants": lambda: ModelWrapper(
+        shared_quant_params(6, weights=True).SerializeToString()
+    ),
     "annotated, float16, unsorted": annotated_shared,
 }
 
@@ -112,3 +125,16 @@ def test_executor_uses_the_sweep() -> None:
     plan = Plan((("graph_cleanup", (Step("graph_cleanup", "test:Nothing", Nothing),)),))
     result = Executor(plan).run(ModelWrapper(data))
     assert result.model.model.SerializeToString() == expected
+
+
+def test_sort_graph_never_scans_for_producers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weight Quant nodes move ahead (qonnx's SortGraph order), without find_producer."""
+    data = shared_quant_params(5, weights=True).SerializeToString()
+    random.seed(0)
+    expected = ModelWrapper(data).cleanup().model.SerializeToString()
+    calls: list[str] = []
+    monkeypatch.setattr(ModelWrapper, "find_producer", lambda self, name: calls.append(name))
+    random.seed(0)
+    got = cleanup(ModelWrapper(data))
+    assert calls == []
+    assert got.model.SerializeToString() == expected

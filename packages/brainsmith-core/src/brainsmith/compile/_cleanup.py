@@ -43,8 +43,7 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
     if inputs & inits:
         return False
     seen: set[str] = set()
-    producer: dict[str, int] = {}
-    for index, node in enumerate(nodes):
+    for node in nodes:
         # GiveUniqueParameterTensors: an initializer feeds one node input at most
         for name in node.input:
             if name in inits:
@@ -56,6 +55,20 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
             flags = [name in inits for name in node.input]
             if any(a and not b for a, b in itertools.pairwise(flags)):
                 return False
+    return _sorted(model)
+
+
+def _sorted(model: ModelWrapper) -> bool:
+    """Whether qonnx's SortGraph would leave the node list as it is (``False`` when unsure:
+    repeated initializer or input names)."""
+    graph = model.graph
+    nodes = graph.node
+    inits = {t.name for t in graph.initializer}
+    inputs = {t.name for t in graph.input}
+    if len(inits) != len(graph.initializer) or len(inputs) != len(graph.input):
+        return False
+    producer: dict[str, int] = {}
+    for index, node in enumerate(nodes):
         for name in node.output:
             producer.setdefault(name, index)
     # SortGraph: toposort_flatten's order must be the current order. toposort yields nodes
@@ -92,7 +105,8 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
 def cleanup(model: ModelWrapper) -> ModelWrapper:
     """``model.cleanup()``, in place, with exactly qonnx's result; its last pass,
     GiveUniqueParameterTensors (quadratic in qonnx: each copy of a shared initializer scans the
-    graph twice), in one sweep."""
+    graph twice), and SortGraph (quadratic: it looks each producer up by a scan), in one sweep
+    each."""
     from qonnx.transformation.general import (
         GiveUniqueParameterTensors,
         RemoveStaticGraphInputs,
@@ -101,13 +115,13 @@ def cleanup(model: ModelWrapper) -> ModelWrapper:
         SortGraph,
     )
 
-    for transformation in (
-        RemoveUnusedTensors(),
-        RemoveStaticGraphInputs(),
-        SortGraph(),
-        SortCommutativeInputsInitializerLast(),
-    ):
+    for transformation in (RemoveUnusedTensors(), RemoveStaticGraphInputs()):
         model = model.transform(transformation, cleanup=False, make_deepcopy=False)
+    if not _sorted(model) and not _sort(model):
+        model = model.transform(SortGraph(), cleanup=False, make_deepcopy=False)
+    model = model.transform(
+        SortCommutativeInputsInitializerLast(), cleanup=False, make_deepcopy=False
+    )
     if not _unique_parameters(model):
         model = model.transform(GiveUniqueParameterTensors(), cleanup=False, make_deepcopy=False)
     return model
@@ -171,4 +185,54 @@ def _unique_parameters(model: ModelWrapper) -> bool:
             entry = annotation.quant_parameter_tensor_names.add()
             entry.key, entry.value = "finn_datatype", datatype(name, tensor)
             node.input[index] = fresh
+    return True
+
+
+def _sort(model: ModelWrapper) -> bool:
+    """qonnx's SortGraph in linear time: its dependency table (a node depends on the first
+    producer of each input; a node without producers counts only when it reads an initializer
+    or a graph input, else it is dropped unless something depends on it), ordered as
+    ``toposort_flatten`` orders it — by longest dependency path, then by position. ``False``
+    (nothing changed) when output, initializer or input names repeat or there is a cycle:
+    qonnx's pass then decides (and raises)."""
+    from onnx import NodeProto
+
+    graph = model.graph
+    nodes = list(graph.node)
+    if len(nodes) == 1:
+        return True
+    outputs = [name for node in nodes for name in node.output]
+    inits = {t.name for t in graph.initializer}
+    inputs = {t.name for t in graph.input}
+    if len(set(outputs)) != len(outputs) or len(inits) != len(graph.initializer):
+        return False
+    if len(inputs) != len(graph.input):
+        return False
+    producer = {name: index for index, node in enumerate(nodes) for name in node.output}
+    depends: dict[int, set[int]] = {}
+    for index, node in enumerate(nodes):
+        sources = {producer[name] for name in node.input if name in producer}
+        if sources:
+            depends[index] = sources
+        elif any(name in inits or name in inputs for name in node.input):
+            depends[index] = set()
+    for sources in list(depends.values()):
+        for source in sources:
+            depends.setdefault(source, set())
+    level: dict[int, int] = {}
+    for index in sorted(depends):  # in a sorted graph every source comes first
+        sources = depends[index] - {index}
+        if any(source not in level for source in sources):
+            return False  # a later producer or a cycle: qonnx's toposort decides
+        level[index] = 1 + max((level[source] for source in sources), default=-1)
+    order = sorted(level, key=lambda index: (level[index], index))
+    if order == list(range(len(nodes))):
+        return True
+    kept = []
+    for index in order:
+        copied = NodeProto()
+        copied.CopyFrom(nodes[index])
+        kept.append(copied)
+    del graph.node[:]
+    graph.node.extend(kept)
     return True
