@@ -121,11 +121,6 @@ def named_like_targets() -> onnx.ModelProto:
 # -- models the fast path hands to qonnx --------------------------------------------------
 
 
-def same_input_twice() -> onnx.ModelProto:
-    """``Mul(x, x)``: qonnx's rename_tensor renames only the first of the two."""
-    return _graph([helper.make_node("Mul", ["x", "x"], ["y"])], ["x"], ["y"])
-
-
 def clashing_unique_name() -> onnx.ModelProto:
     """A later tensor already named ``tensor_0``: GiveUniqueTensorNames merges two names."""
     return _graph(
@@ -145,29 +140,9 @@ def optional_input() -> onnx.ModelProto:
     return _graph([clip], ["x"], ["y"], {"hi": _ones(6.0)})
 
 
-def subgraph() -> onnx.ModelProto:
-    """An ``If`` node with branches."""
-
-    def branch(name: str) -> Any:
-        out = helper.make_tensor_value_info(f"{name}_y", TensorProto.FLOAT, [1, 4])
-        node = helper.make_node("Identity", ["x"], [f"{name}_y"])
-        return helper.make_graph([node], name, [], [out])
-
-    cond = helper.make_tensor_value_info("c", TensorProto.BOOL, [])
-    model = _graph(
-        [helper.make_node("If", ["c"], ["y"], then_branch=branch("t"), else_branch=branch("e"))],
-        ["x"],
-        ["y"],
-    )
-    model.graph.input.append(cond)
-    return model
-
-
 FALLBACK_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {
-    "same input twice": same_input_twice,
     "clashing unique name": clashing_unique_name,
     "optional input": optional_input,
-    "subgraph": subgraph,
 }
 
 FAST_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {

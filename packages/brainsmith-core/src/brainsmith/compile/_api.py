@@ -141,7 +141,6 @@ def compile_model(
         ``VerificationError`` (exit 1): with ``verify``, an output differs by more than the
         tolerance — the outputs are written first, so they can be inspected.
     """
-    from qonnx.core.modelwrapper import ModelWrapper
 
     from ..plugins import Session
     from ._blueprint import DEFAULT_BLUEPRINT, load_blueprint
@@ -152,6 +151,7 @@ def compile_model(
     from ._planner import validate
     from ._resume import carry_checkpoints, checkpoint_props, identity, resume
     from ._verify import failure
+    from ._wrap import wrap
 
     _check_arguments(output_dir, tolerance, seed, run_config)
     mode = _verify_mode(verify)
@@ -176,7 +176,7 @@ def compile_model(
         )
 
     goal = _target(loaded.target, target)
-    original = ModelWrapper(data)
+    original = wrap(data)
     given = None if inputs is None else given_inputs(inputs, original)
     model_path = Path(model) if isinstance(model, str | os.PathLike) else None
     run = identity(plan, data)

@@ -8,7 +8,7 @@ walk of the graph; the executor skips it when :func:`cleanup_is_noop` proves it 
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
@@ -43,8 +43,7 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
     if inputs & inits:
         return False
     seen: set[str] = set()
-    producer: dict[str, int] = {}
-    for index, node in enumerate(nodes):
+    for node in nodes:
         # GiveUniqueParameterTensors: an initializer feeds one node input at most
         for name in node.input:
             if name in inits:
@@ -56,6 +55,20 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
             flags = [name in inits for name in node.input]
             if any(a and not b for a, b in itertools.pairwise(flags)):
                 return False
+    return _sorted(model)
+
+
+def _sorted(model: ModelWrapper) -> bool:
+    """Whether qonnx's SortGraph would leave the node list as it is (``False`` when unsure:
+    repeated initializer or input names)."""
+    graph = model.graph
+    nodes = graph.node
+    inits = {t.name for t in graph.initializer}
+    inputs = {t.name for t in graph.input}
+    if len(inits) != len(graph.initializer) or len(inputs) != len(graph.input):
+        return False
+    producer: dict[str, int] = {}
+    for index, node in enumerate(nodes):
         for name in node.output:
             producer.setdefault(name, index)
     # SortGraph: toposort_flatten's order must be the current order. toposort yields nodes
@@ -87,3 +100,139 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
         if has_producer or any(name in inits or name in inputs for name in node.input):
             kept[index] = True
     return all(kept)
+
+
+def cleanup(model: ModelWrapper) -> ModelWrapper:
+    """``model.cleanup()``, in place, with exactly qonnx's result; its last pass,
+    GiveUniqueParameterTensors (quadratic in qonnx: each copy of a shared initializer scans the
+    graph twice), and SortGraph (quadratic: it looks each producer up by a scan), in one sweep
+    each."""
+    from qonnx.transformation.general import (
+        GiveUniqueParameterTensors,
+        RemoveStaticGraphInputs,
+        RemoveUnusedTensors,
+        SortCommutativeInputsInitializerLast,
+        SortGraph,
+    )
+
+    for transformation in (RemoveUnusedTensors(), RemoveStaticGraphInputs()):
+        model = model.transform(transformation, cleanup=False, make_deepcopy=False)
+    if not _sorted(model) and not _sort(model):
+        model = model.transform(SortGraph(), cleanup=False, make_deepcopy=False)
+    model = model.transform(
+        SortCommutativeInputsInitializerLast(), cleanup=False, make_deepcopy=False
+    )
+    if not _unique_parameters(model):
+        model = model.transform(GiveUniqueParameterTensors(), cleanup=False, make_deepcopy=False)
+    return model
+
+
+_DATATYPE_OF_ELEMENT = {1: "FLOAT32", 10: "FLOAT16"}
+"""qonnx's datatype of an unannotated tensor by ONNX element type (FLOAT, FLOAT16); else FLOAT32."""
+
+
+def _unique_parameters(model: ModelWrapper) -> bool:
+    """qonnx's GiveUniqueParameterTensors in one sweep: every use of an initializer after its
+    first gets a copy under a fresh random name (drawn from ``random`` as qonnx draws them),
+    with a value info and the original's datatype annotation. ``False`` (nothing changed) when
+    a value info or annotation name repeats: qonnx's pass then decides (and raises)."""
+    from onnx import helper, numpy_helper
+    from qonnx.util.basic import random_string
+
+    graph = model.graph
+    valueinfos = [*graph.input, *graph.output, *graph.value_info]
+    names = {vi.name for vi in valueinfos}
+    annotations = {a.tensor_name: a for a in graph.quantization_annotation}
+    if len(names) != len(valueinfos) or len(annotations) != len(graph.quantization_annotation):
+        return False
+    by_name = {vi.name: vi for vi in valueinfos}
+    initializers: dict[str, Any] = {}
+    for tensor in graph.initializer:
+        initializers.setdefault(tensor.name, tensor)
+
+    def datatype(name: str, tensor: Any) -> str:
+        annotation = annotations.get(name)
+        if annotation is not None:
+            for entry in annotation.quant_parameter_tensor_names:
+                if entry.key == "finn_datatype":
+                    return str(entry.value)
+        vi = by_name.get(name)
+        element = vi.type.tensor_type.elem_type if vi is not None else tensor.data_type
+        return _DATATYPE_OF_ELEMENT.get(element, "FLOAT32")
+
+    seen: set[str] = set()
+    for node in graph.node:
+        for index, name in enumerate(list(node.input)):
+            tensor = initializers.get(name)
+            if tensor is None:
+                continue
+            if name not in seen:
+                seen.add(name)
+                continue
+            fresh = random_string()
+            while fresh in names:
+                fresh = random_string()
+            names.add(fresh)
+            value = numpy_helper.to_array(tensor)
+            copied = numpy_helper.from_array(value)
+            copied.name = fresh
+            graph.initializer.append(copied)
+            graph.value_info.append(
+                helper.make_tensor_value_info(fresh, copied.data_type, list(value.shape))
+            )
+            annotation = graph.quantization_annotation.add()
+            annotation.tensor_name = fresh
+            entry = annotation.quant_parameter_tensor_names.add()
+            entry.key, entry.value = "finn_datatype", datatype(name, tensor)
+            node.input[index] = fresh
+    return True
+
+
+def _sort(model: ModelWrapper) -> bool:
+    """qonnx's SortGraph in linear time: its dependency table (a node depends on the first
+    producer of each input; a node without producers counts only when it reads an initializer
+    or a graph input, else it is dropped unless something depends on it), ordered as
+    ``toposort_flatten`` orders it — by longest dependency path, then by position. ``False``
+    (nothing changed) when output, initializer or input names repeat or there is a cycle:
+    qonnx's pass then decides (and raises)."""
+    from onnx import NodeProto
+
+    graph = model.graph
+    nodes = list(graph.node)
+    if len(nodes) == 1:
+        return True
+    outputs = [name for node in nodes for name in node.output]
+    inits = {t.name for t in graph.initializer}
+    inputs = {t.name for t in graph.input}
+    if len(set(outputs)) != len(outputs) or len(inits) != len(graph.initializer):
+        return False
+    if len(inputs) != len(graph.input):
+        return False
+    producer = {name: index for index, node in enumerate(nodes) for name in node.output}
+    depends: dict[int, set[int]] = {}
+    for index, node in enumerate(nodes):
+        sources = {producer[name] for name in node.input if name in producer}
+        if sources:
+            depends[index] = sources
+        elif any(name in inits or name in inputs for name in node.input):
+            depends[index] = set()
+    for sources in list(depends.values()):
+        for source in sources:
+            depends.setdefault(source, set())
+    level: dict[int, int] = {}
+    for index in sorted(depends):  # in a sorted graph every source comes first
+        sources = depends[index] - {index}
+        if any(source not in level for source in sources):
+            return False  # a later producer or a cycle: qonnx's toposort decides
+        level[index] = 1 + max((level[source] for source in sources), default=-1)
+    order = sorted(level, key=lambda index: (level[index], index))
+    if order == list(range(len(nodes))):
+        return True
+    kept = []
+    for index in order:
+        copied = NodeProto()
+        copied.CopyFrom(nodes[index])
+        kept.append(copied)
+    del graph.node[:]
+    graph.node.extend(kept)
+    return True

@@ -8,7 +8,8 @@ while skipping what that sequence pays for nothing:
   passes (RemoveUnusedTensors, RemoveStaticGraphInputs, SortGraph,
   SortCommutativeInputsInitializerLast, GiveUniqueParameterTensors). :func:`cleanup_is_noop`
   checks in one linear sweep whether every one of them would leave the model untouched; only
-  then is cleanup skipped, otherwise qonnx's own cleanup runs. The result is identical either way.
+  then is cleanup skipped, otherwise qonnx's cleanup runs (its GiveUniqueParameterTensors in one
+  sweep, :func:`~._cleanup.cleanup`). The result is identical either way.
 
 The apply loop is the one ``ModelWrapper.transform`` runs (repeat while the transform reports a
 change), bounded: a transform still reporting a change after ``max_iterations`` is an error
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .._atomic import write_atomic
 from .._guard import PLUGIN_FAILURES, describe_failure
 from ..errors import BrainsmithError
-from ._cleanup import cleanup_is_noop
+from ._cleanup import cleanup, cleanup_is_noop
 from ._plan import Applied, Plan, Result, Step, checkpoint_path, serialize, stamp
 
 if TYPE_CHECKING:
@@ -367,7 +368,7 @@ class Executor:
             iterations += 1
         cleaned = not cleanup_is_noop(model)
         if cleaned:
-            model.cleanup()
+            model = cleanup(model)
         return model, iterations, cleaned
 
     def _fix_text(self, step: Step, result: Result, checkpoint_dir: Path | None) -> str:

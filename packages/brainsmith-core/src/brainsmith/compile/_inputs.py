@@ -107,10 +107,10 @@ def read_model(path: Path) -> ModelWrapper:
 
     :raises ModelError: as :func:`model_bytes`.
     """
-    from qonnx.core.modelwrapper import ModelWrapper
+    from ._wrap import wrap
 
     data, _ = model_bytes(path)
-    return ModelWrapper(data)
+    return wrap(data)
 
 
 def prepare_output(

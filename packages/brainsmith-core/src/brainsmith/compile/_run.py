@@ -50,23 +50,64 @@ def run_model(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
 
 def _execute(model: ModelWrapper, inputs: Mapping[str, Any]) -> list[Any]:
     from qonnx.core.onnx_exec import execute_onnx
-    from qonnx.transformation.infer_shapes import InferShapes
 
-    runnable = model
-    if not runnable.check_all_tensor_shapes_specified():
-        runnable = copy.deepcopy(runnable).transform(InferShapes())
+    runnable = with_shapes(model)
     outputs = execute_onnx(runnable, dict(inputs))
     return [outputs[o.name] for o in runnable.graph.output]
 
 
+def with_shapes(model: ModelWrapper) -> ModelWrapper:
+    """``model`` itself when every tensor has a shape (qonnx's node-by-node execution needs
+    them), else a copy with shapes inferred and nodes sorted: qonnx's InferShapes steps (each
+    custom node replaced by its shape stand-in, ONNX shape inference, custom nodes put back by
+    position) without its quadratic list surgery and ``ModelWrapper`` constructor, then
+    qonnx's SortGraph — not the rest of the cleanup a transform adds: execution needs no more."""
+    from onnx import NodeProto
+    from onnx import shape_inference as onnx_shape_inference
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.custom_op.registry import is_custom_op
+    from qonnx.transformation.general import SortGraph
+    from qonnx.transformation.infer_shapes import _make_shape_compatible_op
+
+    if _shapes_specified(model):
+        return model
+    copied = copy.deepcopy(model)
+    originals: dict[int, NodeProto] = {}
+    for position, node in enumerate(copied.graph.node):
+        if is_custom_op(node.domain):
+            stand_in = _make_shape_compatible_op(node, copied)
+            stand_in.name = node.name
+            originals[position] = NodeProto()
+            originals[position].CopyFrom(node)
+            node.CopyFrom(stand_in)
+    inferred = onnx_shape_inference.infer_shapes(copied.model)
+    for position, original in originals.items():
+        inferred.graph.node[position].CopyFrom(original)
+    runnable = ModelWrapper(inferred, fix_missing_initializer_valueinfo=False)
+    return runnable.transform(SortGraph(), make_deepcopy=False, cleanup=False)
+
+
+def _shapes_specified(model: ModelWrapper) -> bool:
+    """qonnx's ``check_all_tensor_shapes_specified`` in one sweep: every tensor a node reads or
+    writes has a value info or an initializer."""
+    graph = model.graph
+    known = {vi.name for vi in (*graph.input, *graph.output, *graph.value_info)}
+    known.update(t.name for t in graph.initializer)
+    return all(name in known for node in graph.node for name in (*node.input, *node.output) if name)
+
+
 class Runner:
     """Executes one model repeatedly: as one onnxruntime session when every operator is
-    standard, else node by node through qonnx (:func:`run_model`)."""
+    standard, else node by node through qonnx (:func:`run_model`), its shapes inferred once
+    for every run."""
 
     def __init__(self, model: ModelWrapper) -> None:
         self.model = model
         self.session: Any = None
         self.standard = all(n.domain in STANDARD_DOMAINS for n in all_nodes(model.graph))
+        self.runnable: ModelWrapper | None = None
+        self.segments: Any = None
+        """The runnable model prepared as :class:`._segments.Segments`, or ``False``."""
 
     def prepare(self) -> None:
         """Build the onnxruntime session now (a model of standard operators only); raises
@@ -76,10 +117,33 @@ class Runner:
 
     def run(self, feed: Mapping[str, Any]) -> list[Any]:
         if not self.standard:
-            return run_model(self.model, feed)
+            return self._run_custom(feed)
         self.prepare()
         names = [i.name for i in self.session.get_inputs()]
         return list(self.session.run(None, {n: feed[n] for n in names}))
+
+    def _run_custom(self, feed: Mapping[str, Any]) -> list[Any]:
+        """A model with custom ops: in segments (:mod:`._segments`) when it can, else node by
+        node through qonnx (which also says what fails)."""
+        from ._segments import Segments, segmentable
+
+        if self.runnable is None:
+            try:
+                self.runnable = with_shapes(self.model)
+            except Exception:  # run_model lifts old opsets and says what fails
+                return run_model(self.model, feed)
+        if self.segments is None:
+            try:
+                ready = segmentable(self.runnable)
+                self.segments = Segments(self.runnable) if ready else False
+            except Exception:
+                self.segments = False
+        if self.segments is not False:
+            try:
+                return list(self.segments.run(feed))
+            except Exception:
+                self.segments = False
+        return run_model(self.runnable, feed)
 
 
 def _session(model: ModelWrapper) -> Any:

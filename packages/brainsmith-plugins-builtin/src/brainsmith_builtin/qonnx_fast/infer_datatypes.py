@@ -27,6 +27,7 @@ from qonnx.transformation.base import Transformation
 from qonnx.transformation.infer_datatypes import _infer_node_datatype
 
 from ._graph import elem_types
+from ._indexed import IndexedModel
 
 _INTEGER_BITS: dict[int, tuple[int, bool]] = {
     TensorProto.INT2: (2, True),
@@ -68,15 +69,16 @@ class InferDataTypes(Transformation):  # type: ignore[misc]
     def apply(self, model: Any) -> tuple[Any, bool]:
         types: dict[str, int] | None = None
         modified = False
+        view = IndexedModel(model)  # qonnx's lookups as dictionary lookups: one linear sweep
         for node in model.graph.node:
             if node.op_type in ("QuantizeLinear", "DequantizeLinear") and node.domain in (
                 "",
                 "ai.onnx",
             ):
                 types = types if types is not None else elem_types(model.graph)
-                modified |= self._quantizer(model, node, types)
+                modified |= self._quantizer(view, node, types)
             else:
-                modified |= bool(_infer_node_datatype(model, node, self.allow_scaledint_dtypes))
+                modified |= bool(_infer_node_datatype(view, node, self.allow_scaledint_dtypes))
         return model, modified
 
     def _quantizer(self, model: Any, node: Any, types: dict[str, int]) -> bool:

@@ -1,0 +1,189 @@
+"""Executing a model with custom ops in segments: every maximal run of standard nodes as one
+onnxruntime session (built once, run for every input set), each custom node through qonnx.
+
+qonnx's ``execute_onnx`` builds an onnxruntime session for every standard node on every run and
+looks up each tensor's datatype and shape with a scan of the graph (quadratic). The result here
+is the same: nodes run in qonnx's order (the model is topologically sorted first), a tensor
+with an integer QONNX datatype annotation is sanitized where qonnx sanitizes it (a standard
+node writing one ends its segment, so its consumers read the sanitized value), and custom
+nodes run qonnx's own ``execute_custom_node`` with their output tensors allocated by shape as
+qonnx allocates them. Models whose nodes carry subgraphs are not segmented (:func:`segmentable`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qonnx.core.modelwrapper import ModelWrapper
+
+STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "com.microsoft"})
+
+
+def segmentable(model: ModelWrapper) -> bool:
+    """Whether :class:`Segments` can run ``model``: no node carries a subgraph, every tensor
+    a node reads or writes has a value info (shapes inferred) or an initializer."""
+    graph = model.graph
+    known = {vi.name for vi in (*graph.input, *graph.output, *graph.value_info)}
+    known.update(t.name for t in graph.initializer)
+    for node in graph.node:
+        if any(a.type in (5, 10) for a in node.attribute):  # GRAPH, GRAPHS
+            return False
+        if any(name and name not in known for name in (*node.input, *node.output)):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Custom:
+    node: Any
+    opset: int
+
+
+@dataclass(frozen=True)
+class _Standard:
+    session: Any
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+class Segments:
+    """``model`` (topologically sorted, shapes inferred; see :func:`segmentable`) prepared
+    for repeated execution."""
+
+    def __init__(self, model: ModelWrapper) -> None:
+        import numpy as np
+        from onnx import helper, numpy_helper
+        from qonnx.core.datatype import DataType
+
+        graph = model.graph
+        self.graph = graph
+        self.valueinfo = {vi.name: vi for vi in (*graph.input, *graph.output, *graph.value_info)}
+        self.initializers = {t.name: t for t in graph.initializer}
+        self.constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+        self.datatypes: dict[str, Any] = {}
+        for annotation in graph.quantization_annotation:
+            for entry in annotation.quant_parameter_tensor_names:
+                if entry.key == "finn_datatype" and DataType[entry.value].is_integer():
+                    self.datatypes[annotation.tensor_name] = DataType[entry.value]
+        self.empty: dict[str, Any] = {}
+        for name, vi in self.valueinfo.items():
+            tensor_type = vi.type.tensor_type
+            if tensor_type.elem_type:
+                shape = [d.dim_value for d in tensor_type.shape.dim]
+                dtype = helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)
+                self.empty[name] = (shape, dtype)
+        self.opsets = {o.domain: o.version for o in model.model.opset_import}
+        self.steps: list[_Custom | _Standard] = []
+        self._np = np
+        self._sanitize(list(self.constants), self.constants)
+        self._plan(list(graph.node))
+
+    def _plan(self, nodes: list[Any]) -> None:
+        readers: dict[str, int] = {}
+        for position, node in enumerate(nodes):
+            for name in node.input:
+                readers[name] = position  # the last reader
+        outputs = {o.name for o in self.graph.output}
+        segment: list[Any] = []
+        for position, node in enumerate(nodes):
+            if node.domain not in STANDARD_DOMAINS:
+                self._close(segment, readers, outputs, position)
+                segment = []
+                from qonnx.util.basic import get_preferred_qonnx_opset
+
+                opset = self.opsets.get(node.domain, get_preferred_qonnx_opset())
+                self.steps.append(_Custom(node, opset))
+                continue
+            segment.append(node)
+            if any(name in self.datatypes for name in node.output):
+                self._close(segment, readers, outputs, position + 1)
+                segment = []
+        self._close(segment, readers, outputs, len(nodes))
+
+    def _close(
+        self, segment: list[Any], readers: dict[str, int], outputs: set[str], after: int
+    ) -> None:
+        """One onnxruntime session for ``segment`` (the nodes before position ``after``)."""
+        import onnxruntime as ort
+        from onnx import helper
+
+        if not segment:
+            return
+        produced = {name for node in segment for name in node.output if name}
+        needed: dict[str, None] = {}
+        for node in segment:
+            for name in node.input:
+                if name and name not in produced:
+                    needed[name] = None
+        inputs = tuple(n for n in needed if n not in self.constants)
+        initializers = [self.initializers[n] for n in needed if n in self.constants]
+        results = tuple(
+            n
+            for node in segment
+            for n in node.output
+            if n and (n in outputs or readers.get(n, -1) >= after)
+        )
+        graph = helper.make_graph(
+            segment,
+            "segment",
+            [self.valueinfo[n] for n in inputs],
+            [self.valueinfo[n] for n in results],
+            initializers,
+        )
+        opsets = [
+            helper.make_opsetid(d, v) for d, v in self.opsets.items() if d in STANDARD_DOMAINS
+        ]
+        proto = helper.make_model(graph, opset_imports=opsets)
+        proto.ir_version = 8
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        options.log_severity_level = 3
+        session = ort.InferenceSession(
+            proto.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
+        self.steps.append(_Standard(session, inputs, results))
+
+    def run(self, feed: Mapping[str, Any]) -> list[Any]:
+        """The outputs, in graph order, for ``feed`` (values by graph input name)."""
+        from qonnx.core.execute_custom_node import execute_custom_node
+
+        context: dict[str, Any] = dict(self.constants)
+        context.update(feed)
+        context[""] = None
+        self._sanitize(list(feed), context)
+        for step in self.steps:
+            if isinstance(step, _Standard):
+                values = step.session.run(None, {n: context[n] for n in step.inputs})
+                context.update(zip(step.outputs, values, strict=True))
+                self._sanitize(step.outputs, context)
+                continue
+            node = step.node
+            self._sanitize(node.input, context)
+            for name in node.output:
+                if name in self.empty:
+                    shape, dtype = self.empty[name]
+                    context[name] = self._np.zeros(shape, dtype=dtype)
+            execute_custom_node(node, context, self.graph, onnx_opset_version=step.opset)
+            self._sanitize(node.output, context)
+        return [context[o.name] for o in self.graph.output]
+
+    def _sanitize(self, names: Any, context: dict[str, Any]) -> None:
+        """qonnx's ``sanitize_quant_values`` on the tensors with an integer datatype."""
+        from qonnx.util.basic import sanitize_quant_values
+
+        chosen = [n for n in names if n in self.datatypes and n in context]
+        if chosen:
+            sanitize_quant_values(_Datatypes(self.datatypes), chosen, context)
+
+
+class _Datatypes:
+    """The one model method ``sanitize_quant_values`` calls, answered from a dictionary."""
+
+    def __init__(self, datatypes: dict[str, Any]) -> None:
+        self.datatypes = datatypes
+
+    def get_tensor_datatype(self, name: str) -> Any:
+        return self.datatypes[name]
