@@ -107,16 +107,21 @@ CATALOGUE: tuple[ErrorEntry, ...] = (
         "BS107",
         "brainsmith.plugins._install.InstallRefused",
         "No plugin release fits",
-        "`brainsmith plugins install` found no release of the requested plugin whose requirements and manifest (`api`, `requires`, `conflicts`) fit the running brainsmith-core and the plugins already installed; nothing was changed.",
-        "Install a release the message lists as fitting, upgrade brainsmith-core to a version the plugin supports, or ask the plugin's author for a release for your core.",
+        "`brainsmith plugins install` found no release of the requested plugin whose requirements "
+        "and manifest (`api`, `requires`, `conflicts`) fit the running brainsmith-core and the "
+        "plugins already installed; nothing was changed.",
+        "Install a release the message lists as fitting, upgrade brainsmith-core to a version the "
+        "plugin supports, or ask the plugin's author for a release for your core.",
         1,
     ),
     ErrorEntry(
         "BS108",
         "brainsmith.plugins._scaffold.ScaffoldError",
         "Cannot write the plugin project",
-        "`brainsmith plugins new` was given a name that is not a lowercase Python identifier, an unknown `--kind`, or an output folder that exists and is not empty.",
-        "Choose a name like `my_plugin`, one of the kinds `--help` lists, or an empty or new folder with `-o`.",
+        "`brainsmith plugins new` was given a name that is not a lowercase Python identifier, an "
+        "unknown `--kind`, or an output folder that exists and is not empty.",
+        "Choose a name like `my_plugin`, one of the kinds `--help` lists, or an empty or new "
+        "folder with `-o`.",
         2,
     ),
     ErrorEntry(
@@ -208,15 +213,20 @@ CATALOGUE: tuple[ErrorEntry, ...] = (
         "BS210",
         "brainsmith.compile._support.UnverifiableModelError",
         "Model cannot be verified",
-        "`--verify` was asked for, but onnxruntime cannot execute the model: an input or output type it cannot pass as numpy (bfloat16, float8, int4), an input no values can be drawn for, an operator it does not implement, or an operator of an unknown domain. Checked before any stage runs.",
-        "Compile without `--verify`, give the inputs with `--inputs file.npz` where drawing them is the problem, or replace the unsupported operator.",
+        "`--verify` was asked for, but onnxruntime cannot execute the model: an input or output "
+        "type it cannot pass as numpy (bfloat16, float8, int4), an input no values can be drawn "
+        "for, an operator it does not implement, or an operator of an unknown domain. Checked "
+        "before any stage runs.",
+        "Compile without `--verify`, give the inputs with `--inputs file.npz` where drawing them "
+        "is the problem, or replace the unsupported operator.",
         2,
     ),
     ErrorEntry(
         "BS211",
         "brainsmith.sweep._spec.SweepFileError",
         "Invalid sweep file",
-        "The sweep YAML is missing, malformed, has an unknown key, or an axis names a stage, transform or option the blueprint does not have. Checked before any point compiles.",
+        "The sweep YAML is missing, malformed, has an unknown key, or an axis names a stage, "
+        "transform or option the blueprint does not have. Checked before any point compiles.",
         "Fix the key the message names (file and line); `docs/sweep.md` shows the format.",
         2,
     ),
@@ -224,7 +234,8 @@ CATALOGUE: tuple[ErrorEntry, ...] = (
         "BS212",
         "brainsmith.sweep._store.StoreError",
         "Sweep results store unusable",
-        "The output folder's `sweep.sqlite` cannot be opened, is locked by another running sweep, or belongs to a different sweep.",
+        "The output folder's `sweep.sqlite` cannot be opened, is locked by another running sweep, "
+        "or belongs to a different sweep.",
         "Wait for the other sweep to finish, or give the sweep a new output folder with `-o`.",
         2,
     ),
@@ -232,15 +243,18 @@ CATALOGUE: tuple[ErrorEntry, ...] = (
         "BS213",
         "brainsmith.sweep._executors.ExecutorError",
         "Unknown or unavailable sweep executor",
-        "`--executor` names an executor no plugin provides, one whose extra is not installed (`brainsmith-core[dask]`), or a scheduler that cannot be reached.",
-        "Pick an executor `brainsmith sweep --help` lists, install its extra, or check the `--scheduler` address.",
+        "`--executor` names an executor no plugin provides, one whose extra is not installed "
+        "(`brainsmith-core[dask]`), or a scheduler that cannot be reached.",
+        "Pick an executor `brainsmith sweep --help` lists, install its extra, or check the "
+        "`--scheduler` address.",
         2,
     ),
     ErrorEntry(
         "BS214",
         "brainsmith.sweep._executors.ExecutorFailure",
         "Sweep executor failed",
-        "A worker process died or the cluster went away while the sweep ran; finished points are kept in the store.",
+        "A worker process died or the cluster went away while the sweep ran; finished points are "
+        "kept in the store.",
         "Run the same command again: finished points are skipped and the sweep resumes.",
         1,
     ),
