@@ -131,7 +131,8 @@ def test_a_kernel_project_declares_kernel_backend_inference_and_blueprint(
     }
     tests = (project / "tests" / "test_kernel.py").read_text()
     assert "check_kernel(" in tests and "from brainsmith_plugin_relu.infer import" in tests
-    assert '"relu:relu", "--verify", "cppsim"' in (project / "tests" / "test_compile.py").read_text()
+    compile_test = (project / "tests" / "test_compile.py").read_text()
+    assert '"relu:relu", "--verify", "cppsim"' in compile_test
     for python in project.rglob("*.py"):
         ast.parse(python.read_text(), str(python))
         assert "$" not in python.read_text(), f"{python} has an unsubstituted placeholder"
