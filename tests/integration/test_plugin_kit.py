@@ -114,6 +114,72 @@ def test_a_new_plugin_builds_installs_passes_its_tests_validates_and_compiles(
     assert "notes-summary.json" in json.dumps(report["artifacts"])
 
 
+INT8_RELU_MODEL = """
+import sys
+from onnx import TensorProto, helper
+from qonnx.core.datatype import DataType
+from qonnx.core.modelwrapper import ModelWrapper
+graph = helper.make_graph(
+    [helper.make_node("Relu", ["x"], ["h"], name="relu0"), helper.make_node("Sin", ["h"], ["y"])],
+    "int_relu_then_sin",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 16])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 16])],
+)
+model = ModelWrapper(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+model.set_tensor_datatype("x", DataType["INT8"])
+model.save(sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(UV is None, reason="uv builds the wheels")
+@pytest.mark.skipif(shutil.which("g++") is None, reason="cppsim compiles with g++")
+def test_a_new_kernel_plugin_builds_passes_its_conformance_tests_and_maps_a_node(
+    make_venv: Callable[..., Any], tmp_path: Path
+) -> None:
+    venv = make_venv("brainsmith-plugins-builtin[sim]")
+    written = venv.run("brainsmith", "plugins", "new", "relu", "--kind", "kernel", "-o", tmp_path)
+    assert written.returncode == 0, written.stderr
+    project = tmp_path / "brainsmith-plugin-relu"
+    wheel = build(project, tmp_path / "dist")
+    assert UV is not None
+    subprocess.run(
+        [UV, "pip", "install", "--quiet", "--python", str(venv.python), wheel, "pytest"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    tests = venv.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert re.search(r"\b4 passed\b", tests.stdout), tests.stdout  # conformance, infer, compile
+    clean = venv.run("brainsmith", "plugins", "validate", project, "--json")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert json.loads(clean.stdout)["findings"] == []
+
+    listing = json.loads(venv.run("brainsmith", "plugins", "list", "--json").stdout)
+    row = next(p for p in listing["plugins"] if p["namespace"] == "relu")
+    assert row["distribution"] == "brainsmith-plugin-relu"
+    assert row["components"] == {"transforms": 0, "kernels": 1, "backends": 1, "hw_transforms": 1}
+
+    model, out = tmp_path / "relu.onnx", tmp_path / "out"
+    venv.run("python", "-c", INT8_RELU_MODEL, model, check=True)
+    compiled = venv.run(
+        "brainsmith", "compile", model, "-b", "relu:relu", "--verify", "cppsim", "-o", out
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    report = json.loads((out / "compile_report.json").read_text())
+    mapping = report["mapping"]
+    assert mapping["kernels"] == {"ReluStream": 1}
+    (mapped,) = mapping["mapped"]
+    assert mapped["sources"] == [{"node": mapped["node"], "op_type": "Relu"}]
+    assert [(b["node"], b["backend"]) for b in mapping["backends"]] == [
+        (mapped["node"], "ReluStream_hls")
+    ]
+    assert [s["op_type"] for s in mapping["software"]] == ["Sin"]
+    assert report["verification"]["passed"], report["verification"]
+    assert report["verification"]["simulation"]["simulated"] == [mapped["node"]]
+    assert "cppsim vs python max abs diff 0 (bit-exact)" in compiled.stderr
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"

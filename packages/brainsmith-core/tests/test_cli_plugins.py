@@ -1,15 +1,19 @@
 """``brainsmith plugins list/show/check/lock`` driven in-process over fake distributions.
 
 The CLI discovers plugins on ``sys.path``; the fixture replaces ``sys.path`` with the fake site,
-the standard library and the core's source folder, so the real discovery sees only the fake
-distributions (not the builtin plugin installed in the test environment).
+the standard library, the core's source folder and a folder of links to the import packages of
+the core's own requirements (without their ``.dist-info``), so the real discovery sees only the
+fake distributions (not the builtin plugin installed in the test environment) while the core's
+imports (``packaging``, ``pluggy``, ...) still work when this file runs on its own.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,10 +55,36 @@ class Cli:
         return Result(code, captured.out, captured.err)
 
 
+@pytest.fixture(scope="session")
+def core_requirements(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of symlinks to the top-level import packages of brainsmith-core's unconditional
+    requirements: importable, but with no distribution metadata for discovery to find."""
+    folder = tmp_path_factory.mktemp("core-requirements")
+    wanted = {
+        re.split(r"[\s\[<>=!~;]", line, maxsplit=1)[0].lower().replace("_", "-")
+        for line in metadata.requires("brainsmith-core") or []
+        if "extra ==" not in line
+    }
+    for module, distributions in metadata.packages_distributions().items():
+        if not {d.lower().replace("_", "-") for d in distributions} & wanted:
+            continue
+        for entry in sys.path:
+            for candidate in (Path(entry) / module, Path(entry) / f"{module}.py"):
+                if entry and candidate.exists() and not (folder / candidate.name).exists():
+                    (folder / candidate.name).symlink_to(candidate)
+    return folder
+
+
 @pytest.fixture
-def cli(site: FakeSite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+def cli(
+    site: FakeSite,
+    core_requirements: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Cli:
     stdlib = [p for p in sys.path if p and "site-packages" not in p and "packages/" not in p]
-    monkeypatch.setattr(sys, "path", [str(site.root), *stdlib, CORE_SRC])
+    path = [str(site.root), *stdlib, CORE_SRC, str(core_requirements)]
+    monkeypatch.setattr(sys, "path", path)
     monkeypatch.chdir(site.project)
     monkeypatch.delenv("BRAINSMITH_TRACEBACK", raising=False)
     return Cli(site, capsys)

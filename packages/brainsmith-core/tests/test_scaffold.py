@@ -13,6 +13,7 @@ from pathlib import Path
 
 import brainsmith.cli
 import pytest
+import yaml
 from brainsmith._version import PLUGIN_API, __version__
 from brainsmith.plugins._checks import check_entry_point_value, check_manifest_data
 from brainsmith.plugins._manifest import read_manifest
@@ -97,6 +98,45 @@ def test_a_lifecycle_project_declares_its_hooks_module(
     assert manifest.declaration.hooks == "brainsmith_plugin_notes.hooks"
     assert manifest.components == ()
     assert "def brainsmith_compile_artifacts(" in (package / "hooks.py").read_text()
+
+
+def test_a_kernel_project_declares_kernel_backend_inference_and_blueprint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new(tmp_path, capsys, "relu", "--kind", "kernel")[0] == 0
+    project = tmp_path / "brainsmith-plugin-relu"
+    package = project / "src" / "brainsmith_plugin_relu"
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    series = core_range(__version__)
+    assert pyproject["project"]["dependencies"] == [
+        f"brainsmith-core[compile]{series}",
+        f"brainsmith-plugins-builtin[sim]{series}",
+    ]
+    manifest = read_manifest(package / "brainsmith_plugin.toml")
+    assert manifest.declaration.requires == (f"builtin{series}",)
+    assert [(s.kind.value, s.name, s.target) for s in manifest.components] == [
+        ("kernel", "ReluStream", "brainsmith_plugin_relu.kernel:ReluStream"),
+        ("backend", "ReluStream_hls", "brainsmith_plugin_relu.hls:ReluStream_hls"),
+        ("hw_transform", "InferReluStream", "brainsmith_plugin_relu.infer:InferReluStream"),
+    ]
+    blueprint = yaml.safe_load((package / "blueprints" / "relu.yaml").read_text())
+    assert blueprint["extends"] == "builtin:dataflow"
+    assert blueprint["edits"] == [
+        {"insert_before": "builtin:PartitionDataflow", "transform": "relu:InferReluStream"}
+    ]
+    assert {p.name for p in (project / "tests").iterdir()} == {
+        "test_plugin.py",
+        "test_kernel.py",
+        "test_compile.py",
+    }
+    tests = (project / "tests" / "test_kernel.py").read_text()
+    assert "check_kernel(" in tests and "from brainsmith_plugin_relu.infer import" in tests
+    compile_test = (project / "tests" / "test_compile.py").read_text()
+    assert '"relu:relu", "--verify", "cppsim"' in compile_test
+    for python in project.rglob("*.py"):
+        ast.parse(python.read_text(), str(python))
+        assert "$" not in python.read_text(), f"{python} has an unsubstituted placeholder"
+    assert "--kind kernel" in (project / "README.md").read_text()
 
 
 @pytest.mark.parametrize("name", ["Demo", "2fast", "my-plugin", "a b", ""])

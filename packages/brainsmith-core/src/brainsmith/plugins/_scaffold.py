@@ -19,7 +19,7 @@ from string import Template
 from .._version import PLUGIN_API, __version__
 from ..errors import BrainsmithError
 
-SCAFFOLD_KINDS: tuple[str, ...] = ("transform", "lifecycle")
+SCAFFOLD_KINDS: tuple[str, ...] = ("transform", "kernel", "lifecycle")
 """What ``--kind`` may name: the component the scaffold's project contributes."""
 
 MANIFEST_FILE = "brainsmith_plugin.toml"
@@ -60,7 +60,18 @@ class Project:
             "core_version": __version__,
             "core_range": core_range(__version__),
             "api_range": api_range(PLUGIN_API),
+            "dependencies": ",\n".join(f'    "{r}"' for r in self.requirements()),
         }
+
+    def requirements(self) -> tuple[str, ...]:
+        """The project's ``dependencies``: the core in its bounded range; a kernel plugin also
+        needs the builtin plugin (the HLS engine, the dataflow blueprint; released with the core,
+        in the same series) with its simulators extra (the ap_int headers cppsim compiles with)."""
+        series = core_range(__version__)
+        core = f"brainsmith-core[compile]{series}"
+        if self.kind == "kernel":
+            return (core, f"brainsmith-plugins-builtin[sim]{series}")
+        return (core,)
 
 
 def core_range(version: str) -> str:
