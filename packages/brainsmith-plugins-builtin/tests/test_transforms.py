@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
+from brainsmith import compile_model
 from brainsmith.compile import random_inputs, run_model
 from brainsmith.examples import example_model, mlp_model
 from brainsmith.testing import assert_preserves_outputs
@@ -89,6 +93,63 @@ def test_remove_identity_keeps_input_to_output_copy() -> None:
     )
     model = ModelWrapper(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
     assert len(model.transform(RemoveIdentity()).graph.node) == 1
+
+
+def _outer_scope_model() -> onnx.ModelProto:
+    """``y = If(sum(x) > 0, x + c, x * c)`` where both bodies read ``copied = Identity(c)``
+    from the outer scope (the kind of onnx's *_expanded function tests)."""
+
+    def branch(name: str, op: str) -> onnx.GraphProto:
+        node = helper.make_node(op, ["x", "copied"], [f"{name}_out"])
+        out = helper.make_tensor_value_info(f"{name}_out", TensorProto.FLOAT, [2])
+        return helper.make_graph([node], name, [], [out])
+
+    nodes = [
+        helper.make_node("Identity", ["c"], ["copied"]),
+        helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+        helper.make_node("Greater", ["s", "zero"], ["cond"]),
+        helper.make_node(
+            "If",
+            ["cond"],
+            ["y"],
+            then_branch=branch("then", "Add"),
+            else_branch=branch("else", "Mul"),
+        ),
+    ]
+    constants = [
+        numpy_helper.from_array(np.array([1.5, -2.0], dtype=np.float32), "c"),
+        numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "outer_scope",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+        constants,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_remove_identity_rewires_readers_inside_subgraph_bodies() -> None:
+    proto = _outer_scope_model()
+    result = ModelWrapper(onnx.ModelProto.FromString(proto.SerializeToString()))
+    result, _ = RemoveIdentity().apply(result)
+    onnx.checker.check_model(result.model, full_check=True)
+    assert not result.get_nodes_by_op_type("Identity")
+    before, after = (
+        ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+        for m in (proto, result.model)
+    )
+    for x in (np.array([1.0, 2.0], dtype=np.float32), np.array([-1.0, -2.0], dtype=np.float32)):
+        np.testing.assert_array_equal(before.run(None, {"x": x})[0], after.run(None, {"x": x})[0])
+
+
+def test_a_compile_keeps_what_only_a_subgraph_body_reads(tmp_path: Path) -> None:
+    """The default blueprint's cleanup counts an outer initializer read only inside a body as
+    used (qonnx's RemoveUnusedTensors drops it)."""
+    result = compile_model(_outer_scope_model(), output_dir=tmp_path, verify=True)
+    assert result.verification is not None and result.verification.passed
+    onnx.checker.check_model(onnx.load(tmp_path / "model.onnx"), full_check=True)
 
 
 def test_strip_doc_strings() -> None:

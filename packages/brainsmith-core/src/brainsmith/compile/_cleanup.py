@@ -30,10 +30,7 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
     inputs = {t.name for t in graph.input}
     if len(inits) != len(init_names) or len(inputs) != len(graph.input):
         return False
-    used: set[str] = set()
-    for node in nodes:
-        used.update(node.input)
-        used.update(node.output)
+    used = _used_tensors(graph)
     # RemoveUnusedTensors
     if not inits <= used or any(vi.name not in used for vi in graph.value_info):
         return False
@@ -110,13 +107,12 @@ def cleanup(model: ModelWrapper) -> ModelWrapper:
     from qonnx.transformation.general import (
         GiveUniqueParameterTensors,
         RemoveStaticGraphInputs,
-        RemoveUnusedTensors,
         SortCommutativeInputsInitializerLast,
         SortGraph,
     )
 
-    for transformation in (RemoveUnusedTensors(), RemoveStaticGraphInputs()):
-        model = model.transform(transformation, cleanup=False, make_deepcopy=False)
+    _remove_unused_tensors(model)
+    model = model.transform(RemoveStaticGraphInputs(), cleanup=False, make_deepcopy=False)
     if not _sorted(model) and not _sort(model):
         model = model.transform(SortGraph(), cleanup=False, make_deepcopy=False)
     model = model.transform(
@@ -125,6 +121,38 @@ def cleanup(model: ModelWrapper) -> ModelWrapper:
     if not _unique_parameters(model):
         model = model.transform(GiveUniqueParameterTensors(), cleanup=False, make_deepcopy=False)
     return model
+
+
+def _used_tensors(graph: Any) -> set[str]:
+    """Names a node reads or writes, and names a node of a subgraph body (If/Loop/Scan, at
+    any depth) reads: an outer tensor read only inside a body is used."""
+    used: set[str] = set()
+    pending = [graph]
+    outer = True
+    while pending:
+        current = pending.pop()
+        for node in current.node:
+            used.update(node.input)
+            if outer:
+                used.update(node.output)
+            for attribute in node.attribute:
+                bodies = [attribute.g] if attribute.HasField("g") else []
+                pending.extend([*bodies, *attribute.graphs])
+        outer = False
+    return used
+
+
+def _remove_unused_tensors(model: ModelWrapper) -> None:
+    """qonnx's RemoveUnusedTensors (initializers, value infos and annotations no node uses go),
+    except that a tensor read only inside a subgraph body is used, and that every unused item
+    goes (qonnx's removes while iterating, so it skips the item after each removal)."""
+    graph = model.graph
+    used = _used_tensors(graph)
+    for field in (graph.initializer, graph.value_info):
+        for item in [t for t in field if t.name not in used]:
+            field.remove(item)
+    for annotation in [a for a in graph.quantization_annotation if a.tensor_name not in used]:
+        graph.quantization_annotation.remove(annotation)
 
 
 _DATATYPE_OF_ELEMENT = {1: "FLOAT32", 10: "FLOAT16"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from brainsmith.plugins.decorators import transform
@@ -14,7 +15,9 @@ class RemoveIdentity(Transformation):  # type: ignore[misc]
 
     When the Identity produces a graph output, its producer is renamed to write that output
     directly. An Identity that copies a graph input or an initializer straight to a graph
-    output is kept: removing it would change the model's interface.
+    output is kept: removing it would change the model's interface. Readers inside subgraph
+    bodies (If/Loop/Scan reading an outer tensor) are rewired too; Identity nodes inside
+    bodies are kept.
     """
 
     def apply(self, model: Any) -> tuple[Any, bool]:
@@ -28,15 +31,26 @@ class RemoveIdentity(Transformation):  # type: ignore[misc]
                     continue
                 # the producer writes the graph output itself; other readers follow it
                 for other in graph.node:
-                    if other is node:
-                        continue
-                    _rename(other.output, source, target)
-                    _rename(other.input, source, target)
+                    if other is not node:
+                        _rename(other.output, source, target)
+                for reader in _readers(graph, skip=node):
+                    _rename(reader.input, source, target)
             else:
-                for other in graph.node:
-                    _rename(other.input, target, source)
+                for reader in _readers(graph, skip=node):
+                    _rename(reader.input, target, source)
             graph.node.remove(node)
         return model, False
+
+
+def _readers(graph: Any, skip: Any) -> Iterator[Any]:
+    """Every node of ``graph`` but ``skip``, and every node of its subgraph bodies."""
+    for node in graph.node:
+        if node is not skip:
+            yield node
+        for attribute in node.attribute:
+            bodies = [attribute.g] if attribute.HasField("g") else []
+            for body in [*bodies, *attribute.graphs]:
+                yield from _readers(body, skip)
 
 
 def _rename(names: Any, old: str, new: str) -> None:
