@@ -190,6 +190,28 @@ def test_integer_div_by_one_removed() -> None:
     _same_function(before, after, {"x": cases.rng_input([4], np.int64)})
 
 
+def test_an_epsilon_is_not_a_zero() -> None:
+    """``sqrt(var + 1e-5)``: qonnx's atol=1e-5 removes the Add and divides by zero where the
+    variance is 0; ours keeps it (only an exact 0 or 1 is neutral)."""
+    eps = np.array(1e-5, np.float32)
+    before = cases.model(
+        [
+            helper.make_node("Add", ["x", "eps"], ["v"]),
+            helper.make_node("Sqrt", ["v"], ["s"]),
+            helper.make_node("Reciprocal", ["s"], ["y"]),
+        ],
+        [cases.value("x", [4], TensorProto.FLOAT)],
+        [cases.value("y", [4], TensorProto.FLOAT)],
+        {"eps": eps},
+    )
+    after = _apply(before, InferShapes(), RemoveIdentityOps())
+    assert _ops(after)["Add"] == 1
+    zeros = {"x": np.zeros(4, np.float32)}
+    _same_function(before, after, zeros)
+    qonnx = _apply(before, InferShapes(), qonnx_remove.RemoveIdentityOps())
+    assert _ops(qonnx)["Add"] == 0 and np.isinf(cases.run(qonnx, zeros)[0]).all()
+
+
 # --- BatchNormToAffine ----------------------------------------------------------------------
 
 

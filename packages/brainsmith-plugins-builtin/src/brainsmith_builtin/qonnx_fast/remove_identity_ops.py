@@ -2,7 +2,7 @@
 sweep.
 
 Removed, as in qonnx: ``Identity``; ``Add``/``Sub`` of a constant zero and ``Mul``/``Div`` by a
-constant one (``atol`` as qonnx's, exact on integer constants); ``Pad`` by all-zero pads;
+constant one (exactly, by default: see ``atol``); ``Pad`` by all-zero pads;
 ``Dropout`` that is the identity (ratio 0 before opset 12, or no ratio / a constant ratio of 0
 and no ``training_mode`` from 12 on; its mask output unused). Unlike qonnx's pass:
 
@@ -18,6 +18,9 @@ and no ``training_mode`` from 12 on; its mask output unused). Unlike qonnx's pas
   and can leave other readers of the old name dangling), subgraph bodies included: a tensor a
   subgraph body reads is never renamed, the node producing it is then kept;
 * the opset version for ``Dropout`` is the ``""`` domain's, not ``opset_import[0]``;
+* a float constant must equal 0 or 1 exactly (``atol=0``): qonnx's default ``atol=1e-5``
+  removes ``var + 1e-5`` from a normalisation, which changes the function (and divides by zero
+  where the variance is 0);
 * all nodes are handled in one sweep with no shape inference afterwards (qonnx removes one node
   per call and re-infers shapes over the whole graph: quadratic). Removing a node changes no
   other tensor's shape or type, so the value infos stay right.
@@ -38,9 +41,10 @@ _NEUTRAL = {"Add": 0, "Sub": 0, "Mul": 1, "Div": 1}
 
 class RemoveIdentityOps(Transformation):  # type: ignore[misc]
     """Remove identity nodes, keeping the graph's inputs and outputs; ``atol`` is the
-    tolerance (absolute) of a float constant's comparison with 0 or 1."""
+    tolerance (absolute) of a float constant's comparison with 0 or 1 (default 0: exact; a
+    blueprint may pass qonnx's 1e-5 where removing near-neutral constants is wanted)."""
 
-    def __init__(self, atol: float = 1e-05) -> None:
+    def __init__(self, atol: float = 0.0) -> None:
         super().__init__()
         self.atol = atol
 
