@@ -102,3 +102,16 @@ def test_quantize_linear_int4_compiles(tmp_path: Path) -> None:
     assert main(["compile", "-q", str(source), "-o", str(out)]) == 0
     compiled = ModelWrapper(str(out / "model.onnx"))
     assert compiled.get_tensor_datatype(compiled.graph.output[0].name).name == "INT4"
+
+
+def test_quiet_prints_nothing_for_warnings_raised_while_loading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """qonnx's wrapper warns about old-style FINN domains when the model is loaded, before any
+    stage: under --quiet that goes to the report's warnings, not to stderr."""
+    proto = cases.quant_without_opset_import("finn.custom_op.general", listed=True)
+    capsys.readouterr()
+    out = _compile(tmp_path, proto, "old_domain")
+    assert capsys.readouterr().err == ""
+    report = json.loads((out / "compile_report.json").read_text())
+    assert any("old-style domain" in w for w in report["warnings"])

@@ -155,8 +155,11 @@ def compile_model(
 
     _check_arguments(output_dir, tolerance, seed, run_config)
     mode = _verify_mode(verify)
-    repairs: list[str] = []  # input-model repairs, reported as warnings
-    data, source = model_bytes(model, notes=repairs)
+    repairs: list[str] = []  # input-model repairs and loading warnings, reported as warnings
+    with captured_warnings() as loading:  # qonnx's wrapper warns about old-style domains
+        data, source = model_bytes(model, notes=repairs)
+        original = wrap(data)
+    repairs += loading.drain()
     source = name if name is not None else source
     outdir = Path(output_dir)
     session = session if session is not None else Session.from_environment()
@@ -176,7 +179,6 @@ def compile_model(
         )
 
     goal = _target(loaded.target, target)
-    original = wrap(data)
     given = None if inputs is None else given_inputs(inputs, original)
     model_path = Path(model) if isinstance(model, str | os.PathLike) else None
     run = identity(plan, data)
