@@ -138,3 +138,57 @@ def test_sort_graph_never_scans_for_producers(monkeypatch: pytest.MonkeyPatch) -
     got = cleanup(ModelWrapper(data))
     assert calls == []
     assert got.model.SerializeToString() == expected
+
+
+def _body_reads_outer(constant_first: bool) -> onnx.ModelProto:
+    """``y = If(cond, x + one, x - one)`` where ``one`` (a Constant node) and ``k`` (an
+    initializer) are read only inside the bodies — onnx's *_expanded function tests."""
+
+    def body(name: str, op: str) -> onnx.GraphProto:
+        nodes = [
+            helper.make_node(op, ["x", "one"], [f"{name}_a"]),
+            helper.make_node("Mul", [f"{name}_a", "k"], [f"{name}_out"]),
+        ]
+        out = helper.make_tensor_value_info(f"{name}_out", TensorProto.FLOAT, [2])
+        return helper.make_graph(nodes, name, [], [out])
+
+    constant = helper.make_node(
+        "Constant", [], ["one"], value=numpy_helper.from_array(np.ones(2, np.float32))
+    )
+    rest = [
+        helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+        helper.make_node("Greater", ["s", "zero"], ["cond"]),
+    ]
+    branch = helper.make_node(
+        "If", ["cond"], ["y"], then_branch=body("then", "Add"), else_branch=body("else", "Sub")
+    )
+    nodes = [constant, *rest, branch] if constant_first else [*rest, constant, branch]
+    graph = helper.make_graph(
+        nodes,
+        "outer",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+        [
+            numpy_helper.from_array(np.array(0.0, np.float32), "zero"),
+            numpy_helper.from_array(np.array([2.0, 3.0], np.float32), "k"),
+        ],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("constant_first", [True, False])
+def test_cleanup_keeps_what_only_a_subgraph_body_reads(constant_first: bool) -> None:
+    """qonnx's cleanup drops the Constant node (SortGraph) and the initializer
+    (RemoveUnusedTensors) that only the If bodies read; ours keeps both, in a valid order."""
+    import onnxruntime as ort
+
+    proto = _body_reads_outer(constant_first)
+    model = cleanup(ModelWrapper(copy.deepcopy(proto)))
+    assert len(model.graph.node) == 4 and {t.name for t in model.graph.initializer} >= {"k"}
+    onnx.checker.check_model(model.model, full_check=True)
+    x = {"x": np.array([1.0, -3.0], np.float32)}
+    runs = [
+        ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, x)
+        for m in (proto, model.model)
+    ]
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])

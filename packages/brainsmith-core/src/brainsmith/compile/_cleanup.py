@@ -56,7 +56,7 @@ def cleanup_is_noop(model: ModelWrapper) -> bool:
 
 
 def _sorted(model: ModelWrapper) -> bool:
-    """Whether qonnx's SortGraph would leave the node list as it is (``False`` when unsure:
+    """Whether :func:`_sort` would leave the node list as it is (``False`` when unsure:
     repeated initializer or input names)."""
     graph = model.graph
     nodes = graph.node
@@ -68,39 +68,50 @@ def _sorted(model: ModelWrapper) -> bool:
     for index, node in enumerate(nodes):
         for name in node.output:
             producer.setdefault(name, index)
-    # SortGraph: toposort_flatten's order must be the current order. toposort yields nodes
-    # level by level (level = longest dependency path, self-dependencies ignored), each level
-    # sorted, and drops nodes that neither depend on anything nor are depended upon. So the
-    # order is unchanged iff every node is kept and levels never decrease along the list; a
-    # dependency on a later node breaks that (or is a cycle). One pass, no toposort.
-    if len(nodes) <= 1:
-        return True
+    # toposort_flatten's order must be the current order: nodes level by level (level =
+    # longest dependency path, self-dependencies ignored), each level by position. So the order
+    # is unchanged iff levels never decrease along the list; a dependency on a later node
+    # breaks that (or is a cycle). One pass, no toposort.
     levels: list[int] = []
-    kept = [False] * len(nodes)
     for index, node in enumerate(nodes):
         level = 0
-        has_producer = False
-        for name in node.input:
+        for name in _reads(node):
             source = producer.get(name)
-            if source is None:
-                continue
-            has_producer = True
-            if source == index:
+            if source is None or source == index:
                 continue
             if source > index:
                 return False
-            kept[source] = True
             level = max(level, levels[source] + 1)
         if levels and level < levels[-1]:
             return False
         levels.append(level)
-        if has_producer or any(name in inits or name in inputs for name in node.input):
-            kept[index] = True
-    return all(kept)
+    return True
+
+
+def _reads(node: Any) -> set[str]:
+    """The tensors ``node`` reads: its inputs and every name a node of its subgraph bodies
+    (If/Loop/Scan, at any depth) reads — an outer tensor a body reads is an implicit input."""
+    names = set(node.input)
+    pending = [
+        body
+        for attribute in node.attribute
+        for body in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs)
+    ]
+    while pending:
+        body = pending.pop()
+        for inner in body.node:
+            names.update(inner.input)
+            for attribute in inner.attribute:
+                if attribute.HasField("g"):
+                    pending.append(attribute.g)
+                pending.extend(attribute.graphs)
+    names.discard("")
+    return names
 
 
 def cleanup(model: ModelWrapper) -> ModelWrapper:
-    """``model.cleanup()``, in place, with exactly qonnx's result; its last pass,
+    """``model.cleanup()``, in place, with qonnx's result where qonnx is right (tensors and
+    nodes only a subgraph body reads are kept: qonnx drops them); its last pass,
     GiveUniqueParameterTensors (quadratic in qonnx: each copy of a shared initializer scans the
     graph twice), and SortGraph (quadratic: it looks each producer up by a scan), in one sweep
     each."""
@@ -217,12 +228,13 @@ def _unique_parameters(model: ModelWrapper) -> bool:
 
 
 def _sort(model: ModelWrapper) -> bool:
-    """qonnx's SortGraph in linear time: its dependency table (a node depends on the first
-    producer of each input; a node without producers counts only when it reads an initializer
-    or a graph input, else it is dropped unless something depends on it), ordered as
-    ``toposort_flatten`` orders it — by longest dependency path, then by position. ``False``
-    (nothing changed) when output, initializer or input names repeat or there is a cycle:
-    qonnx's pass then decides (and raises)."""
+    """qonnx's SortGraph in linear time, corrected: a node depends on the producer of each
+    tensor it reads, explicitly or inside its subgraph bodies, and every node is kept (qonnx's
+    drops a node nothing explicitly depends on that reads no initializer or graph input, such
+    as a ``Constant`` only a body reads); ordered as ``toposort_flatten`` orders it — by
+    longest dependency path, then by position. ``False`` (nothing changed) when output,
+    initializer or input names repeat or there is a cycle: qonnx's pass then decides (and
+    raises)."""
     from onnx import NodeProto
 
     graph = model.graph
@@ -237,16 +249,10 @@ def _sort(model: ModelWrapper) -> bool:
     if len(inputs) != len(graph.input):
         return False
     producer = {name: index for index, node in enumerate(nodes) for name in node.output}
-    depends: dict[int, set[int]] = {}
-    for index, node in enumerate(nodes):
-        sources = {producer[name] for name in node.input if name in producer}
-        if sources:
-            depends[index] = sources
-        elif any(name in inits or name in inputs for name in node.input):
-            depends[index] = set()
-    for sources in list(depends.values()):
-        for source in sources:
-            depends.setdefault(source, set())
+    depends = {
+        index: {producer[name] for name in _reads(node) if name in producer}
+        for index, node in enumerate(nodes)
+    }
     level: dict[int, int] = {}
     for index in sorted(depends):  # in a sorted graph every source comes first
         sources = depends[index] - {index}
