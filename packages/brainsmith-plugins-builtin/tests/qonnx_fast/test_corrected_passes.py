@@ -462,3 +462,30 @@ def test_fold_constants_leaves_graph_outputs_produced_by_nodes() -> None:
     after = _apply(before, InferShapes(), FoldConstants())
     assert _ops(after) == Counter({"Shape": 1, "Relu": 1})
     _same_function(before, after, {"x": cases.rng_input([2, 4])})
+
+
+def test_fold_constants_keeps_a_constant_only_a_subgraph_body_reads() -> None:
+    """A Constant read only inside an If body: folding must not let qonnx's cleanup drop it
+    (onnx's *_expanded function tests)."""
+    body = helper.make_graph(
+        [helper.make_node("Add", ["x", "one"], ["b_out"])],
+        "body",
+        [],
+        [cases.value("b_out", [2], TensorProto.FLOAT)],
+    )
+    before = cases.model(
+        [
+            helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+            helper.make_node("Greater", ["s", "zero"], ["cond"]),
+            helper.make_node(
+                "Constant", [], ["one"], value=onnx.numpy_helper.from_array(np.ones(2, np.float32))
+            ),
+            helper.make_node("If", ["cond"], ["y"], then_branch=body, else_branch=body),
+        ],
+        [cases.value("x", [2], TensorProto.FLOAT)],
+        [cases.value("y", [2], TensorProto.FLOAT)],
+        {"zero": np.array(0.0, np.float32)},
+    )
+    model = ModelWrapper(before.SerializeToString()).transform(InferShapes(), cleanup=False)
+    after, _ = FoldConstants().apply(model)
+    _same_function(before, after.model, {"x": cases.rng_input([2])})

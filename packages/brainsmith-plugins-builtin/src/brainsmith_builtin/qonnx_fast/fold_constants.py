@@ -68,7 +68,7 @@ class FoldConstants(Transformation):  # type: ignore[misc]
             folded, waiting = self._sweep(model)
             if not folded:
                 break
-            model = model.transform(InferShapes())
+            model = model.transform(InferShapes(), cleanup=False)  # the executor cleans up
             if not waiting:
                 break
         return model, False
