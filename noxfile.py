@@ -17,7 +17,7 @@ nox.options.reuse_existing_virtualenvs = True
 PYTHON = "3.11"
 PACKAGES = (
     "-e",
-    "packages/brainsmith-core[compile]",
+    "packages/brainsmith-core[compile,dask,testing]",  # mypy checks the dask executor too
     "-e",
     "packages/brainsmith-plugins-builtin[sim]",
 )
