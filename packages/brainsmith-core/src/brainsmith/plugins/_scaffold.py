@@ -74,7 +74,6 @@ class Project:
             return (core, f"brainsmith-plugins-builtin[sim]{series}")
         return (core,)
 
-
     def test_requirement(self) -> str:
         """The ``test`` extra's requirement: brainsmith's pytest plugin (the core's ``testing``
         extra), in the same bounded range as the core itself."""
