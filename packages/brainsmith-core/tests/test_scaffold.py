@@ -139,6 +139,93 @@ def test_a_kernel_project_declares_kernel_backend_inference_and_blueprint(
     assert "--kind kernel" in (project / "README.md").read_text()
 
 
+def kit_uses(test_file: Path) -> set[str]:
+    """What a generated test file takes from brainsmith's pytest plugin: the names it imports
+    from ``brainsmith.testing`` and the plugin's fixtures its test functions request."""
+    tree = ast.parse(test_file.read_text(), str(test_file))
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "brainsmith.testing":
+            used.update(alias.name for alias in node.names)
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            fixtures = {"brainsmith_cli", "fake_distributions", "plugin_wheel_venv"}
+            used.update(a.arg for a in node.args.args if a.arg in fixtures)
+    return used
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [
+        (
+            "transform",
+            "demo",
+            {
+                "test_plugin.py": {"assert_lists_without_importing"},
+                "test_transforms.py": {"CliResult", "assert_preserves_outputs", "brainsmith_cli"},
+            },
+        ),
+        (
+            "lifecycle",
+            "notes",
+            {
+                "test_plugin.py": {"assert_lists_without_importing"},
+                "test_hooks.py": {"CliResult", "brainsmith_cli"},
+            },
+        ),
+        (
+            "kernel",
+            "relu",
+            {
+                "test_plugin.py": {"assert_lists_without_importing"},
+                "test_kernel.py": {"assert_preserves_outputs", "check_kernel"},
+                "test_compile.py": {"CliResult", "brainsmith_cli"},
+            },
+        ),
+    ],
+)
+def test_every_kind_tests_itself_with_the_pytest_plugin_it_requires(
+    kind: str,
+    name: str,
+    expected: dict[str, set[str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert new(tmp_path, capsys, name, "--kind", kind)[0] == 0
+    project = tmp_path / f"brainsmith-plugin-{name}"
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    extras = pyproject["project"]["optional-dependencies"]
+    assert extras["test"] == [f"brainsmith-core[testing]{core_range(__version__)}"]
+    tests = {p.name: kit_uses(p) for p in (project / "tests").glob("test_*.py")}
+    assert tests == expected
+    for test_file in (project / "tests").glob("test_*.py"):
+        assert "subprocess" not in test_file.read_text(), f"{test_file} runs the CLI itself"
+
+
+def test_the_kernel_backend_imports_only_the_public_engine_api(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new(tmp_path, capsys, "relu", "--kind", "kernel")[0] == 0
+    package = tmp_path / "brainsmith-plugin-relu" / "src" / "brainsmith_plugin_relu"
+    for python in package.glob("*.py"):
+        tree = ast.parse(python.read_text(), str(python))
+        modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+        builtin = [m for m in modules if m.split(".")[0] == "brainsmith_builtin"]
+        assert all(m == "brainsmith_builtin.backends" for m in builtin), (python.name, builtin)
+    hls = ast.parse((package / "hls.py").read_text())
+    (engine,) = [
+        n
+        for n in ast.walk(hls)
+        if isinstance(n, ast.ImportFrom) and n.module == "brainsmith_builtin.backends"
+    ]
+    assert {a.name for a in engine.names} == {
+        "Element",
+        "HLSKernel",
+        "HLSNodeBackend",
+        "StreamPort",
+        "identifier",
+    }
+
+
 @pytest.mark.parametrize("name", ["Demo", "2fast", "my-plugin", "a b", ""])
 def test_a_name_that_cannot_be_a_namespace_is_refused(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -61,6 +61,7 @@ class Project:
             "core_range": core_range(__version__),
             "api_range": api_range(PLUGIN_API),
             "dependencies": ",\n".join(f'    "{r}"' for r in self.requirements()),
+            "test_requirement": self.test_requirement(),
         }
 
     def requirements(self) -> tuple[str, ...]:
@@ -72,6 +73,11 @@ class Project:
         if self.kind == "kernel":
             return (core, f"brainsmith-plugins-builtin[sim]{series}")
         return (core,)
+
+    def test_requirement(self) -> str:
+        """The ``test`` extra's requirement: brainsmith's pytest plugin (the core's ``testing``
+        extra), in the same bounded range as the core itself."""
+        return f"brainsmith-core[testing]{core_range(__version__)}"
 
 
 def core_range(version: str) -> str:
