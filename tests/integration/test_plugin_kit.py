@@ -351,3 +351,21 @@ def test_install_picks_the_newest_release_fitting_the_core_and_refuses_when_none
     assert "taken back: brainsmith-plugin-demo 0.3.0" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert _freeze(venv) == before
+
+
+@pytest.mark.skipif(UV is None, reason="uv builds the wheels")
+def test_install_of_a_newer_wheel_path_replaces_the_installed_release(
+    make_venv: Callable[..., Any], tmp_path: Path
+) -> None:
+    links = tmp_path / "links"
+    older = _release(tmp_path, "0.1.0", ">=0.1,<0.2", links)
+    newer = _release(tmp_path, "0.1.1", ">=0.1,<0.2", links)
+    venv = make_venv("brainsmith-core[compile]")
+    first = venv.run("brainsmith", "plugins", "install", str(older))
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    upgraded = venv.run("brainsmith", "plugins", "install", str(newer))
+
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "changed brainsmith-plugin-demo 0.1.0 -> 0.1.1" in upgraded.stdout
+    assert re.search(r"brainsmith-plugin-demo( @ \S*-|==)0\.1\.1", _freeze(venv))

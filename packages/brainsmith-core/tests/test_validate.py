@@ -168,6 +168,18 @@ def test_install_never_touches_the_core_and_rejects_bad_specs(
     assert code == 2 and "never removes brainsmith-core" in err
 
 
+def test_install_refuses_a_missing_wheel_and_a_wheel_of_the_core(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "brainsmith_plugin_x-1.0-py3-none-any.whl"
+    code, err = run(capsys, "plugins", "install", str(missing))
+    assert code == 2 and "does not exist" in err and "fix:" in err and "Traceback" not in err
+    core = tmp_path / "brainsmith_core-9.0.0-py3-none-any.whl"
+    core.write_bytes(b"")
+    code, err = run(capsys, "plugins", "install", str(core))
+    assert code == 2 and "never changes brainsmith-core" in err
+
+
 def test_uninstall_names_a_typo(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run(capsys, "plugins", "uninstall", "biultin")
     assert code == 2
