@@ -68,6 +68,12 @@ def test_the_core_requirement_must_exist_and_be_bounded() -> None:
         )
         == []
     )
+    # ... but it is not the unconditional one: a core required only by the test extra
+    (extra_only,) = check_core_requirement(
+        ["qonnx>=0.4", 'brainsmith-core[testing]<0.2,>=0.1; extra == "test"'], "M", "f"
+    )
+    assert "no requirement on brainsmith-core outside an extra" in extra_only.message
+    assert "dependencies themselves" in extra_only.fix
 
 
 def test_the_entry_point_must_be_an_object_reference() -> None:
