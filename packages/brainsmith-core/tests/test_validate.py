@@ -131,6 +131,15 @@ def test_targets_must_import_and_be_of_their_kind(kitmod: Path) -> None:
     assert "CustomOp" in findings["kernels[name='Wrong'].target"].message
 
 
+def test_a_module_exiting_at_import_is_a_finding_not_the_end_of_validate(kitmod: Path) -> None:
+    (kitmod / "kitmod_exits.py").write_text("import sys\n\nsys.exit(3)\n")
+    try:
+        (finding,) = check_target_kinds({"hooks": "kitmod_exits"}, {}, "m.toml", "")
+    finally:
+        sys.modules.pop("kitmod_exits", None)
+    assert finding.field == "hooks" and "raised SystemExit: 3" in finding.message
+
+
 def test_hook_implementations_are_checked_against_the_hookspecs(kitmod: Path) -> None:
     assert check_target_kinds({"hooks": "kithooks_good"}, {}, "m.toml", "") == []
     (finding,) = check_target_kinds({"hooks": "kithooks_bad"}, {}, "m.toml", "")

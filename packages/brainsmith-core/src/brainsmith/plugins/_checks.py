@@ -195,7 +195,7 @@ def check_target_kinds(
         except _targets.MissingAttribute as exc:
             findings.append(Finding(file, where, f"{label}: {exc}", "fix the target or add it"))
             continue
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a module calling sys.exit() is a finding too
             findings.append(
                 Finding(
                     file,
