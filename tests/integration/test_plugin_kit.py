@@ -350,3 +350,40 @@ def test_install_picks_the_newest_release_fitting_the_core_and_refuses_when_none
     assert "taken back: brainsmith-plugin-demo 0.3.0" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert _freeze(venv) == before
+
+
+@pytest.mark.skipif(UV is None, reason="uv builds the wheels")
+def test_install_of_a_newer_wheel_path_replaces_the_installed_release(
+    make_venv: Callable[..., Any], tmp_path: Path
+) -> None:
+    links = tmp_path / "links"
+    older = _release(tmp_path, "0.1.0", ">=0.1,<0.2", links)
+    newer = _release(tmp_path, "0.1.1", ">=0.1,<0.2", links)
+    venv = make_venv("brainsmith-core[compile]")
+    first = venv.run("brainsmith", "plugins", "install", str(older))
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    upgraded = venv.run("brainsmith", "plugins", "install", str(newer))
+
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "changed brainsmith-plugin-demo 0.1.0 -> 0.1.1" in upgraded.stdout
+    assert re.search(r"brainsmith-plugin-demo( @ \S*-|==)0\.1\.1", _freeze(venv))
+
+
+@pytest.mark.skipif(UV is None, reason="uv builds the wheels")
+def test_validate_names_a_dynamic_version_as_built(tmp_path: Path) -> None:
+    project = new_project(tmp_path, "demo")
+    _edit(project / "pyproject.toml", 'version = "0.1.0"', 'dynamic = ["version"]')
+    _edit(
+        project / "pyproject.toml",
+        "[tool.hatch.build.targets.wheel]",
+        '[tool.hatch.version]\npath = "src/brainsmith_plugin_demo/_version.py"\n\n'
+        "[tool.hatch.build.targets.wheel]",
+    )
+    (project / "src/brainsmith_plugin_demo/_version.py").write_text('__version__ = "2.3.4"\n')
+
+    result = brainsmith("plugins", "validate", project, "--json")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    verdict = json.loads(result.stdout)
+    assert (verdict["distribution"], verdict["version"]) == ("brainsmith-plugin-demo", "2.3.4")

@@ -139,6 +139,39 @@ def test_assert_preserves_outputs(pytester: pytest.Pytester) -> None:
     )
 
 
+IN_PLACE = (
+    PRESERVES.split("INPUTS = ", maxsplit=1)[0]
+    + """
+INPUTS = {"x": np.array([[1.0, -2.0]], dtype=np.float32)}
+
+def test_in_place_drop_identity_preserves():
+    after = assert_preserves_outputs(lambda w: drop_identity(w) and None, model(), INPUTS)
+    assert len(after.graph.node) == 1
+
+def test_in_place_nudge_breaks():
+    assert_preserves_outputs(lambda w: nudge_weight(w) and None, model(), INPUTS)
+
+def test_a_result_that_is_not_a_model():
+    def count_nodes(wrapper):
+        return len(wrapper.graph.node)
+    assert_preserves_outputs(count_nodes, model(), INPUTS)
+"""
+)
+
+
+def test_a_function_may_change_the_model_in_place(pytester: pytest.Pytester) -> None:
+    result = run(pytester, IN_PLACE)
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*changed output 'y' (shape (1, 3)): 3 elements differ, by up to 0.5*",
+            "*AssertionError: 'count_nodes' returned int: a function transform returns the "
+            "ModelWrapper*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*AttributeError*")
+
+
 def test_assert_lists_without_importing(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,

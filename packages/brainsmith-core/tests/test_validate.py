@@ -68,6 +68,12 @@ def test_the_core_requirement_must_exist_and_be_bounded() -> None:
         )
         == []
     )
+    # ... but it is not the unconditional one: a core required only by the test extra
+    (extra_only,) = check_core_requirement(
+        ["qonnx>=0.4", 'brainsmith-core[testing]<0.2,>=0.1; extra == "test"'], "M", "f"
+    )
+    assert "no requirement on brainsmith-core outside an extra" in extra_only.message
+    assert "dependencies themselves" in extra_only.fix
 
 
 def test_the_entry_point_must_be_an_object_reference() -> None:
@@ -125,6 +131,15 @@ def test_targets_must_import_and_be_of_their_kind(kitmod: Path) -> None:
     assert "CustomOp" in findings["kernels[name='Wrong'].target"].message
 
 
+def test_a_module_exiting_at_import_is_a_finding_not_the_end_of_validate(kitmod: Path) -> None:
+    (kitmod / "kitmod_exits.py").write_text("import sys\n\nsys.exit(3)\n")
+    try:
+        (finding,) = check_target_kinds({"hooks": "kitmod_exits"}, {}, "m.toml", "")
+    finally:
+        sys.modules.pop("kitmod_exits", None)
+    assert finding.field == "hooks" and "raised SystemExit: 3" in finding.message
+
+
 def test_hook_implementations_are_checked_against_the_hookspecs(kitmod: Path) -> None:
     assert check_target_kinds({"hooks": "kithooks_good"}, {}, "m.toml", "") == []
     (finding,) = check_target_kinds({"hooks": "kithooks_bad"}, {}, "m.toml", "")
@@ -166,6 +181,18 @@ def test_install_never_touches_the_core_and_rejects_bad_specs(
     assert code == 2 and "is not a requirement" in err
     code, err = run(capsys, "plugins", "uninstall", "brainsmith-core")
     assert code == 2 and "never removes brainsmith-core" in err
+
+
+def test_install_refuses_a_missing_wheel_and_a_wheel_of_the_core(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "brainsmith_plugin_x-1.0-py3-none-any.whl"
+    code, err = run(capsys, "plugins", "install", str(missing))
+    assert code == 2 and "does not exist" in err and "fix:" in err and "Traceback" not in err
+    core = tmp_path / "brainsmith_core-9.0.0-py3-none-any.whl"
+    core.write_bytes(b"")
+    code, err = run(capsys, "plugins", "install", str(core))
+    assert code == 2 and "never changes brainsmith-core" in err
 
 
 def test_uninstall_names_a_typo(capsys: pytest.CaptureFixture[str]) -> None:

@@ -282,3 +282,17 @@ def test_two_sweeps_cannot_run_in_one_folder(tmp_path: Path) -> None:
         with pytest.raises(BrainsmithError, match="another sweep is running in this folder"):
             run_sweep(sweep, tmp_path / "out")
     assert run_sweep(sweep, tmp_path / "out").ran == 1
+
+
+def test_an_output_folder_that_is_a_file_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"model: {TFC}\npoints: [{{clock_mhz: 0}}]\n")
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+
+    assert main(["sweep", str(sweep), "-o", str(taken), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "output folder is a file" in err and str(taken) in err and "fix:" in err
+    assert taken.read_text() == "mine"

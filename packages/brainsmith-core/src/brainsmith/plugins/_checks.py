@@ -66,14 +66,16 @@ def check_core_requirement(requires_dist: list[str], file: str, field: str) -> l
             )
         ]
     findings = []
+    unconditional = False
     for line in lines:
         try:
             requirement = Requirement(line)
         except InvalidRequirement as exc:
             findings.append(Finding(file, field, f"{line!r} is not a requirement: {exc}", example))
             continue
-        if requirement.marker is not None:
-            continue  # an extra's or a platform's requirement: the unconditional one counts
+        if requirement.marker is not None and "extra" in str(requirement.marker):
+            continue  # an extra's requirement: the unconditional one counts
+        unconditional = True
         if not is_bounded(str(requirement.specifier)):
             findings.append(
                 Finding(
@@ -84,6 +86,16 @@ def check_core_requirement(requires_dist: list[str], file: str, field: str) -> l
                     f"bound it, e.g. {example}, and widen it when you have tested a newer core",
                 )
             )
+    if not unconditional and not findings:
+        findings.append(
+            Finding(
+                file,
+                field,
+                f"no requirement on {CORE_DISTRIBUTION} outside an extra ({', '.join(lines)}): "
+                "a plain install of the plugin may go beside any core",
+                f"add {example} (the cores you tested) to the dependencies themselves",
+            )
+        )
     return findings
 
 
@@ -183,7 +195,7 @@ def check_target_kinds(
         except _targets.MissingAttribute as exc:
             findings.append(Finding(file, where, f"{label}: {exc}", "fix the target or add it"))
             continue
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a module calling sys.exit() is a finding too
             findings.append(
                 Finding(
                     file,

@@ -183,28 +183,54 @@ def install_plugins(
 
 
 def _requested(specs: Sequence[str]) -> set[str]:
-    """Canonical names of the distributions ``specs`` request (wheel paths name none)."""
+    """Canonical names of the distributions ``specs`` request (a wheel path names its own)."""
     from packaging.requirements import InvalidRequirement, Requirement
 
     named: set[str] = set()
     for spec in specs:
-        if Path(spec).exists():
+        if spec.endswith(".whl") and "@" not in spec and "://" not in spec:
+            name = _wheel_distribution(spec)
+        elif Path(spec).exists():
             continue
-        try:
-            requirement = Requirement(spec)
-        except InvalidRequirement as exc:
-            raise BrainsmithError(
-                f"{spec!r} is not a requirement: {exc}",
-                fix="name a distribution with an optional specifier, e.g. "
-                "'brainsmith-plugin-x>=1.2', or the path of a wheel",
-            ) from None
-        if _canonical(requirement.name) == CORE_DISTRIBUTION:
+        else:
+            try:
+                name = _canonical(Requirement(spec).name)
+            except InvalidRequirement as exc:
+                raise BrainsmithError(
+                    f"{spec!r} is not a requirement: {exc}",
+                    fix="name a distribution with an optional specifier, e.g. "
+                    "'brainsmith-plugin-x>=1.2', or the path of a wheel",
+                ) from None
+        if name == CORE_DISTRIBUTION:
             raise BrainsmithError(
                 f"'plugins install' never changes {CORE_DISTRIBUTION} (running {__version__})",
                 fix=f"upgrade the core itself with pip: pip install -U {CORE_DISTRIBUTION}",
             )
-        named.add(_canonical(requirement.name))
+        named.add(name)
     return named
+
+
+def _wheel_distribution(spec: str) -> str:
+    """The canonical distribution name of the wheel at ``spec`` (from its file name), so an
+    installed older release of it is replaced rather than held.
+
+    :raises BrainsmithError: there is no such file, or its name is not a wheel's.
+    """
+    path = Path(spec)
+    if not path.is_file():
+        raise BrainsmithError(
+            f"the wheel {spec!r} does not exist",
+            where=str(path.resolve()),
+            fix="give the path of a built wheel (uv build --wheel), or a requirement",
+        )
+    name, dash, _ = path.name.partition("-")
+    if not dash or not name:
+        raise BrainsmithError(
+            f"{path.name!r} is not a wheel's file name (NAME-VERSION-...-PLATFORM.whl)",
+            where=str(path.resolve()),
+            fix="install the wheel under the name its build backend gave it",
+        )
+    return _canonical(name)
 
 
 def _run_installer(

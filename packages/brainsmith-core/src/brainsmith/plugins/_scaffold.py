@@ -26,7 +26,7 @@ MANIFEST_FILE = "brainsmith_plugin.toml"
 """The manifest's file name: also a valid dotted object reference, which every build backend
 accepts as an entry point's value."""
 
-_NAMESPACE = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAMESPACE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")  # no "__", no trailing "_"
 
 
 class ScaffoldError(BrainsmithError):
@@ -109,13 +109,20 @@ def scaffold_plugin(namespace: str, kind: str, parent: Path) -> tuple[Path, list
     if not _NAMESPACE.match(namespace):
         raise ScaffoldError(
             f"{namespace!r} cannot be a plugin namespace",
-            fix="use lowercase letters, digits and '_', starting with a letter (e.g. 'demo')",
+            fix="use lowercase letters and digits, starting with a letter, words joined by "
+            "single '_' (e.g. 'demo' or 'my_plugin')",
         )
     if kind not in SCAFFOLD_KINDS:
         raise ScaffoldError(
             f"unknown kind {kind!r}", fix=f"use one of: {', '.join(SCAFFOLD_KINDS)}"
         )
     project = Project(namespace, kind)
+    if parent.exists() and not parent.is_dir():
+        raise ScaffoldError(
+            "the output folder is a file",
+            where=str(parent),
+            fix="give -o an existing folder, or a new one to create",
+        )
     folder = parent / project.distribution
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ScaffoldError(
@@ -132,12 +139,19 @@ def scaffold_plugin(namespace: str, kind: str, parent: Path) -> tuple[Path, list
             written[target.with_name(target.name.removesuffix(".tmpl"))] = template
     for relative, template in sorted(written.items()):
         path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             text = Template(template).substitute(values)
         except (KeyError, ValueError) as exc:  # a broken template is a bug of the core
             raise AssertionError(f"template {relative}: {exc!r}") from exc
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ScaffoldError(
+                f"cannot write the project: {exc.strerror or exc}",
+                where=str(path),
+                fix="give -o a folder you can write to",
+            ) from None
     return folder, sorted(written)
 
 

@@ -19,6 +19,7 @@ import tomllib
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from email.parser import Parser
 from importlib import metadata
 from importlib.resources.abc import Traversable
@@ -129,12 +130,13 @@ def _validate_project(folder: Path, temp: Path) -> Validation:
         archive.extractall(site)
         files = {n for n in archive.namelist() if not n.endswith("/")}
     info = next(site.glob("*.dist-info"))
+    headers = _headers(info / "METADATA")
     subject = _Subject(
         metadata_file=str(pyproject),
         entry_points_file=str(pyproject),
-        requires_dist=_requires(info / "METADATA"),
-        distribution=name,
-        version=version,
+        requires_dist=list(headers.get_all("Requires-Dist") or ()),
+        distribution=headers["Name"] or name,  # the built metadata: a dynamic version is known
+        version=headers["Version"] or version,
         entry_points=_entry_points(info / "entry_points.txt"),
         files=files,
         root=site,
@@ -257,9 +259,8 @@ def _importable(root: Path | None) -> Iterator[None]:
                 del sys.modules[name]
 
 
-def _requires(path: Path) -> list[str]:
-    message = Parser().parsestr(path.read_text(encoding="utf-8"), headersonly=True)
-    return list(message.get_all("Requires-Dist") or ())
+def _headers(path: Path) -> Message:
+    return Parser().parsestr(path.read_text(encoding="utf-8"), headersonly=True)
 
 
 def _entry_points(path: Path) -> dict[str, str]:

@@ -21,7 +21,7 @@ from .._atomic import write_atomic
 from ._executors import ExecutorOptions, open_executor
 from ._prepare import Prepared, prepare, shared_prefixes
 from ._spec import SweepSpec, load_sweep
-from ._store import PENDING, Row, Store
+from ._store import PENDING, Row, Store, StoreError
 from ._worker import FAILED, Outcome, PointTask, PrefixTask, build_prefix, run_point
 
 if TYPE_CHECKING:
@@ -97,6 +97,12 @@ def run_sweep(
     if verify is not None:
         spec = SweepSpec(spec.path, spec.model, verify, spec.run_config, spec.points)
     outdir = Path(output_dir).absolute()
+    if outdir.exists() and not outdir.is_dir():
+        raise StoreError(
+            "the sweep's output folder is a file",
+            where=str(outdir),
+            fix="give -o a new folder, or the folder of an earlier run of this sweep",
+        )
     session = session if session is not None else Session.from_environment()
     points = prepare(spec, outdir, session)
     with _exclusive(outdir), Store(outdir) as store:

@@ -21,13 +21,14 @@ def assert_preserves_outputs(
 
     :param transform: a qonnx ``Transformation`` instance (applied with ``model.transform``), a
         ``Transformation`` class (instantiated without arguments) or a callable
-        ``ModelWrapper -> ModelWrapper``.
+        ``ModelWrapper -> ModelWrapper`` (or ``-> None``, changing its argument in place).
     :param model: a qonnx ``ModelWrapper`` or an ``onnx.ModelProto``; never modified.
     :param inputs: graph-input name → array, one value for every graph input.
     :param atol: the largest absolute difference allowed per element (0: bit-exact).
     :returns: the transformed ``ModelWrapper``, for further assertions.
     :raises AssertionError: naming the output, its shape and the largest difference when an
-        output differs, or the graph inputs missing from ``inputs``.
+        output differs, the graph inputs missing from ``inputs``, or a callable's result that is
+        not a model.
     """
     __tracebackhide__ = True  # pytest shows the caller's line, not this function's
     import numpy as np
@@ -71,8 +72,22 @@ def _apply(transform: Any, model: Any) -> Any:
     if isinstance(transform, Transformation):
         return model.transform(transform)
     if callable(transform):
+        from onnx import ModelProto
+        from qonnx.core.modelwrapper import ModelWrapper
+
         function: Callable[[Any], Any] = transform
-        return function(model)
+        result = function(model)
+        if result is None:  # a function that changes the model in place
+            return model
+        if isinstance(result, ModelProto):
+            return ModelWrapper(result)
+        if not isinstance(result, ModelWrapper):
+            raise AssertionError(
+                f"{getattr(transform, '__name__', transform)!r} returned "
+                f"{type(result).__name__}: a function transform returns the ModelWrapper (or "
+                "None when it changes the model it is given in place)"
+            )
+        return result
     raise TypeError(f"not a transformation: {transform!r}")
 
 
