@@ -98,3 +98,22 @@ def test_the_command_uses_only_public_names_of_the_wings(path: Path) -> None:
         and any(part.startswith("_") for part in name.split(".")[2:3])
     }
     assert not private, f"cli/{path.name} imports private modules {sorted(private)}"
+
+
+def test_no_file_holds_a_merge_conflict_marker() -> None:
+    """Docs, sources and configuration are free of ``<<<<<<<`` / ``>>>>>>>`` lines (mkdocs and
+    YAML would happily publish them)."""
+    root = ARCHITECTURE.parents[1]
+    suffixes = {".md", ".py", ".toml", ".yaml", ".yml", ".tmpl", ".cfg", ".txt"}
+    skipped = {".git", ".venv", ".nox", "node_modules", ".cache"}
+    marked = []
+    for path in root.rglob("*"):
+        if path.suffix not in suffixes or skipped & set(path.relative_to(root).parts):
+            continue
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in lines):
+            marked.append(str(path.relative_to(root)))
+    assert marked == []
