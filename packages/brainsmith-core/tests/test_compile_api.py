@@ -74,6 +74,8 @@ def test_bad_hook_objects_are_named(tmp_path: Path, plugins: Any, message: str) 
         ({"verify": "gates"}, "verify='gates' is not a verification mode"),
         ({"target": {"fsp": 10}}, "target: unknown field\\(s\\) 'fsp'"),
         ({"target": {"fps": -3}}, "target: fps: expected a positive number"),
+        ({"target": {"fps": True}}, "target: fps: expected a positive number, got True"),
+        ({"target": {"cycles_per_frame": True}}, "cycles_per_frame: expected a positive integer"),
     ],
 )
 def test_wrong_arguments_are_messages(

@@ -55,11 +55,16 @@ class Target:
             raise ValueError("give fps or cycles_per_frame, not both")
         for name, value in (("fps", self.fps), ("clock_mhz", self.clock_mhz)):
             if value is not None and not (
-                isinstance(value, int | float) and math.isfinite(value) and value > 0
+                isinstance(value, int | float)
+                and not isinstance(value, bool)  # YAML's `true` is not a rate
+                and math.isfinite(value)
+                and value > 0
             ):
                 raise ValueError(f"{name}: expected a positive number, got {value!r}")
         cycles = self.cycles_per_frame
-        if cycles is not None and not (isinstance(cycles, int) and cycles > 0):
+        if cycles is not None and not (
+            isinstance(cycles, int) and not isinstance(cycles, bool) and cycles > 0
+        ):
             raise ValueError(f"cycles_per_frame: expected a positive integer, got {cycles!r}")
         if self.fps is not None and self.clock_mhz * 1e6 / self.fps > MAX_CYCLES_PER_FRAME:
             raise ValueError(
