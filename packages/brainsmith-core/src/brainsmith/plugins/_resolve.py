@@ -419,7 +419,7 @@ def _close_distributions(name: str, distributions: Iterable[str]) -> str:
         cut = name.rfind("-", 0, shared) + 1
         whole = SequenceMatcher(None, name, other).ratio()
         tail = SequenceMatcher(None, name[cut:], other[cut:]).ratio()
-        if whole >= 0.9 and tail >= 0.6:
+        if whole >= 0.8 and tail >= 0.6:  # 0.8: one letter off in a four-letter name
             close.append(candidate)
     return f" (did you mean {', '.join(map(repr, close[:3]))}?)" if close else ""
 
