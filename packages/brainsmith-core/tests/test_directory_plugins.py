@@ -165,6 +165,8 @@ def test_listed_from_the_settings_folder_without_running_it(
         ("project:Pad", f"{package}.fuse:Pad"),
     ]
     assert shown["components"][0]["description"] == "Fuse nothing, for the test."
+    header = project("plugins", "show", "project").out.splitlines()[0]
+    assert header == f"project  (folder {folder})  [active]"  # no empty "( )"
     assert project("plugins", "check").code == 0
     assert project.imported() == []  # listing, showing and checking ran nothing
     lock = project("plugins", "lock")
