@@ -165,6 +165,8 @@ def test_listed_from_the_settings_folder_without_running_it(
         ("project:Pad", f"{package}.fuse:Pad"),
     ]
     assert shown["components"][0]["description"] == "Fuse nothing, for the test."
+    header = project("plugins", "show", "project").out.splitlines()[0]
+    assert header == f"project  (folder {folder})  [active]"  # no empty "( )"
     assert project("plugins", "check").code == 0
     assert project.imported() == []  # listing, showing and checking ran nothing
     lock = project("plugins", "lock")
@@ -377,3 +379,34 @@ def test_settings_value_and_folder_state_for_a_cache_key(project: Project) -> No
     module.write_text(module.read_text() + "\n# edited\n")
     os.utime(module, ns=(1, 1))
     assert folders_state(settings) != state
+
+
+def test_a_stage_typo_in_a_folder_plugin_is_found_by_check(project: Project) -> None:
+    """``check`` finds an unknown stage in a folder plugin's ``@transform`` as it does in a
+    manifest: an error with did-you-mean naming the module's file; ``lock`` says so too."""
+    folder = project.root / "brainsmith_plugins"
+    fuse = project.module(
+        folder,
+        "fuse.py",
+        """\
+        from qonnx.transformation.base import Transformation
+
+        from brainsmith import transform
+
+
+        @transform(stage="graph_cleanpu")
+        class Fuse(Transformation):
+            def apply(self, model):
+                return model, False
+        """,
+    )
+    project.settings('plugin-dirs = ["brainsmith_plugins"]\n')
+    for argv in (("plugins", "check"), ("plugins", "check", "--activate")):
+        run = project(*argv)
+        assert run.code == 1, run.out + run.err
+        assert (
+            f"error: project: {fuse}: transform 'Fuse' declares stage 'graph_cleanpu', which is "
+            "not a known stage (did you mean 'graph_cleanup'?)"
+        ) in run.out
+    lock = project("plugins", "lock")
+    assert "left out" in lock.err and "graph_cleanpu" in lock.err

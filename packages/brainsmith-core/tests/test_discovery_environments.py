@@ -219,3 +219,55 @@ def test_a_stale_entry_point_after_the_manifest_was_renamed_says_to_reinstall(
     assert problem["fix"].startswith(
         "the package has 'brainsmith_plugin.toml': reinstall the distribution"
     )
+
+
+def test_damaged_metadata_is_a_problem_named_by_folder_not_a_traceback(tmp_path: Path) -> None:
+    """Old installers wrote Latin-1 ``METADATA``; a damaged install has no valid ``Version`` or
+    an undecodable ``entry_points.txt``; a broken pyproject declares an entry point twice.
+    Every command still runs; each fault is named with its distribution and fix; ``lock``
+    never writes an uninstallable ``name==?`` line; the good plugin is pinned."""
+    site = tmp_path / "site"
+    _plugin_dist(site)
+    files = {"bsp_x/__init__.py": "", "bsp_x/brainsmith_plugin.toml": 'schema = 1\napi = ">=1"\n'}
+    ep = {"x": "bsp_x:brainsmith_plugin.toml"}
+    latin = write_dist(site, "latin", "1.0", entry_points={"lat": ep["x"]}, files=files)
+    (latin / "METADATA").write_bytes(
+        b"Metadata-Version: 2.1\nName: latin\nVersion: 1.0\nSummary: caf\xe9\n"
+    )
+    nover = write_dist(site, "nover", "1.0", entry_points={"nv": ep["x"]})
+    (nover / "METADATA").write_text("Metadata-Version: 2.1\nName: nover\n")
+    undecodable = write_dist(site, "latep", "1.0")
+    (undecodable / "entry_points.txt").write_bytes(
+        b"[brainsmith.plugins]\nle = bsp_x:brainsmith_plugin.toml # caf\xe9\n"
+    )
+    twice = write_dist(site, "twice", "1.0")
+    (twice / "entry_points.txt").write_text(
+        "[brainsmith.plugins]\ntw = bsp_x:brainsmith_plugin.toml\ntw = bsp_x:other.toml\n"
+    )
+    data = listing(run_brainsmith("plugins", "list", "--json", cwd=tmp_path, path=[site]))
+    assert plugin(data, "left")["state"] == "active"
+    assert plugin(data, "lat")["state"] == "active"
+    (no_version,) = plugin(data, "nv")["problems"]
+    assert plugin(data, "nv")["state"] == "broken"
+    assert no_version["reason"].startswith(f"{nover}: the metadata has no valid Version")
+    assert no_version["fix"] == "reinstall it: pip install --force-reinstall nover"
+    (unreadable,) = [p for p in data["problems"] if p["subject"] == str(undecodable)]
+    assert unreadable["distribution"] == "latep"
+    assert (
+        "entry_points.txt names the group 'brainsmith.plugins' but cannot be read"
+        in unreadable["reason"]
+    )
+    reasons = [
+        problem["reason"]
+        for found in data["plugins"]
+        if found["namespace"] == "tw"
+        for problem in found["problems"]
+    ]
+    assert "twice 1.0 declares the entry point 'tw' 2 times" in (reasons)
+    assert not any("also claimed" in r for r in reasons)
+    lock = run_brainsmith("plugins", "lock", cwd=tmp_path, path=[site])
+    assert lock.returncode == 0, lock.stderr
+    assert "Traceback" not in lock.stderr
+    pins = [line for line in lock.stdout.splitlines() if not line.startswith("#")]
+    assert "brainsmith-plugin-left==1.0" in pins and "latin==1.0" in pins
+    assert not any(line.startswith(("nover", "twice")) for line in pins), pins

@@ -13,7 +13,14 @@ from brainsmith import hookimpl
 from brainsmith.lifecycle import Dispatcher, TrainingLoop
 from brainsmith.lifecycle.events import HookEvents
 from brainsmith.plugins import new_plugin_manager
-from hostile_helpers import hooks_plugin, install_good, run, tidy_blueprint
+from hostile_helpers import (
+    hooks_plugin,
+    install_good,
+    problems_of,
+    run,
+    state_of,
+    tidy_blueprint,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -112,3 +119,37 @@ def test_compile_hooks_with_defaults_receive_the_compiles_values(
     assert seen["report"] is True
     assert seen["seen"][-1] == ["good:Tidy", False, "graph_cleanup"]
     assert all(modified in (True, False) for _, modified, _ in seen["seen"])
+
+
+def test_keyword_only_and_variadic_hook_parameters_make_the_plugin_broken(
+    site: FakeSite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pluggy calls an implementation with its plain arguments only: a keyword-only argument
+    would silently keep its default and ``**kwargs`` stay empty. The plugin is ``broken``
+    with the function's file:line and the fix; the other plugins keep working."""
+    monkeypatch.chdir(site.project)
+    install_good(site)
+    hooks_plugin(
+        site,
+        "kwonly",
+        """
+        from brainsmith import hookimpl
+
+        @hookimpl
+        def on_compile_end(*, report=None):
+            pass
+
+        @hookimpl
+        def on_compile_begin(**kwargs):
+            pass
+        """,
+    )
+    result = run(capsys, "plugins", "check", "--activate", "--json")
+    assert result.code == 1, result.err
+    data = result.json()
+    assert state_of(data, "kwonly") == "broken"
+    assert state_of(data, "good") == "active"
+    reason = " ".join(p["reason"] for p in problems_of(data, "kwonly"))
+    assert "on_compile_end() at " in reason and "hooks.py:" in reason
+    assert "'report' would never receive a value" in reason
+    assert "'**kwargs'" in reason

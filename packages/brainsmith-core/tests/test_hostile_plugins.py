@@ -375,3 +375,44 @@ def test_only_the_plugins_own_hooks_are_validated(tmp_path: Path, plugins: FakeS
     session.activate_all()
     assert {v.namespace: str(v.state) for v in session.verdicts()}["fine"] == "active"
     assert session.plugin_manager.get_plugin("wrapping") is None  # unregistered again
+
+
+def test_a_stage_typo_in_a_code_plugin_is_found_by_check_and_never_pinned(
+    project: FakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A code plugin's stages are known once it is activated (plain ``check`` activates code
+    plugins): an unknown stage is an error with did-you-mean, the plugin is left out of the
+    lock with a warning, and the other plugins are pinned."""
+    code_plugin(
+        project,
+        "odd",
+        """
+        from qonnx.transformation.base import Transformation
+
+        from brainsmith import hookimpl, transform
+
+
+        @transform(stage="kernel_maping")
+        class Odd(Transformation):
+            def apply(self, model):
+                return model, False
+
+
+        @hookimpl
+        def brainsmith_transforms():
+            return [Odd]
+        """,
+    )
+    expected = (
+        "error: odd (brainsmith-plugin-odd 2.0): odd_pkg.plugin:Odd: transform 'Odd' declares "
+        "stage 'kernel_maping', which is not a known stage (did you mean 'kernel_mapping'"
+    )
+    for argv in (("plugins", "check"), ("plugins", "check", "--activate")):
+        result = run(capsys, *argv)
+        assert result.code == 1, result.out + result.err
+        assert expected in result.out
+    lock = run(capsys, "plugins", "lock")
+    assert lock.code == 0, lock.err
+    assert "plugin odd (brainsmith-plugin-odd 2.0) left out: broken:" in lock.err
+    assert "brainsmith-plugin-good==1.0" in lock.out
+    assert "brainsmith-plugin-odd" not in lock.out

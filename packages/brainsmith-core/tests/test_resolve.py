@@ -165,6 +165,25 @@ def test_pin_missing() -> None:
     assert states(resolution)["x/brainsmith-plugin-x"] == "active"
 
 
+@pytest.mark.parametrize(
+    ("pin", "installed", "suggested"),
+    [
+        ("goood==1.0", "good", True),  # one letter too many in a short name
+        ("qonx>=1", "qonnx", True),
+        ("brainsmith-plugin-fooo>=1", "brainsmith-plugin-foo", True),
+        ("brainsmith-plugin-x>=1", "brainsmith-plugin-y", False),  # only the prefix is shared
+        ("brainsmith-plugin-conv>=1", "brainsmith-plugin-hls", False),
+    ],
+)
+def test_a_misspelt_pin_suggests_the_installed_distribution(
+    pin: str, installed: str, suggested: bool
+) -> None:
+    resolution = run(rec("p", installed), settings=Settings(source=SOURCE, pins=(pin,)))
+    reason = resolution.problems[0].reason
+    assert reason.startswith(f"pinned as {pin!r} in {SOURCE} but not installed")
+    assert (f"(did you mean {installed!r}?)" in reason) is suggested, reason
+
+
 def test_pin_out_of_range() -> None:
     settings = Settings(source=SOURCE, pins=("Brainsmith_Plugin_X>=2,<3",))
     resolution = run(

@@ -336,7 +336,8 @@ def _verdict_row(verdict: Verdict) -> list[str]:
 
 
 def _print_show(data: dict[str, Any]) -> None:
-    print(f"{data['namespace']}  ({data['distribution']} {data['version']})  [{data['state']}]")
+    owner = f"{data['distribution']} {data['version']}".strip() or f"folder {data['location']}"
+    print(f"{data['namespace']}  ({owner})  [{data['state']}]")
     print(f"  form:        {data['form']}")
     print(f"  source:      {data['source']}")
     print(f"  entry point: {data['entry_point']}")

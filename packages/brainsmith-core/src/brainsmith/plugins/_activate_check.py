@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import PluginError
-from .records import Kind
-from .verdicts import Problem
+from .records import Form, Kind
+from .verdicts import Problem, Severity
 
 if TYPE_CHECKING:
     from .session import Session
@@ -79,7 +79,22 @@ def kind_problems(session: Session) -> list[Problem]:
     return problems
 
 
-def _problem(namespace: str, session: Session, reason: str, fix: str) -> Problem:
+def stage_problems(session: Session) -> tuple[Problem, ...]:
+    """The unknown stages of the transforms of the activated code plugins (pluggy and legacy
+    forms), whose components only activation makes known."""
+    from ._static_check import code_stage_findings
+
+    return tuple(
+        _problem(record.namespace, session, finding.message, finding.fix, finding.severity)
+        for record in session.active_plugins()
+        if record.form in (Form.PLUGGY, Form.LEGACY)
+        for finding in code_stage_findings(record)
+    )
+
+
+def _problem(
+    namespace: str, session: Session, reason: str, fix: str, severity: Severity = "error"
+) -> Problem:
     record = next((r for r in session.active_plugins() if r.namespace == namespace), None)
     distribution, version = (record.distribution, record.version) if record else ("", "")
-    return Problem("error", namespace, distribution, version, reason, fix)
+    return Problem(severity, namespace, distribution, version, reason, fix)

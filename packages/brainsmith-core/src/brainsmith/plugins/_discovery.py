@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
@@ -64,8 +64,14 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
     records: list[PluginRecord] = []
     manifests: list[tuple[str, str]] = []
     chosen, leftovers = _distributions(search)
+    unreadable: list[Problem] = []
     for dist in chosen:
-        eps = list(dist.entry_points.select(group=GROUP))
+        try:
+            eps = list(dist.entry_points.select(group=GROUP))
+        except ValueError as exc:  # UnicodeDecodeError: entry_points.txt is not UTF-8
+            if GROUP.encode() in _read_bytes(dist, "entry_points.txt"):
+                unreadable.append(_unreadable_entry_points(dist, exc))
+            continue
         if not eps:
             continue
         name, version, requires = _core_metadata(dist)
@@ -73,6 +79,13 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
             record, digest = _record(
                 ep, dist, distribution=name, version=version, requires_dist=requires, path=path
             )
+            if not record.error and not _valid_version(version):
+                record = replace(
+                    record,
+                    error=f"{_folder_of(dist)}: the metadata has no valid Version "
+                    f"({version!r}), so the plugin cannot be checked, pinned or reported",
+                    fix=f"reinstall it: pip install --force-reinstall {name}",
+                )
             records.append(record)
             if digest:
                 manifests.append((record.location, digest))
@@ -89,7 +102,48 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
         )
         for folder, owner, version in leftovers
     )
-    return Discovery(tuple(records), problems, tuple(manifests))
+    return Discovery(tuple(records), (*problems, *unreadable), tuple(manifests))
+
+
+def _read_bytes(dist: metadata.Distribution, filename: str) -> bytes:
+    """A metadata file's bytes (``b""`` if unreadable or not in a folder)."""
+    try:
+        return (Path(_folder_of(dist)) / filename).read_bytes()
+    except OSError:
+        return b""
+
+
+def _read_text(dist: metadata.Distribution, filename: str) -> str | None:
+    """``dist.read_text(filename)``, tolerating a file that is not UTF-8 (old installers wrote
+    Latin-1 ``METADATA``): the undecodable bytes are replaced; the fields read are ASCII."""
+    try:
+        return dist.read_text(filename)
+    except ValueError:  # UnicodeDecodeError
+        return _read_bytes(dist, filename).decode("utf-8", "replace")
+
+
+def _unreadable_entry_points(dist: metadata.Distribution, exc: ValueError) -> Problem:
+    folder = _folder_of(dist)
+    name = _declared_name(dist) or os.path.basename(folder)
+    return Problem(
+        "error",
+        folder,
+        name,
+        "",
+        f"{folder}/entry_points.txt names the group {GROUP!r} but cannot be read ({exc}); "
+        "its plugins are ignored",
+        f"reinstall it: pip install --force-reinstall {name}",
+    )
+
+
+def _valid_version(text: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def _folder_of(dist: metadata.Distribution) -> str:
@@ -128,8 +182,7 @@ def _distributions(
             if len(dists) > 1:
                 with_metadata = [d for d in dists if _declared_name(d)]
                 best = with_metadata[0] if with_metadata else dists[0]
-                owner = best.metadata["Name"] or ""
-                version = best.metadata["Version"] or ""
+                owner, version, _ = _core_metadata(best)
                 leftovers += [
                     (_folder_of(d), owner, version) for d in dists if d not in with_metadata
                 ]
@@ -144,9 +197,9 @@ def _core_metadata(dist: metadata.Distribution) -> tuple[str, str, tuple[str, ..
     """``(Name, Version, Requires-Dist lines)`` read from the metadata's header block: the
     three fields discovery needs, without the email parser (most of a cold scan's cost)."""
     try:
-        text = dist.read_text("METADATA") or ""
+        text = _read_text(dist, "METADATA") or ""
         legacy = not text  # an egg-info: PKG-INFO, and requirements in requires.txt
-        text = text or dist.read_text("PKG-INFO") or ""
+        text = text or _read_text(dist, "PKG-INFO") or ""
     except OSError:
         text, legacy = "", False
     fields: dict[str, list[str]] = {}
@@ -171,7 +224,7 @@ def _declared_name(dist: metadata.Distribution) -> str:
     """The distribution's ``Name``, found by a search of its metadata text (cheaper than
     parsing it with the email parser, which only the plugins' metadata needs)."""
     try:
-        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+        text = _read_text(dist, "METADATA") or _read_text(dist, "PKG-INFO") or ""
     except OSError:
         return ""
     match = _NAME_LINE.search(text.partition("\n\n")[0])

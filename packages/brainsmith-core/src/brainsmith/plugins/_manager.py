@@ -30,8 +30,9 @@ def hookimpl_problems(manager: pluggy.PluginManager, plugin: object) -> list[str
     as brainsmith calls them; empty if they can. Each reason names the function's file:line.
 
     Checked beyond pluggy's own registration checks: an implementation of a hook that does not
-    exist (with did-you-mean), a wrapper on a dispatched ``on_*`` event, and an argument with
-    a default that the hookspec does not have (it would never receive a value).
+    exist (with did-you-mean), a wrapper on a dispatched ``on_*`` event, an argument with
+    a default that the hookspec does not have, and a keyword-only, ``*args`` or ``**kwargs``
+    parameter (pluggy passes plain arguments only: these would never receive a value).
     """
     from .._suggest import did_you_mean
 
@@ -64,7 +65,32 @@ def hookimpl_problems(manager: pluggy.PluginManager, plugin: object) -> list[str
                     f"have (it has: {', '.join(caller.spec.argnames) or 'none'})"
                     + did_you_mean(unknown[0], list(caller.spec.argnames))
                 )
+            unreachable = _unreachable_parameters(impl.function)
+            if unreachable:
+                takes = ", ".join(caller.spec.argnames) or "none"
+                problems.append(
+                    f"{where}: parameter(s) {', '.join(unreachable)} would never receive a value "
+                    "(hooks are called with plain arguments only): name the arguments the hook "
+                    f"takes as plain parameters (it has: {takes})"
+                )
     return problems
+
+
+def _unreachable_parameters(function: object) -> list[str]:
+    """The keyword-only, ``*args`` and ``**kwargs`` parameters of ``function``, spelled as in
+    its signature (pluggy calls hook implementations with plain arguments only)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # builtins without a signature
+        return []
+    spelled = {
+        inspect.Parameter.KEYWORD_ONLY: "{}",
+        inspect.Parameter.VAR_POSITIONAL: "*{}",
+        inspect.Parameter.VAR_KEYWORD: "**{}",
+    }
+    return [f"'{spelled[p.kind].format(p.name)}'" for p in parameters if p.kind in spelled]
 
 
 def _location(function: object) -> str:

@@ -136,6 +136,9 @@ class _Checker:
         for namespace, indices in by_namespace.items():
             if len(indices) < 2:
                 continue
+            owner = self.records[indices[0]]
+            twice = all(self.records[i].distribution == owner.distribution for i in indices)
+            dist = owner.label.partition(" (")[2][:-1]
             for index in indices:
                 others = ", ".join(
                     self.records[o].label.partition(" (")[2][:-1] for o in indices if o != index
@@ -143,9 +146,13 @@ class _Checker:
                 self._demote(
                     index,
                     State.INCOMPATIBLE,
-                    f"namespace {namespace!r} is also claimed by {others}",
-                    "uninstall one of them (pip uninstall NAME): a namespace must belong to one "
-                    "distribution",
+                    f"{dist} declares the entry point {namespace!r} {len(indices)} times"
+                    if twice  # one distribution's pyproject names the plugin twice
+                    else f"namespace {namespace!r} is also claimed by {others}",
+                    f"report it to the maintainers of {owner.distribution}: declare it once"
+                    if twice
+                    else "uninstall one of them (pip uninstall NAME): a namespace must belong to "
+                    "one distribution",
                 )
 
     def _switches(self) -> None:
@@ -419,7 +426,7 @@ def _close_distributions(name: str, distributions: Iterable[str]) -> str:
         cut = name.rfind("-", 0, shared) + 1
         whole = SequenceMatcher(None, name, other).ratio()
         tail = SequenceMatcher(None, name[cut:], other[cut:]).ratio()
-        if whole >= 0.9 and tail >= 0.6:
+        if tail >= 0.6 and (whole >= 0.9 or (cut == 0 and whole >= 0.8)):  # "goood": "good"
             close.append(candidate)
     return f" (did you mean {', '.join(map(repr, close[:3]))}?)" if close else ""
 

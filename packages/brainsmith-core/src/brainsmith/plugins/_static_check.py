@@ -11,9 +11,10 @@ never executed. A :class:`Finding` names the file and the field at fault and the
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from typing import Literal
@@ -61,6 +62,8 @@ def static_findings(
     (``record.error``) has no findings here: its verdict already says why."""
     if record.error:
         return []
+    if record.form is Form.DIRECTORY:  # its modules were parsed when it was listed
+        return code_stage_findings(record)
     manifest = record.location if record.form is Form.MANIFEST else ""
     findings: list[Finding] = []
     targets: list[tuple[str, str, str]] = []  # field, what it is, target
@@ -247,6 +250,24 @@ def _stage(spec: TransformSpec, field: str, manifest: str, record: PluginRecord)
             f"use one of {', '.join(known)} (or a stage of the blueprint that runs it)",
         )
     ]
+
+
+def code_stage_findings(record: PluginRecord) -> list[Finding]:
+    """The unknown stages of the transforms a plugin without a manifest declares in its code
+    (``@transform(stage=...)``): known once a folder plugin is listed or a code plugin is
+    activated. A folder plugin's finding names the module's file."""
+    findings: list[Finding] = []
+    for spec in record.components or ():
+        if isinstance(spec, TransformSpec):
+            module = spec.target.partition(":")[0]
+            where = spec.target
+            if record.form is Form.DIRECTORY:
+                where = os.path.join(record.location, module.rpartition(".")[2] + ".py")
+            findings += [
+                replace(f, message=f"{where}: {f.message}")
+                for f in _stage(spec, f"@transform on {spec.name}", where, record)
+            ]
+    return findings
 
 
 def _blueprint_stages(record: PluginRecord) -> list[str]:

@@ -203,21 +203,26 @@ class Session:
         (:func:`brainsmith.plugins._activate_check.kind_problems`)."""
         for namespace in self.resolution.order:
             self.static_check(namespace)
-        if activate:
-            from ._activate_check import kind_problems
+        from ._activate_check import kind_problems, stage_problems
 
+        if activate:
             self.activate_all()
-            return self.problems() + tuple(kind_problems(self))
-        self._activate_unknown("")
-        return self.problems()
+        else:
+            self._activate_unknown("")
+        for problem in stage_problems(self):  # code plugins' stages: known once activated
+            found = self._static.get(problem.subject, ())
+            self._static[problem.subject] = found + (() if problem in found else (problem,))
+            if problem.severity == "error":  # as static_check: the plugin is not usable
+                self._failures.setdefault(problem.subject, problem)
+        return self.problems() + (tuple(kind_problems(self)) if activate else ())
 
     def static_check(self, namespace: str) -> tuple[Problem, ...]:
         """What :func:`brainsmith.plugins._static_check.static_findings` finds in the usable
         plugin ``namespace`` without running its code, as problems; the first error marks the
         plugin broken for the rest of the session (it is not activated then). A directory
-        plugin's modules were parsed when it was listed: nothing more to check here."""
+        plugin's modules were parsed when it was listed: only its stages are left to check."""
         record = self._records.get(namespace)
-        if record is None or record.form is Form.DIRECTORY:
+        if record is None:
             return ()
         if namespace in self._static or namespace not in self._usable:
             return self._static.get(namespace, ())
