@@ -73,6 +73,26 @@ def test_exit_while_importing_a_plugin_is_that_plugins_error(
     assert "Traceback" not in checked.err + shown.err + listed.err
 
 
+def test_a_library_baseexception_while_importing_is_that_plugins_error(
+    plugins: FakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A BaseException that is not an Exception (gevent's GreenletExit, pytest's Skipped)
+    raised by plugin code is the plugin's error too; only Ctrl-C interrupts."""
+    file = code_plugin(
+        plugins,
+        "greenlet",
+        "class GreenletExit(BaseException):\n    pass\n\nraise GreenletExit()\n",
+    )
+    listed = run(capsys, "plugins", "check", "--json")
+    assert listed.code == 1
+    data = listed.json()
+    assert state_of(data, "greenlet") == "broken"
+    assert state_of(data, "good") in ("active", "not activated")
+    (problem,) = problems_of(data, "greenlet")
+    assert "raised GreenletExit" in problem["reason"] and f"{file}:4" in problem["reason"]
+    assert "Traceback" not in listed.err
+
+
 def test_exit_in_a_component_hook_or_a_legacy_callable_is_the_plugins_error(
     plugins: FakeSite, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,9 +18,14 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-PLUGIN_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
-"""What plugin code may raise that is the plugin's failure, not the process's end
-(``KeyboardInterrupt`` and ``GeneratorExit`` are not in it)."""
+INTERRUPTS: tuple[type[BaseException], ...] = (KeyboardInterrupt, GeneratorExit)
+"""What plugin code may raise that is not its failure: re-raised (``except INTERRUPTS: raise``)
+before :data:`PLUGIN_FAILURES` is caught."""
+
+PLUGIN_FAILURES: tuple[type[BaseException], ...] = (BaseException,)
+"""What plugin code may raise that is the plugin's failure, not the process's end: any
+exception, ``SystemExit`` and library ``BaseException`` subclasses (gevent's ``GreenletExit``,
+pytest's ``Skipped``) included — once :data:`INTERRUPTS` are re-raised."""
 
 _CORE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _STDLIB = tuple(

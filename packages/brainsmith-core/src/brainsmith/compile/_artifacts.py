@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._guard import PLUGIN_FAILURES, describe_failure, plugin_output
+from .._guard import INTERRUPTS, PLUGIN_FAILURES, describe_failure, plugin_output
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
@@ -45,6 +45,8 @@ def write_artifacts(
         with plugin_output():
             results = hook(model=model, folder=folder, report=report)
         written = [p for result in results for p in result or ()]
+    except INTERRUPTS:
+        raise
     except PLUGIN_FAILURES as exc:  # exit() in a hook too: the plugin's failure
         raise CompileError(
             f"writing the compile's artifacts failed: {describe_failure(exc)}",

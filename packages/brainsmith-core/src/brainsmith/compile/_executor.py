@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._atomic import write_atomic
-from .._guard import PLUGIN_FAILURES, describe_failure
+from .._guard import INTERRUPTS, PLUGIN_FAILURES, describe_failure
 from ..errors import BrainsmithError
 from ._cleanup import cleanup, cleanup_is_noop
 from ._plan import Applied, Plan, Result, Step, checkpoint_path, serialize, stamp
@@ -259,6 +259,8 @@ class Executor:
         try:
             model, iterations, cleaned = self._apply(step, options, model)
         except CompileError:
+            raise
+        except INTERRUPTS:
             raise
         except PLUGIN_FAILURES as exc:  # exit() in a transform is its failure, not the run's
             module = getattr(step.factory, "__module__", "") or ""

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._guard import PLUGIN_FAILURES
+from .._guard import INTERRUPTS, PLUGIN_FAILURES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -73,6 +73,7 @@ def compile_plan(
         "_Stop": stop_type,
         "_event": event,
         "_caught": PLUGIN_FAILURES,
+        "_interrupts": INTERRUPTS,
     }
     lines = ["def run(kw, results):", "    start = _clock()"]
     for i, call in enumerate(calls):
@@ -89,6 +90,8 @@ def compile_plan(
             lines += [
                 "    try:",
                 f"        ok = {call.condition.expression}",
+                "    except _interrupts:",
+                "        raise",
                 "    except _caught as exc:",
                 f"        s{i}.errors += 1",
                 f"        _failed(_event, p{i}, exc, kw, a{i})",
@@ -109,6 +112,8 @@ def compile_plan(
             for line in (
                 "try:",
                 f"    r = f{i}({arguments})",
+                "except _interrupts:",
+                "    raise",
                 "except _caught as exc:",
                 f"    s{i}.calls += 1",
                 f"    s{i}.errors += 1",

@@ -15,7 +15,7 @@ from typing import Any
 import pluggy
 
 from .. import _targets
-from .._guard import PLUGIN_FAILURES, describe_failure, plugin_output
+from .._guard import INTERRUPTS, PLUGIN_FAILURES, describe_failure, plugin_output
 from .._markers import is_hookimpl
 from .._version import __version__
 from ..errors import PluginError
@@ -55,6 +55,8 @@ def activate(record: PluginRecord, manager: pluggy.PluginManager) -> PluginRecor
         try:
             with plugin_output():
                 payload = obj()
+        except INTERRUPTS:
+            raise
         except PLUGIN_FAILURES as exc:
             reason = f"calling {record.value} raised {_describe(exc, record.value)}"
             raise _failure(record, reason) from exc
@@ -118,6 +120,8 @@ def _load(record: PluginRecord, target: str, *, what: str, fix: str) -> Any:
                     "made for this core, or the core it was made for"
                 )
         raise _failure(record, f"{prefix}importing {module_name!r} failed: {exc}", missing) from exc
+    except INTERRUPTS:
+        raise
     except PLUGIN_FAILURES as exc:  # SyntaxError, exit(), errors at import: the plugin's fault
         raise _failure(
             record,
@@ -157,6 +161,8 @@ def _collect(
                     if spec.kind is not kind:
                         raise TypeError(f"returned a {spec.kind} record {spec.name!r}")
                     specs.append(spec)
+            except INTERRUPTS:
+                raise
             except PLUGIN_FAILURES as exc:
                 module = getattr(impl.function, "__module__", "") or ""
                 raise _failure(record, f"hook {hook_name} raised {_describe(exc, module)}") from exc
