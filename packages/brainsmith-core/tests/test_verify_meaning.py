@@ -332,3 +332,26 @@ def test_a_map_input_is_reported_unverifiable() -> None:
     result = verify(ModelWrapper(proto), ModelWrapper(proto))
     assert not result.verified and result.to_json()["status"] == "unverifiable"
     assert result.unverifiable == "input 'm' is a map, for which no values can be drawn"
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"arr_x": np.array([1, 2, 3, 4])}, "unknown input(s) 'arr_x'; missing input(s) 'x'"),
+        ({"arr_0": np.array([1, 2, 3, 4]), "arr_5": np.zeros(1)}, "unknown input(s) 'arr_5'"),
+        ({"x": np.array([1.5, 2, 3, 4])}, "input 'x' is int64, but the array holds 1.5"),
+        ({"x": np.array([1e30, 2, 3, 4])}, "input 'x' is int64, but the array holds 1e+30"),
+    ],
+)
+def test_inputs_file_that_does_not_fit_is_refused_not_cast_or_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arrays: dict[str, Any], message: str
+) -> None:
+    """A name numpy did not give, an array past the last input, and values the input's
+    integer type cannot hold: each a message (exit 2), never a traceback, a silently dropped
+    array or a silently truncated value."""
+    source = save(int_div(), tmp_path / "div.onnx")
+    np.savez(tmp_path / "in.npz", **arrays)
+    code, err = compile_(capsys, source, "--verify", "--inputs", tmp_path / "in.npz", "-o", "o")
+    assert code == 2, err
+    assert message in err and "Traceback" not in err and "RuntimeWarning" not in err
+    assert not Path("o").joinpath("model.onnx").exists()
