@@ -355,3 +355,57 @@ def test_inputs_file_that_does_not_fit_is_refused_not_cast_or_dropped(
     assert code == 2, err
     assert message in err and "Traceback" not in err and "RuntimeWarning" not in err
     assert not Path("o").joinpath("model.onnx").exists()
+
+
+def test_quiet_hides_onnxruntime_and_qonnx_load_warnings(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """qonnx warns while wrapping a model with old-style domains, and its channels_last ops
+    run onnxruntime sessions of their own whose C++ logger writes warnings to stderr: under
+    --quiet nothing is printed (the Python warning goes to the report)."""
+    scalar = [
+        numpy_helper.from_array(np.array(v, dtype=np.float32), n)
+        for n, v in (("scale", 0.5), ("zero", 0.0), ("bits", 4.0))
+    ]
+    quant = helper.make_node(
+        "Quant",
+        ["x", "scale", "zero", "bits"],
+        ["q"],
+        domain="finn.custom_op.general",
+        signed=1,
+        narrow=0,
+        rounding_mode="ROUND",
+    )
+    pool = helper.make_node(
+        "MaxPool",
+        ["q"],
+        ["y"],
+        domain="qonnx.custom_op.channels_last",
+        kernel_shape=[2, 2],
+        pads=[0, 0, 0, 0],
+        strides=[2, 2],
+    )
+    graph = helper.make_graph(
+        [quant, pool],
+        "g",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 4, 4, 2])],
+        [helper.make_tensor_value_info("y", FLOAT, [1, 2, 2, 2])],
+        initializer=scalar,
+        value_info=[helper.make_tensor_value_info("q", FLOAT, [1, 4, 4, 2])],
+    )
+    proto = helper.make_model(
+        graph,
+        opset_imports=[
+            helper.make_opsetid("", 13),
+            helper.make_opsetid("finn.custom_op.general", 1),
+            helper.make_opsetid("qonnx.custom_op.channels_last", 1),
+        ],
+    )
+    proto.ir_version = 8
+    source = save(proto, tmp_path / "cl.onnx")
+    code = main(["compile", str(source), "--verify", "--quiet", "-o", "o"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert (out, err) == ("", "")
+    warnings = json.loads(Path("o/compile_report.json").read_text())["warnings"]
+    assert any("old-style domain" in w and "modelwrapper.py" in w for w in warnings), warnings
