@@ -409,3 +409,18 @@ def test_quiet_hides_onnxruntime_and_qonnx_load_warnings(
     assert (out, err) == ("", "")
     warnings = json.loads(Path("o/compile_report.json").read_text())["warnings"]
     assert any("old-style domain" in w and "modelwrapper.py" in w for w in warnings), warnings
+
+
+def test_a_graph_input_that_is_also_a_graph_output_is_refused_with_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Valid ONNX (onnxruntime runs it) that qonnx cannot wrap: a message before compiling
+    (exit 2), not qonnx's AssertionError as a traceback."""
+    x = helper.make_tensor_value_info("x", FLOAT, [3])
+    y = helper.make_tensor_value_info("y", FLOAT, [3])
+    source = save(model([helper.make_node("Relu", ["x"], ["y"])], [x], [y, x]), tmp_path / "m.onnx")
+    code, err = compile_(capsys, source, "--verify", "-o", "o")
+    assert code == 2, err
+    assert "tensor 'x' is both a graph input and a graph output" in err
+    assert "fix: give the output its own name" in err and "Traceback" not in err
+    assert not Path("o").exists()
