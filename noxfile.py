@@ -86,9 +86,9 @@ def _install_simulators(session: nox.Session) -> None:
 def corpus(session: nox.Session) -> None:
     """Every model of the onnx package's test data that onnxruntime runs (plus
     $BRAINSMITH_CORPUS_EXTRA, default /work/shared/cases/models, when present) through
-    `brainsmith compile --verify`: 2 workers, results cached in .cache/corpus by model digest
-    and brainsmith version; prints passed / refused (with the reason) / failed. About 6 min on
-    2 busy cores uncached, seconds cached (tests/corpus/run_corpus.py)."""
+    `brainsmith compile --verify`: 2 workers, results cached in .cache/corpus by model digest,
+    brainsmith version and source digest; prints passed / refused (with the reason) / failed.
+    About 6 min on 2 busy cores uncached, seconds cached (tests/corpus/run_corpus.py)."""
     session.install("pytest>=8", *PACKAGES)
     session.run("pytest", "tests/corpus", "-m", "not corpus", "-q")
     session.run("python", "tests/corpus/run_corpus.py", "--jobs", "2", *session.posargs)

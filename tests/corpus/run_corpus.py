@@ -18,8 +18,10 @@ run (on its own, as the test data ships it) that brainsmith neither passes nor r
 
 Each model runs through the real command line (``brainsmith.cli.main``) in one of ``--jobs``
 worker processes (2 by default), with a per-model time limit. Results are cached in ``--cache``
-(JSON) keyed by the model's digest (its file and reference data) and the brainsmith version: a
-re-run skips models that passed, were refused or excluded, and runs failed ones again.
+(JSON) keyed by the model's digest (its file and reference data), the brainsmith version and a
+digest of brainsmith's installed source and its key dependencies' versions (a code change runs
+every model again): a re-run skips models that passed, were refused or excluded, and runs failed
+ones again.
 
 Usage: ``python tests/corpus/run_corpus.py [--jobs 2] [--limit N] [--match SUBSTRING]``.
 Exit status 0 when nothing failed, 1 otherwise. ``--json FILE`` writes every result.
@@ -213,10 +215,38 @@ def save_cache(path: Path, cache: dict[str, dict[str, Any]]) -> None:
     os.replace(temporary, path)
 
 
-def cache_key(model_digest: str) -> str:
+CODE_DEPENDENCIES = ("onnx", "onnxruntime", "qonnx", "numpy")
+"""Distributions whose version changes a compile's or a verification's outcome."""
+
+
+def code_digest() -> str:
+    """A digest of the code a result depends on: the brainsmith and brainsmith_builtin source
+    files as installed (every ``.py``/``.yaml``/``.toml``; the version alone stays ``0.1.0``
+    through every change, so a regression would be hidden behind cached passes) and the
+    versions of :data:`CODE_DEPENDENCIES`."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import brainsmith
+    import brainsmith_builtin
+
+    hasher = hashlib.sha256()
+    for package in (brainsmith, brainsmith_builtin):
+        root = Path(package.__file__ or "").parent
+        for file in sorted(root.rglob("*")):
+            if file.suffix in (".py", ".yaml", ".toml") and file.is_file():
+                hasher.update(file.relative_to(root).as_posix().encode() + b"\0")
+                hasher.update(file.read_bytes() + b"\0")
+    for name in CODE_DEPENDENCIES:
+        with contextlib.suppress(PackageNotFoundError):
+            hasher.update(f"{name}=={version(name)}\0".encode())
+    return hasher.hexdigest()[:16]
+
+
+def cache_key(model_digest: str, code: str) -> str:
+    """``MODEL_DIGEST:BRAINSMITH_VERSION:CODE_DIGEST`` (:func:`code_digest`)."""
     from brainsmith import __version__
 
-    return f"{model_digest}:{__version__}"
+    return f"{model_digest}:{__version__}:{code}"
 
 
 def run_corpus(
@@ -228,24 +258,26 @@ def run_corpus(
     progress: Any = None,
 ) -> list[Result]:
     """Every model's result: from the cache when it passed, was refused or excluded before
-    with the same digest and brainsmith version, else run in ``jobs`` worker processes.
+    with the same digest, brainsmith version and code (:func:`cache_key`), else run in
+    ``jobs`` worker processes.
 
     ``models`` pairs each file with whether onnxruntime must be able to run its original
     (the ``onnx`` test data) for it to belong to the corpus.
     """
     cache = load_cache(cache_file) if cache_file is not None else {}
+    code = code_digest()
     results: list[Result] = []
     pending: list[tuple[str, str, bool]] = []
     for model, check in models:
         model_digest = digest(model)
-        known = cache.get(cache_key(model_digest))
+        known = cache.get(cache_key(model_digest, code))
         if known is not None and known["outcome"] != "failed":
             results.append(Result(**{**known, "model": str(model)}))
         else:
             pending.append((str(model), model_digest, check))
     for result in _run_pending(pending, jobs, limit):
         results.append(result)
-        cache[cache_key(result.digest)] = asdict(result)
+        cache[cache_key(result.digest, code)] = asdict(result)
         if progress is not None:
             progress(result)
         if cache_file is not None and len(results) % 50 == 0:

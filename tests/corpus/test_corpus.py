@@ -10,7 +10,15 @@ from pathlib import Path
 import onnx
 import pytest
 from onnx import TensorProto, helper
-from run_corpus import DEFAULT_EXTRA, corpus, digest, run_corpus, summary
+from run_corpus import (
+    DEFAULT_EXTRA,
+    cache_key,
+    code_digest,
+    corpus,
+    digest,
+    run_corpus,
+    summary,
+)
 
 
 def _save(path: Path, node: onnx.NodeProto, x: int, y: int) -> Path:
@@ -43,13 +51,38 @@ def test_outcomes_counts_and_cache(tmp_path: Path) -> None:
     assert summary(first).splitlines()[0] == (
         "corpus: 1 passed, 1 refused, 0 failed, 0 excluded (2 models)"
     )
-    from brainsmith import __version__
-
+    code = code_digest()
     keys = set(json.loads(cache.read_text()))
-    assert keys == {f"{digest(good)}:{__version__}", f"{digest(refused)}:{__version__}"}
+    assert keys == {cache_key(digest(good), code), cache_key(digest(refused), code)}
     again = run_corpus([(good, False), (refused, False)], jobs=2, cache_file=cache)
     by_model = sorted(again, key=lambda r: r.model)
     assert by_model == sorted(first, key=lambda r: r.model)  # the cached timings: not run again
+
+
+def test_a_result_cached_by_other_code_is_not_reused(tmp_path: Path) -> None:
+    """A pass cached before the code changed (same brainsmith version, which stays 0.1.0
+    through every change) must not hide what the code does now: the model runs again."""
+    from brainsmith import __version__
+
+    refused = _save(
+        tmp_path / "bf16.onnx",
+        helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT),
+        TensorProto.BFLOAT16,
+        TensorProto.FLOAT,
+    )
+    stale = {"model": str(refused), "digest": digest(refused), "outcome": "passed"}
+    stale.update(message="", seconds=0.0)
+    cache = tmp_path / "cache.json"
+    cache.write_text(
+        json.dumps(
+            {
+                f"{digest(refused)}:{__version__}": stale,  # keyed by the version only
+                f"{digest(refused)}:{__version__}:0123456789abcdef": stale,  # by other code
+            }
+        )
+    )
+    (result,) = run_corpus([(refused, False)], jobs=1, cache_file=cache)
+    assert result.outcome == "refused", result
 
 
 def test_a_file_that_is_not_onnx_is_refused(tmp_path: Path) -> None:

@@ -430,3 +430,19 @@ def test_new_run_leaves_only_its_outputs(
     assert compile_(capsys, "--example", "-b", flow, "-o", out)[0] == 1
     assert {p.name for p in out.iterdir()} == {".failed"}
     shutil.rmtree(out / ".failed")
+
+
+def test_resume_from_a_damaged_checkpoint_says_to_compile_from_the_start(
+    previous: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = previous / "checkpoints" / "01_graph_cleanup.onnx"
+    path.write_bytes(path.read_bytes()[:50])  # a run killed while another tool wrote it
+    before = snapshot(previous)
+    code, err = compile_(
+        capsys, "--example", "--start-stage", "topology_optimization", "-o", previous
+    )
+    assert code == 2, err
+    assert "01_graph_cleanup.onnx: cannot resume from the checkpoint: not an ONNX model" in err
+    assert "fix: compile from the start (without --start-stage) with --checkpoints" in err
+    assert "download" not in err
+    untouched(previous, before)

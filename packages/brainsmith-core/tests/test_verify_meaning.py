@@ -332,3 +332,95 @@ def test_a_map_input_is_reported_unverifiable() -> None:
     result = verify(ModelWrapper(proto), ModelWrapper(proto))
     assert not result.verified and result.to_json()["status"] == "unverifiable"
     assert result.unverifiable == "input 'm' is a map, for which no values can be drawn"
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"arr_x": np.array([1, 2, 3, 4])}, "unknown input(s) 'arr_x'; missing input(s) 'x'"),
+        ({"arr_0": np.array([1, 2, 3, 4]), "arr_5": np.zeros(1)}, "unknown input(s) 'arr_5'"),
+        ({"x": np.array([1.5, 2, 3, 4])}, "input 'x' is int64, but the array holds 1.5"),
+        ({"x": np.array([1e30, 2, 3, 4])}, "input 'x' is int64, but the array holds 1e+30"),
+    ],
+)
+def test_inputs_file_that_does_not_fit_is_refused_not_cast_or_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arrays: dict[str, Any], message: str
+) -> None:
+    """A name numpy did not give, an array past the last input, and values the input's
+    integer type cannot hold: each a message (exit 2), never a traceback, a silently dropped
+    array or a silently truncated value."""
+    source = save(int_div(), tmp_path / "div.onnx")
+    np.savez(tmp_path / "in.npz", **arrays)
+    code, err = compile_(capsys, source, "--verify", "--inputs", tmp_path / "in.npz", "-o", "o")
+    assert code == 2, err
+    assert message in err and "Traceback" not in err and "RuntimeWarning" not in err
+    assert not Path("o").joinpath("model.onnx").exists()
+
+
+def test_quiet_hides_onnxruntime_and_qonnx_load_warnings(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """qonnx warns while wrapping a model with old-style domains, and its channels_last ops
+    run onnxruntime sessions of their own whose C++ logger writes warnings to stderr: under
+    --quiet nothing is printed (the Python warning goes to the report)."""
+    scalar = [
+        numpy_helper.from_array(np.array(v, dtype=np.float32), n)
+        for n, v in (("scale", 0.5), ("zero", 0.0), ("bits", 4.0))
+    ]
+    quant = helper.make_node(
+        "Quant",
+        ["x", "scale", "zero", "bits"],
+        ["q"],
+        domain="finn.custom_op.general",
+        signed=1,
+        narrow=0,
+        rounding_mode="ROUND",
+    )
+    pool = helper.make_node(
+        "MaxPool",
+        ["q"],
+        ["y"],
+        domain="qonnx.custom_op.channels_last",
+        kernel_shape=[2, 2],
+        pads=[0, 0, 0, 0],
+        strides=[2, 2],
+    )
+    graph = helper.make_graph(
+        [quant, pool],
+        "g",
+        [helper.make_tensor_value_info("x", FLOAT, [1, 4, 4, 2])],
+        [helper.make_tensor_value_info("y", FLOAT, [1, 2, 2, 2])],
+        initializer=scalar,
+        value_info=[helper.make_tensor_value_info("q", FLOAT, [1, 4, 4, 2])],
+    )
+    proto = helper.make_model(
+        graph,
+        opset_imports=[
+            helper.make_opsetid("", 13),
+            helper.make_opsetid("finn.custom_op.general", 1),
+            helper.make_opsetid("qonnx.custom_op.channels_last", 1),
+        ],
+    )
+    proto.ir_version = 8
+    source = save(proto, tmp_path / "cl.onnx")
+    code = main(["compile", str(source), "--verify", "--quiet", "-o", "o"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert (out, err) == ("", "")
+    warnings = json.loads(Path("o/compile_report.json").read_text())["warnings"]
+    assert any("old-style domain" in w and "modelwrapper.py" in w for w in warnings), warnings
+
+
+def test_a_graph_input_that_is_also_a_graph_output_is_refused_with_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Valid ONNX (onnxruntime runs it) that qonnx cannot wrap: a message before compiling
+    (exit 2), not qonnx's AssertionError as a traceback."""
+    x = helper.make_tensor_value_info("x", FLOAT, [3])
+    y = helper.make_tensor_value_info("y", FLOAT, [3])
+    source = save(model([helper.make_node("Relu", ["x"], ["y"])], [x], [y, x]), tmp_path / "m.onnx")
+    code, err = compile_(capsys, source, "--verify", "-o", "o")
+    assert code == 2, err
+    assert "tensor 'x' is both a graph input and a graph output" in err
+    assert "fix: give the output its own name" in err and "Traceback" not in err
+    assert not Path("o").exists()

@@ -6,6 +6,7 @@ model's own reference inputs (``test_data_set_*/input_*.pb`` beside the model fi
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from ._inputs_for import draw_inputs, graph_inputs
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
+
+_POSITIONAL = re.compile(r"arr_[0-9]+")
+"""The names ``numpy.savez`` gives arrays passed without names."""
 
 RANDOM_DRAWS = 3
 """How many seeded random input sets verification draws (seeds ``seed``, ``seed + 1``, ...)."""
@@ -64,8 +68,9 @@ def given_inputs(
             ) from None
     inputs = graph_inputs(model)
     names = [vi.name for vi in inputs]
-    if arrays and all(k.startswith("arr_") for k in arrays) and not set(arrays) & set(names):
-        arrays = {names[int(k[4:])]: v for k, v in arrays.items() if int(k[4:]) < len(names)}
+    if arrays and all(_POSITIONAL.fullmatch(k) for k in arrays) and not set(arrays) & set(names):
+        # numpy.savez without names: arr_N is the N-th graph input (one past the end is unknown)
+        arrays = {names[int(k[4:])] if int(k[4:]) < len(names) else k: v for k, v in arrays.items()}
     unknown = sorted(set(arrays) - set(names))
     missing = [n for n in names if n not in arrays]
     if unknown or missing:
@@ -104,7 +109,22 @@ def _cast(vi: Any, array: Any, label: str) -> Any:
             where=label,
             fix="give an array of the input's shape ('?' dimensions may be any size)",
         )
-    return array.astype(helper.tensor_dtype_to_np_dtype(tensor.elem_type))
+    import numpy as np
+
+    target = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type))
+    with np.errstate(all="ignore"):  # a value out of range is reported below, not warned about
+        cast = array.astype(target)
+    if target.kind in "iub" and array.dtype.kind in "iufb":
+        changed = np.flatnonzero(cast.reshape(-1) != array.reshape(-1))
+        if changed.size:
+            value = array.reshape(-1)[changed[0]].item()
+            raise InputsError(
+                f"input {vi.name!r} is {target}, but the array holds {value!r} "
+                f"({array.dtype}), which {target} cannot represent ({changed.size} such value(s))",
+                where=label,
+                fix=f"give values {target} holds exactly (e.g. save the array as {target})",
+            )
+    return cast
 
 
 def reference_inputs(model_path: Path, model: ModelWrapper) -> list[InputSet]:

@@ -100,6 +100,28 @@ def check_model(data: bytes, where: str) -> None:
             where=where,
             fix="re-export the model, or repair it so that onnx.checker.check_model passes",
         ) from None
+    _check_one_value_info(proto.graph, where)
+
+
+def _check_one_value_info(graph: Any, where: str) -> None:
+    """qonnx keeps one value info per tensor: a graph input that is also a graph output (valid
+    ONNX) fails every qonnx pass, so it is refused here with its name."""
+    seen: dict[str, str] = {}
+    for kind, infos in (("input", graph.input), ("output", graph.output)):
+        for info in infos:
+            if info.name in seen:
+                both = (
+                    f"listed twice as a graph {kind}"
+                    if seen[info.name] == kind
+                    else f"both a graph {seen[info.name]} and a graph {kind}"
+                )
+                raise ModelError(
+                    f"tensor {info.name!r} is {both}; qonnx, which the compile runs on, "
+                    "allows one value info per tensor",
+                    where=where,
+                    fix=f"give the {kind} its own name (e.g. through an Identity node)",
+                )
+            seen[info.name] = kind
 
 
 def read_model(path: Path) -> ModelWrapper:

@@ -93,7 +93,14 @@ def resume(
             where=str(path),
             fix="compile once with --checkpoints (and the same -o) first",
         )
-    model = read_model(path)
+    try:
+        model = read_model(path)
+    except BrainsmithError as exc:  # read_model's fix speaks of input models, not checkpoints
+        raise ResumeError(
+            f"cannot resume from the checkpoint: {exc.message}",
+            where=str(path),
+            fix="compile from the start (without --start-stage) with --checkpoints",
+        ) from None
     _check_identity(model, run, path)
     props = model.model.metadata_props
     for i in reversed(range(len(props))):

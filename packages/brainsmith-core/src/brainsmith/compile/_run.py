@@ -125,8 +125,13 @@ class Runner:
     def _run_custom(self, feed: Mapping[str, Any]) -> list[Any]:
         """A model with custom ops: in segments (:mod:`._segments`) when it can, else node by
         node through qonnx (which also says what fails)."""
+        import onnxruntime as ort
+
         from ._segments import Segments, segmentable
 
+        # qonnx's custom ops (channels_last) build sessions of their own with onnxruntime's
+        # default logger, whose warnings go to stderr (even under --quiet): errors only
+        ort.set_default_logger_severity(3)
         if self.runnable is None:
             try:
                 self.runnable = with_shapes(self.model)
