@@ -57,3 +57,18 @@ def test_builtin_decorated_specs_match_the_manifest() -> None:
             entry["stage"],
             entry["target"],
         )
+
+
+def test_plugins_show_lists_the_named_blueprints_a_plugin_ships(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`plugins show builtin` names the blueprints `compile -b` accepts from it."""
+    import json
+
+    from brainsmith.cli import main
+
+    assert main(["plugins", "show", "builtin", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["blueprints"] == ["builtin:dataflow", "builtin:dataflow-rtl"]
+    assert main(["plugins", "show", "builtin"]) == 0
+    assert "blueprints:  builtin:dataflow, builtin:dataflow-rtl" in capsys.readouterr().out

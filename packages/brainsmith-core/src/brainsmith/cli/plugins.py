@@ -174,6 +174,11 @@ def _show(args: argparse.Namespace) -> int:
     if record is not None and record.components:
         components = [_spec_json(record, s) for s in record.components]
     data = {**_verdict_json(verdict), "components": components}
+    if verdict.state.usable:
+        from ..compile import plugin_blueprints
+
+        shipped = plugin_blueprints(session)
+        data["blueprints"] = sorted(f"{ns}:{n}" for ns, n in shipped if ns == verdict.namespace)
     if verdict.state is State.ACTIVE:
         label = session.describe(verdict.namespace)
         data["lifecycle_plugins"] = [r for r in _lifecycle_rows(session) if r["source"] == label]
@@ -348,6 +353,8 @@ def _print_show(data: dict[str, Any]) -> None:
         if value:
             shown = ", ".join(value) if isinstance(value, list) else value
             print(f"  {key + ':':<12} {shown}")
+    if data.get("blueprints"):
+        print(f"  blueprints:  {', '.join(data['blueprints'])}  (compile -b NAME)")
     if data["components"]:
         rows = [
             [c["kind"], c["qualified_name"], _detail(c), c["target"]] for c in data["components"]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._cleanup import cleanup_is_noop
     from ._executor import CompileError, Events, Executor, NoEvents, Observer
     from ._inputs import ModelError, OutputError
-    from ._named import blueprint_file
+    from ._named import blueprint_file, plugin_blueprints
     from ._plan import (
         PROVENANCE_KEY,
         Applied,
@@ -87,6 +87,7 @@ _NAMES = {
     "run_model": "._run",
     "adopt_checkpoint": "._resume",
     "blueprint_file": "._named",
+    "plugin_blueprints": "._named",
     "verify": "._verify",
 }
 __all__ = [
@@ -122,6 +123,7 @@ __all__ = [
     "compile_model",
     "hookspecs",
     "load_blueprint",
+    "plugin_blueprints",
     "random_inputs",
     "read_provenance",
     "run_model",
