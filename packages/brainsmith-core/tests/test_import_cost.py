@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from dataclasses import dataclass
 
 import pytest
@@ -65,3 +66,32 @@ def test_public_names_resolve_lazily() -> None:
     assert brainsmith.hookimpl.project_name == "brainsmith"
     assert brainsmith.Session.__module__ == "brainsmith.plugins.session"
     assert brainsmith.State.ACTIVE == "active"
+
+
+def test_a_warm_listing_reads_no_distribution_metadata(tmp_path: Path) -> None:
+    """A cached `plugins list` is answered from the cache: neither importlib.metadata nor
+    packaging (together most of a cold listing's cost) is imported."""
+    import os
+
+    env = {**os.environ, "BRAINSMITH_CACHE_DIR": str(tmp_path / "cache")}
+    code = (
+        "import sys\n"
+        "from brainsmith.cli import main\n"
+        "main(['plugins', 'list', '--json'])\n"
+        "print('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            check=False,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    warm = runs[1].stderr.rpartition("MODULES ")[2].split()
+    heavy = [m for m in warm if m == "importlib.metadata" or m.split(".")[0] == "packaging"]
+    assert heavy == []

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .._distributions import installed_versions
 from .._version import PLUGIN_API, __version__
 from . import _cache as disk
 from ._settings import Settings
@@ -63,6 +62,7 @@ def select(
 def _resolved(
     scanned: disk.Scan, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
 ) -> tuple[Settings, Resolution]:
+    from .._distributions import installed_versions  # importlib.metadata: only on a miss
     from ._directories import discover_folders
     from ._resolve import resolve
     from ._settings import load_settings
