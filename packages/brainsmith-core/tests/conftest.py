@@ -19,26 +19,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
-from brainsmith.plugins._discovery import GROUP
-from brainsmith.plugins.session import Session
+from brainsmith.testing import FakeDistributions
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
 
-@dataclass
-class FakeSite:
-    """A temporary site folder holding fake distributions."""
-
-    root: Path
-    """The folder: the ``path`` argument of discovery and sessions."""
-    project: Path
-    """An empty working directory without project settings (sessions run from here)."""
-
-    @property
-    def path(self) -> list[str]:
-        return [str(self.root)]
+class FakeSite(FakeDistributions):
+    """The test kit's :class:`~brainsmith.testing.FakeDistributions` under the names these
+    tests use (``fake_dist``, ``manifest_plugin``), and a ``root`` for a second site folder."""
 
     def fake_dist(
         self,
@@ -51,30 +41,16 @@ class FakeSite:
         other_groups: Mapping[str, Mapping[str, str]] | None = None,
         root: Path | None = None,
     ) -> Path:
-        """Install a fake distribution: ``entry_points`` go into ``brainsmith.plugins``,
-        ``files`` (relative path → text, dedented) are written beside the ``.dist-info``.
-        Returns the ``.dist-info`` folder."""
-        site = root or self.root
-        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-        info.mkdir(parents=True)
-        metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
-        metadata += [f"Requires-Dist: {r}" for r in requires]
-        (info / "METADATA").write_text("\n".join(metadata) + "\n", encoding="utf-8")
-        groups: dict[str, Mapping[str, str]] = dict(other_groups or {})
-        if entry_points is not None:
-            groups[GROUP] = entry_points
-        text = "".join(
-            f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in eps.items()) + "\n"
-            for group, eps in groups.items()
+        """:meth:`add` into this site, or into the site folder ``root``."""
+        site = self if root is None else FakeDistributions(root, self.project)
+        return site.add(
+            name,
+            version,
+            entry_points=entry_points,
+            files=files,
+            requires=requires,
+            other_groups=other_groups,
         )
-        if text:
-            (info / "entry_points.txt").write_text(text, encoding="utf-8")
-        for relative, content in (files or {}).items():
-            target = site / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(textwrap.dedent(content), encoding="utf-8")
-        importlib.invalidate_caches()
-        return info
 
     def manifest_plugin(
         self,
@@ -87,38 +63,15 @@ class FakeSite:
         requires: Sequence[str] = (),
         files: Mapping[str, str] | None = None,
     ) -> str:
-        """Install a manifest-first plugin: package ``package`` (default
-        ``bsp_<namespace>``) holding ``brainsmith_plugin.toml`` with ``manifest`` (in which
-        ``{pkg}`` is replaced by the package name). Returns the package name."""
-        pkg = package or f"bsp_{namespace}"
-        all_files = {
-            f"{pkg}/__init__.py": "",
-            f"{pkg}/brainsmith_plugin.toml": textwrap.dedent(manifest).replace("{pkg}", pkg),
-        }
-        all_files.update(files or {})
-        self.fake_dist(
-            dist or f"brainsmith-plugin-{namespace}",
-            version,
-            entry_points={namespace: f"{pkg}:brainsmith_plugin.toml"},
-            files=all_files,
+        """:meth:`add_manifest_plugin`, the distribution named ``dist``."""
+        return self.add_manifest_plugin(
+            namespace,
+            manifest,
+            distribution=dist,
+            version=version,
+            package=package,
             requires=requires,
-        )
-        return pkg
-
-    @staticmethod
-    def transforms_manifest(*names: str, stage: str = "graph_cleanup", extra: str = "") -> str:
-        """A manifest with one transform per name, targets in ``{pkg}.transforms``."""
-        tables = "".join(
-            f'\n[[transforms]]\nname = "{n}"\nstage = "{stage}"\n'
-            f'target = "{{pkg}}.transforms:{n}"\n'
-            for n in names
-        )
-        return f"schema = 1\n{extra}\n{tables}"
-
-    def session(self, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Session:
-        """A session over the fake site only, with no settings unless ``cwd`` has some."""
-        return Session.from_environment(
-            cwd=cwd or self.project, environ=dict(environ or {}), path=self.path
+            files=files,
         )
 
 
