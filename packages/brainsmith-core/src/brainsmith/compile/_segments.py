@@ -78,8 +78,30 @@ class Segments:
         self.opsets = {o.domain: o.version for o in model.model.opset_import}
         self.steps: list[_Custom | _Standard] = []
         self._np = np
+        self._numpy_helper = numpy_helper
         self._sanitize(list(self.constants), self.constants)
-        self._plan(list(graph.node))
+        self._plan(self._translated(list(graph.node)))
+
+    def _translated(self, nodes: list[Any]) -> list[Any]:
+        """``nodes`` with each QONNX Quant that :func:`._quant_ops.quant_as_standard` computes
+        exactly replaced by its standard nodes (so a QONNX MLP runs as one session)."""
+        from ._quant_ops import quant_as_standard
+
+        elem_types = {n: vi.type.tensor_type.elem_type for n, vi in self.valueinfo.items()}
+        elem_types.update({n: t.data_type for n, t in self.initializers.items()})
+        opset = next((v for d, v in self.opsets.items() if d in ("", "ai.onnx")), 0)
+        result: list[Any] = []
+        for node in nodes:
+            translation = quant_as_standard(node, self.constants, elem_types, opset)
+            if translation is None:
+                result.append(node)
+                continue
+            standard, initializers = translation
+            result += standard
+            for tensor in initializers:
+                self.initializers[tensor.name] = tensor
+                self.constants[tensor.name] = self._numpy_helper.to_array(tensor)
+        return result
 
     def _plan(self, nodes: list[Any]) -> None:
         readers: dict[str, int] = {}
