@@ -153,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
     except VerificationError as failed:
         _summarise(progress, failed.verification)
         raise
+    except KeyboardInterrupt:  # the outputs are one transaction: the last good ones stay
+        print(f"interrupted: nothing in {outdir} was replaced", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(result.report, indent=2, sort_keys=True))
     applied = [a for a in result.applied if not a.skipped]
