@@ -119,19 +119,28 @@ def cleanup(model: ModelWrapper) -> ModelWrapper:
         GiveUniqueParameterTensors,
         RemoveStaticGraphInputs,
         SortCommutativeInputsInitializerLast,
-        SortGraph,
     )
 
     _remove_unused_tensors(model)
     model = model.transform(RemoveStaticGraphInputs(), cleanup=False, make_deepcopy=False)
-    if not _sorted(model) and not _sort(model):
-        model = model.transform(SortGraph(), cleanup=False, make_deepcopy=False)
+    model = sort_graph(model)
     model = model.transform(
         SortCommutativeInputsInitializerLast(), cleanup=False, make_deepcopy=False
     )
     if not _unique_parameters(model):
         model = model.transform(GiveUniqueParameterTensors(), cleanup=False, make_deepcopy=False)
     return model
+
+
+def sort_graph(model: ModelWrapper) -> ModelWrapper:
+    """``model`` with its nodes in dependency order, in place, in linear time (:func:`_sort`);
+    qonnx's SortGraph only where ours declines (repeated names, a cycle)."""
+    if _sorted(model) or _sort(model):
+        return model
+    from qonnx.transformation.general import SortGraph
+
+    result: ModelWrapper = model.transform(SortGraph(), cleanup=False, make_deepcopy=False)
+    return result
 
 
 def _used_tensors(graph: Any) -> set[str]:

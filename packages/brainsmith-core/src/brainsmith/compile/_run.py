@@ -60,14 +60,16 @@ def with_shapes(model: ModelWrapper) -> ModelWrapper:
     """``model`` itself when every tensor has a shape (qonnx's node-by-node execution needs
     them), else a copy with shapes inferred and nodes sorted: qonnx's InferShapes steps (each
     custom node replaced by its shape stand-in, ONNX shape inference, custom nodes put back by
-    position) without its quadratic list surgery and ``ModelWrapper`` constructor, then
-    qonnx's SortGraph — not the rest of the cleanup a transform adds: execution needs no more."""
+    position) without its quadratic list surgery and ``ModelWrapper`` constructor, then the nodes
+    sorted (:func:`~._cleanup.sort_graph`, linear) — not the rest of the cleanup a transform adds:
+    execution needs no more."""
     from onnx import NodeProto
     from onnx import shape_inference as onnx_shape_inference
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.custom_op.registry import is_custom_op
-    from qonnx.transformation.general import SortGraph
     from qonnx.transformation.infer_shapes import _make_shape_compatible_op
+
+    from ._cleanup import sort_graph
 
     if _shapes_specified(model):
         return model
@@ -83,8 +85,7 @@ def with_shapes(model: ModelWrapper) -> ModelWrapper:
     inferred = onnx_shape_inference.infer_shapes(copied.model)
     for position, original in originals.items():
         inferred.graph.node[position].CopyFrom(original)
-    runnable = ModelWrapper(inferred, fix_missing_initializer_valueinfo=False)
-    return runnable.transform(SortGraph(), make_deepcopy=False, cleanup=False)
+    return sort_graph(ModelWrapper(inferred, fix_missing_initializer_valueinfo=False))
 
 
 def _shapes_specified(model: ModelWrapper) -> bool:
