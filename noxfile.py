@@ -54,7 +54,9 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def integration(session: nox.Session) -> None:
     """Build wheels of every distribution, install them into fresh venvs, drive the CLI."""
-    session.install("pytest>=8", "uv")
+    # the driver runs `python -m brainsmith.cli plugins new` and builds models with onnx; what the
+    # tests check is installed from wheels into fresh venvs
+    session.install("pytest>=8", "uv", *PACKAGES)
     _install_simulators(session)
     session.run("pytest", "tests/integration", *session.posargs)
 
