@@ -133,7 +133,7 @@ def test_renaming_renames_every_use(name: str) -> None:
     x = np.linspace(-1.0, 1.0, 4, dtype=np.float32).reshape(1, 4)
     expected = _execute(proto, x)
     random.seed(0)
-    model = ModelWrapper(proto.SerializeToString()).transform(GiveUniqueNodeNames())
+    model = ModelWrapper(proto.SerializeToString()).transform(GiveUniqueNodeNames(), cleanup=False)
     renamed = model.transform(GiveReadableTensorNames()).model
     _every_name_used(renamed.graph, set())
     onnx.checker.check_model(renamed, full_check=True)
@@ -177,3 +177,43 @@ def test_cli_compiles_and_verifies(name: str, tmp_path: Path) -> None:
     compiled = onnx.load(out / "model.onnx")
     onnx.checker.check_model(compiled, full_check=True)
     _every_name_used(compiled.graph, set())
+
+
+def test_renaming_keeps_a_constant_only_a_subgraph_body_reads() -> None:
+    """Renaming ends in a cleanup; qonnx's drops a Constant node that only an If body reads
+    (and that comes after a node it does not depend on), ours keeps it."""
+    body = helper.make_graph(
+        [helper.make_node("Add", ["x", "one"], ["b_out"])],
+        "body",
+        [],
+        [helper.make_tensor_value_info("b_out", TensorProto.FLOAT, [2])],
+    )
+    nodes = [
+        helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+        helper.make_node("Greater", ["s", "zero"], ["cond"]),
+        helper.make_node(
+            "Constant", [], ["one"], value=numpy_helper.from_array(np.ones(2, np.float32))
+        ),
+        helper.make_node("If", ["cond"], ["y"], then_branch=body, else_branch=body),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "outer",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+        [numpy_helper.from_array(np.array(0.0, np.float32), "zero")],
+    )
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = ModelWrapper(proto.SerializeToString()).transform(GiveUniqueNodeNames(), cleanup=False)
+    renamed, _ = GiveReadableTensorNames().apply(model)
+    onnx.checker.check_model(renamed.model, full_check=True)
+    assert len(renamed.graph.node) == 4
+    x = np.array([1.0, -3.0], np.float32)
+    before, after = (
+        ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+        for m in (proto, renamed.model)
+    )
+    renamed_input = renamed.graph.input[0].name
+    np.testing.assert_array_equal(
+        before.run(None, {"x": x})[0], after.run(None, {renamed_input: x})[0]
+    )

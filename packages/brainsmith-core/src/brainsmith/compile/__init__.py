@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from . import hookspecs
     from ._api import CHECKPOINTS, REPORT_NAME, CompileResult, compile_model
     from ._blueprint import DEFAULT_BLUEPRINT, Blueprint, BlueprintError, Entry, load_blueprint
-    from ._cleanup import cleanup_is_noop
+    from ._cleanup import cleanup, cleanup_is_noop
     from ._executor import CompileError, Events, Executor, NoEvents, Observer
     from ._inputs import ModelError, OutputError
     from ._named import blueprint_file, plugin_blueprints
@@ -62,6 +62,7 @@ _NAMES = {
     "check_options": "._planner",
     "load_blueprint": "._blueprint",
     "validate": "._planner",
+    "cleanup": "._cleanup",
     "cleanup_is_noop": "._cleanup",
     "CompileError": "._executor",
     "Events": "._executor",
@@ -119,6 +120,7 @@ __all__ = [
     "blueprint_file",
     "check_options",
     "checkpoint_path",
+    "cleanup",
     "cleanup_is_noop",
     "compile_model",
     "hookspecs",

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
-from brainsmith.compile import cleanup_is_noop
+from brainsmith.compile import cleanup, cleanup_is_noop
 from onnx import AttributeProto
 from qonnx.transformation.base import Transformation
 from qonnx.transformation.general import GiveReadableTensorNames as QonnxGiveReadableTensorNames
@@ -42,7 +42,8 @@ _SUBGRAPH = (AttributeProto.GRAPH, AttributeProto.GRAPHS)
 
 
 class GiveReadableTensorNames(Transformation):  # type: ignore[misc]
-    """qonnx's ``GiveReadableTensorNames``, in linear time; same output, byte for byte."""
+    """qonnx's ``GiveReadableTensorNames``, in linear time; same output, byte for byte, except
+    that what only a subgraph body reads survives the cleanup (qonnx's drops it)."""
 
     def apply(self, model: Any) -> tuple[Any, bool]:
         graph = model.graph
@@ -58,7 +59,7 @@ class GiveReadableTensorNames(Transformation):  # type: ignore[misc]
                 return _qonnx(model)
         unique.write(graph)
         if not cleanup_is_noop(model):
-            model = model.cleanup()
+            model = cleanup(model)  # qonnx's, except it keeps what only a subgraph body reads
             graph = model.graph
         if not _in_scope(model) or not _readable(graph):
             _readable_qonnx(model)
@@ -71,7 +72,7 @@ def _qonnx(model: Any) -> tuple[Any, bool]:
         return cast("tuple[Any, bool]", QonnxGiveReadableTensorNames().apply(model))
     for index, name in enumerate(model.get_all_tensor_names()):
         rename_every_use(model, name, f"tensor_{index}")
-    model = model.cleanup() if not cleanup_is_noop(model) else model
+    model = cleanup(model) if not cleanup_is_noop(model) else model
     _readable_qonnx(model)
     return model, False
 
