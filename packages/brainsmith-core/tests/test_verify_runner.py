@@ -118,3 +118,91 @@ def test_onnxruntime_sessions_are_built_once_per_model(monkeypatch: pytest.Monke
     assert result.passed and len(result.inputs) >= 3
     # the Quants (constant parameters) run as standard ops: one session per model
     assert len(built) == 2
+
+
+def _bipolar_weights() -> Any:
+    """x → MatMul(BipolarQuant(w)) → Quant: a custom node reading only constants (folded
+    once when the model is prepared) and one reading the graph input."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    quant = "qonnx.custom_op.general"
+    rng = np.random.default_rng(0)
+    inits = [
+        numpy_helper.from_array(rng.normal(size=(4, 3)).astype(np.float32), "w"),
+        numpy_helper.from_array(np.array(0.5, dtype=np.float32), "ws"),
+        numpy_helper.from_array(np.array(0.25, dtype=np.float32), "s"),
+        numpy_helper.from_array(np.array(0.0, dtype=np.float32), "z"),
+        numpy_helper.from_array(np.array(3.0, dtype=np.float32), "b"),
+    ]
+    nodes = [
+        helper.make_node("BipolarQuant", ["w", "ws"], ["wq"], domain=quant),
+        helper.make_node("MatMul", ["x", "wq"], ["m"]),
+        helper.make_node("Quant", ["m", "s", "z", "b"], ["y"], domain=quant, signed=1, narrow=0),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        inits,
+    )
+    proto = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(quant, 1)]
+    )
+    return ModelWrapper(proto.SerializeToString()).transform(InferShapes())
+
+
+@pytest.mark.parametrize("case", ["mlp", "bipolar"])
+def test_custom_nodes_reading_only_constants_run_once(case: str) -> None:
+    """A weight's quantizer is executed when the model is prepared, not on every run (and
+    not in the session): the outputs stay exactly qonnx's."""
+    import numpy as np
+    from brainsmith.compile._segments import Segments, _Custom
+    from qonnx.core.onnx_exec import execute_onnx
+
+    if case == "mlp":
+        proto = mlp_model(3, quantized=True)
+        model = ModelWrapper(proto.SerializeToString()).transform(InferShapes())
+    else:
+        model = _bipolar_weights()
+    weight_quants = [
+        n.output[0]
+        for n in model.graph.node
+        if n.domain and all(name in {t.name for t in model.graph.initializer} for name in n.input)
+    ]
+    assert weight_quants
+    segments = Segments(model)
+    assert all(name in segments.constants for name in weight_quants)
+    run_in_steps = {
+        name
+        for step in segments.steps
+        for name in (step.node.output if isinstance(step, _Custom) else step.outputs)
+    }
+    assert not run_in_steps & set(weight_quants)
+    for seed in range(3):
+        feed = random_inputs(model, seed)
+        expected = execute_onnx(model, dict(feed))
+        for output, value in zip(model.graph.output, segments.run(feed), strict=True):
+            np.testing.assert_array_equal(value, expected[output.name])
+
+
+def test_shape_stand_ins_are_asked_through_an_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Preparing a model without shapes never calls qonnx's scanning lookups (one graph scan
+    per call: quadratic on a QONNX network, whose Quants each ask for a value info)."""
+    from brainsmith.compile._run import with_shapes
+
+    scans: list[str] = []
+    scanning = ModelWrapper.get_tensor_valueinfo
+
+    def counting(self: Any, name: str) -> Any:
+        scans.append(name)
+        return scanning(self, name)
+
+    proto = mlp_model(3, quantized=True)
+    del proto.graph.value_info[:]
+    model = ModelWrapper(proto.SerializeToString())
+    monkeypatch.setattr(ModelWrapper, "get_tensor_valueinfo", counting)
+    runnable = with_shapes(model)
+    assert runnable is not model and len(runnable.graph.value_info) > 0
+    assert scans == []

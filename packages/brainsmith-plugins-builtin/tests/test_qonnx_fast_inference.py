@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import onnx
 import pytest
+from brainsmith.compile import IndexedModel
 from brainsmith.examples import example_model, mlp_model
-from brainsmith_builtin.qonnx_fast._indexed import IndexedModel
 from brainsmith_builtin.qonnx_fast.convert_sub_to_add import ConvertSubToAdd
 from brainsmith_builtin.qonnx_fast.infer_datatypes import InferDataTypes
 from brainsmith_builtin.qonnx_fast.infer_shapes import InferShapes

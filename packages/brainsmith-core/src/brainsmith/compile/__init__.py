@@ -6,7 +6,8 @@ that resolves a blueprint's names) and ``brainsmith.lifecycle`` (the dispatcher 
 compile events). qonnx, onnx, numpy and yaml are imported only when a model is compiled.
 
 For hosts and tools: :func:`compile_model`, :class:`CompileResult`, :func:`load_blueprint`,
-:class:`Executor` with :class:`Plan` / :class:`Step` for custom pipelines, :func:`verify`.
+:class:`Executor` with :class:`Plan` / :class:`Step` for custom pipelines, :func:`verify`;
+for transforms that ask qonnx's lookups once per node: :class:`IndexedModel`.
 For plugin authors: the compile events in :mod:`~brainsmith.compile.hookspecs`.
 """
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ._blueprint import DEFAULT_BLUEPRINT, Blueprint, BlueprintError, Entry, load_blueprint
     from ._cleanup import cleanup, cleanup_is_noop
     from ._executor import CompileError, Events, Executor, NoEvents, Observer
+    from ._indexed import IndexedModel
     from ._inputs import ModelError, OutputError
     from ._named import blueprint_file, plugin_blueprints
     from ._plan import (
@@ -69,6 +71,7 @@ _NAMES = {
     "Executor": "._executor",
     "NoEvents": "._executor",
     "Observer": "._executor",
+    "IndexedModel": "._indexed",
     "ModelError": "._inputs",
     "OutputError": "._inputs",
     "PROVENANCE_KEY": "._plan",
@@ -107,6 +110,7 @@ __all__ = [
     "Entry",
     "Events",
     "Executor",
+    "IndexedModel",
     "ModelError",
     "NoEvents",
     "Observer",

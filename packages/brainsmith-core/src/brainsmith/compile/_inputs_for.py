@@ -19,6 +19,7 @@ says why.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -77,20 +78,20 @@ def draw_inputs(model: ModelWrapper, seed: int = 0) -> dict[str, Any]:
     if reason is not None:
         raise ValueError(reason)
     rng = np.random.default_rng(seed)
-    shapes = _known_shapes(model)
+    context = _Context(model)
     inputs: dict[str, Any] = {}
     for vi in graph_inputs(model):
         type_ = vi.type
         which = type_.WhichOneof("value")
         if which == "tensor_type":
-            inputs[vi.name] = _tensor(model, vi.name, type_, rng, shapes)
+            inputs[vi.name] = _tensor(model, vi.name, type_, rng, context)
         else:
             inner = getattr(type_, which).elem_type
             if which == "optional_type":
-                inputs[vi.name] = _tensor(model, vi.name, inner, rng, shapes)
+                inputs[vi.name] = _tensor(model, vi.name, inner, rng, context)
             else:
                 inputs[vi.name] = [
-                    _tensor(model, vi.name, inner, rng, shapes) for _ in range(SEQUENCE_LENGTH)
+                    _tensor(model, vi.name, inner, rng, context) for _ in range(SEQUENCE_LENGTH)
                 ]
     return inputs
 
@@ -106,7 +107,7 @@ def _tensor(
     name: str,
     type_: TypeProto,
     rng: np.random.Generator,
-    shapes: dict[str, tuple[int, ...] | None],
+    context: _Context,
 ) -> Any:
     import numpy as np
     from onnx import TensorProto, helper
@@ -132,7 +133,7 @@ def _tensor(
             node, index = use
             draw = _BY_USE.get((node.op_type, index))
             if draw is not None:
-                values = draw(node, shape, rng, _Context(model, shapes))
+                values = draw(node, shape, rng, context)
         if values is None:
             info = np.iinfo(np_type)
             low, high = max(info.min, -INTEGER_SPAN), min(info.max, INTEGER_SPAN)
@@ -185,11 +186,15 @@ def _known_shapes(model: ModelWrapper) -> dict[str, tuple[int, ...] | None]:
 
 
 class _Context:
-    """What a drawing rule may look up: other tensors' shapes and constant values."""
+    """What a drawing rule may look up: other tensors' shapes (inferred on first use: most
+    models have no input a rule needs them for) and constant values."""
 
-    def __init__(self, model: ModelWrapper, shapes: dict[str, tuple[int, ...] | None]) -> None:
+    def __init__(self, model: ModelWrapper) -> None:
         self.model = model
-        self.shapes = shapes
+
+    @functools.cached_property
+    def shapes(self) -> dict[str, tuple[int, ...] | None]:
+        return _known_shapes(self.model)
 
     def shape(self, node: NodeProto, index: int) -> tuple[int, ...] | None:
         if index >= len(node.input) or not node.input[index]:

@@ -60,7 +60,8 @@ def with_shapes(model: ModelWrapper) -> ModelWrapper:
     """``model`` itself when every tensor has a shape (qonnx's node-by-node execution needs
     them), else a copy with shapes inferred and nodes sorted: qonnx's InferShapes steps (each
     custom node replaced by its shape stand-in, ONNX shape inference, custom nodes put back by
-    position) without its quadratic list surgery and ``ModelWrapper`` constructor, then the nodes
+    position) without its quadratic list surgery, per-node graph scans (the custom ops are asked
+    through an :class:`~._indexed.IndexedModel`) and ``ModelWrapper`` constructor, then the nodes
     sorted (:func:`~._cleanup.sort_graph`, linear) — not the rest of the cleanup a transform adds:
     execution needs no more."""
     from onnx import NodeProto
@@ -70,14 +71,16 @@ def with_shapes(model: ModelWrapper) -> ModelWrapper:
     from qonnx.transformation.infer_shapes import _make_shape_compatible_op
 
     from ._cleanup import sort_graph
+    from ._indexed import IndexedModel
 
     if _shapes_specified(model):
         return model
     copied = copy.deepcopy(model)
+    view = IndexedModel(copied)
     originals: dict[int, NodeProto] = {}
     for position, node in enumerate(copied.graph.node):
         if is_custom_op(node.domain):
-            stand_in = _make_shape_compatible_op(node, copied)
+            stand_in = _make_shape_compatible_op(node, view)
             stand_in.name = node.name
             originals[position] = NodeProto()
             originals[position].CopyFrom(node)

@@ -80,7 +80,33 @@ class Segments:
         self._np = np
         self._numpy_helper = numpy_helper
         self._sanitize(list(self.constants), self.constants)
-        self._plan(self._translated(list(graph.node)))
+        self._plan(self._translated(self._folded(list(graph.node))))
+
+    def _folded(self, nodes: list[Any]) -> list[Any]:
+        """``nodes`` without the custom nodes that read only constants (a weight's ``Quant``):
+        each is executed here, once, exactly as :meth:`run` would execute it on every run, and
+        its outputs become constants. Halves the session of a QONNX network."""
+        remaining: list[Any] = []
+        for node in nodes:
+            if node.domain in STANDARD_DOMAINS or not all(
+                name in self.constants for name in node.input if name
+            ):
+                remaining.append(node)
+                continue
+            context: dict[str, Any] = dict.fromkeys(node.input)
+            context.update((n, self.constants[n]) for n in node.input if n)
+            context[""] = None
+            self._execute_custom(_Custom(node, self._opset(node)), context)
+            for name in node.output:
+                if name:
+                    self.constants[name] = context[name]
+                    self.initializers[name] = self._numpy_helper.from_array(context[name], name)
+        return remaining
+
+    def _opset(self, node: Any) -> int:
+        from qonnx.util.basic import get_preferred_qonnx_opset
+
+        return int(self.opsets.get(node.domain, get_preferred_qonnx_opset()))
 
     def _translated(self, nodes: list[Any]) -> list[Any]:
         """``nodes`` with each QONNX Quant that :func:`._quant_ops.quant_as_standard` computes
@@ -114,10 +140,7 @@ class Segments:
             if node.domain not in STANDARD_DOMAINS:
                 self._close(segment, readers, outputs, position)
                 segment = []
-                from qonnx.util.basic import get_preferred_qonnx_opset
-
-                opset = self.opsets.get(node.domain, get_preferred_qonnx_opset())
-                self.steps.append(_Custom(node, opset))
+                self.steps.append(_Custom(node, self._opset(node)))
                 continue
             segment.append(node)
             if any(name in self.datatypes for name in node.output):
@@ -163,6 +186,9 @@ class Segments:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         options.log_severity_level = 3
+        # qonnx runs each node in a session whose every tensor is an input; a constant weight
+        # here would be pre-packed by onnxruntime (another summation order): not bit-exact
+        options.add_session_config_entry("session.disable_prepacking", "1")
         session = ort.InferenceSession(
             proto.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
@@ -170,8 +196,6 @@ class Segments:
 
     def run(self, feed: Mapping[str, Any]) -> list[Any]:
         """The outputs, in graph order, for ``feed`` (values by graph input name)."""
-        from qonnx.core.execute_custom_node import execute_custom_node
-
         context: dict[str, Any] = dict(self.constants)
         context.update(feed)
         context[""] = None
@@ -182,15 +206,22 @@ class Segments:
                 context.update(zip(step.outputs, values, strict=True))
                 self._sanitize(step.outputs, context)
                 continue
-            node = step.node
-            self._sanitize(node.input, context)
-            for name in node.output:
-                if name in self.empty:
-                    shape, dtype = self.empty[name]
-                    context[name] = self._np.zeros(shape, dtype=dtype)
-            execute_custom_node(node, context, self.graph, onnx_opset_version=step.opset)
-            self._sanitize(node.output, context)
+            self._execute_custom(step, context)
         return [context[o.name] for o in self.graph.output]
+
+    def _execute_custom(self, step: _Custom, context: dict[str, Any]) -> None:
+        """qonnx's execution of one custom node on ``context`` (in place), its inputs and
+        outputs sanitized and its outputs allocated by shape as qonnx does."""
+        from qonnx.core.execute_custom_node import execute_custom_node
+
+        node = step.node
+        self._sanitize(node.input, context)
+        for name in node.output:
+            if name in self.empty:
+                shape, dtype = self.empty[name]
+                context[name] = self._np.zeros(shape, dtype=dtype)
+        execute_custom_node(node, context, self.graph, onnx_opset_version=step.opset)
+        self._sanitize(node.output, context)
 
     def _sanitize(self, names: Any, context: dict[str, Any]) -> None:
         """qonnx's ``sanitize_quant_values`` on the tensors with an integer datatype."""

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from brainsmith.compile import IndexedModel
 from onnx import TensorProto
 from qonnx.core.datatype import DataType
 from qonnx.transformation.base import Transformation
 from qonnx.transformation.infer_datatypes import _infer_node_datatype
 
 from ._graph import elem_types
-from ._indexed import IndexedModel
 
 _INTEGER_BITS: dict[int, tuple[int, bool]] = {
     TensorProto.INT2: (2, True),

@@ -8,13 +8,13 @@ every initializer a node reads that has none, with one graph scan per tensor (qu
 then puts the custom nodes back, finding each by the text of its stand-in among the text of
 every node.
 
-Here the same steps run with the stand-ins written in place, the custom ops asked through an
-:class:`~._indexed.IndexedModel`, the missing value infos added in one sweep (the same ones, in
-the same order, while the stand-ins are still in the graph, as qonnx's constructor does) and
-the custom nodes put back by position. Putting back by position equals qonnx's search by text
-when no two nodes write the same tensor and every stand-in writes one (so no other node can
-read as a stand-in), and no stand-in carries a subgraph (shape inference does not change the
-others). Models outside that scope, or whose value infos name a tensor twice, go to qonnx's
+Here the same steps run with the stand-ins written in place, the custom ops asked through a
+:class:`brainsmith.compile.IndexedModel`, the missing value infos added in one sweep (the same
+ones, in the same order, while the stand-ins are still in the graph, as qonnx's constructor
+does) and the custom nodes put back by position. Putting back by position equals qonnx's search
+by text when no two nodes write the same tensor and every stand-in writes one (so no other node
+can read as a stand-in), and no stand-in carries a subgraph (shape inference does not change
+the others). Models outside that scope, or whose value infos name a tensor twice, go to qonnx's
 own pass.
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import onnx
+from brainsmith.compile import IndexedModel
 from onnx import AttributeProto, helper
 from onnx import shape_inference as onnx_shape_inference
 from qonnx.core.modelwrapper import ModelWrapper
@@ -30,8 +31,6 @@ from qonnx.custom_op.registry import is_custom_op
 from qonnx.transformation.base import Transformation
 from qonnx.transformation.infer_shapes import InferShapes as QonnxInferShapes
 from qonnx.transformation.infer_shapes import _make_shape_compatible_op
-
-from ._indexed import IndexedModel
 
 _SUBGRAPH = (AttributeProto.GRAPH, AttributeProto.GRAPHS)
 _OLD_DOMAINS = ("finn", "finn.custom_op.general")
