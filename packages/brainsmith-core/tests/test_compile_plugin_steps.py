@@ -229,3 +229,26 @@ def test_quiet_prints_nothing_and_third_party_warnings_go_to_the_report(
     err = capsys.readouterr().err
     assert "warning: UserWarning: this library is getting old" in err
     assert "warnings.warn(" not in err  # not Python's own printing
+
+
+@pytest.mark.parametrize(
+    ("entry", "refusal"),
+    [
+        ("qonnx:RemoveIdentityOps: {atol: .nan}", "atol must be a finite number >= 0, got nan"),
+        ("qonnx:RemoveIdentityOps: {atol: -1}", "atol must be a finite number >= 0, got -1"),
+        ("builtin:SizeFIFOs: {frames: 1}", "frames=1 must be an integer of at least 2"),
+    ],
+)
+def test_option_values_a_constructor_refuses_are_blueprint_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str, refusal: str
+) -> None:
+    """Values of the right type that the transform's constructor refuses (ValueError) are
+    found before anything runs, with the blueprint's file and line; nothing is written."""
+    blueprint = tmp_path / "flow.yaml"
+    blueprint.write_text(f"stages:\n  graph_cleanup:\n    - {entry}\n")
+    out = tmp_path / "o"
+    code, err = compile_(capsys, "--example", "-b", blueprint, "-o", out)
+    assert code == 2, err
+    assert f"{blueprint}:3" in err and refusal in err
+    assert "graph_cleanup:" not in err.split("error:")[0]  # no transform ran
+    assert not out.exists()

@@ -88,6 +88,10 @@ def validate(
                 problems.add(entry.where, f"{component.qualified_name}: {problem}")
             if option_problem or type_problems:
                 continue
+            refusal = _refused_options(factory, options)
+            if refusal:
+                problems.add(entry.where, f"{component.qualified_name}: {refusal}")
+                continue
             steps.append(
                 Step(
                     stage,
@@ -104,6 +108,22 @@ def validate(
         "correct the blueprint, or install the plugins it needs ('brainsmith plugins list')",
     )
     return Plan(tuple(stages), name=blueprint.name, blueprint_hash=blueprint.digest), warnings
+
+
+def _refused_options(factory: Any, options: Mapping[str, Any]) -> str:
+    """The ``ValueError`` a transform's constructor raises for these option values (``atol:
+    .nan``, a negative size), or ``""``: found before anything runs, where the blueprint says
+    it. Transforms without options are not constructed here; other errors are left to the
+    run, which reports them as the plugin's failure."""
+    if not options:
+        return ""
+    try:
+        factory(**options)
+    except ValueError as exc:
+        return f"rejects its options {dict(options)!r}: {exc}"
+    except Exception:
+        return ""
+    return ""
 
 
 def check_options(factory: Any, options: Mapping[str, Any]) -> str:

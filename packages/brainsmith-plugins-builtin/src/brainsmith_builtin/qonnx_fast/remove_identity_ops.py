@@ -42,10 +42,14 @@ _NEUTRAL = {"Add": 0, "Sub": 0, "Mul": 1, "Div": 1}
 class RemoveIdentityOps(Transformation):  # type: ignore[misc]
     """Remove identity nodes, keeping the graph's inputs and outputs; ``atol`` is the
     tolerance (absolute) of a float constant's comparison with 0 or 1 (default 0: exact; a
-    blueprint may pass qonnx's 1e-5 where removing near-neutral constants is wanted)."""
+    blueprint may pass qonnx's 1e-5 where removing near-neutral constants is wanted).
+
+    :raises ValueError: ``atol`` is negative, infinite or NaN."""
 
     def __init__(self, atol: float = 0.0) -> None:
         super().__init__()
+        if not 0 <= atol < float("inf"):
+            raise ValueError(f"atol must be a finite number >= 0, got {atol!r} (e.g. atol: 1.0e-5)")
         self.atol = atol
 
     def apply(self, model: Any) -> tuple[Any, bool]:
