@@ -284,3 +284,52 @@ def test_start_and_stop_stage_run_only_the_selected_stages() -> None:
     result = Executor(plan).run(ModelWrapper(example_model()), start_stage="s1", stop_stage="s1")
     assert result.stages_run == ["s1"]
     assert {a.stage for a in result.applied} == {"s1"}
+
+
+class ScaleFirstWeight(Transformation):  # type: ignore[misc]
+    """Multiplies the first initializer in place by ``factor`` and says it changed nothing
+    (as many qonnx passes do): only the executor's own comparison can tell."""
+
+    def __init__(self, factor: float = 2.0) -> None:
+        super().__init__()
+        self.factor = factor
+
+    def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
+        tensor = model.graph.initializer[0]
+        value = onnx.numpy_helper.to_array(tensor)
+        scaled = (value * np.asarray(self.factor, dtype=value.dtype)).astype(value.dtype)
+        tensor.CopyFrom(onnx.numpy_helper.from_array(scaled, tensor.name))
+        return model, False
+
+
+class NegateZeroAttribute(Transformation):  # type: ignore[misc]
+    """Writes ``-0.0`` where the model has ``0.0`` in a float attribute: equal as numbers,
+    different as bytes (what the output file holds)."""
+
+    def apply(self, model: ModelWrapper) -> tuple[ModelWrapper, bool]:
+        for node in model.graph.node:
+            for attribute in node.attribute:
+                if attribute.type == onnx.AttributeProto.FLOAT and attribute.f == 0.0:
+                    attribute.f = -0.0
+        return model, False
+
+
+def test_modified_means_the_bytes_changed() -> None:
+    """``modified`` compares each step's result with the model the step was given, as the
+    serialized bytes would: a weight scaled in place is a change, scaling by one is not, and
+    each comparison is against the previous step's result."""
+    from onnx import helper
+
+    proto = example_model()
+    node = helper.make_node("LeakyRelu", [proto.graph.output[0].name], ["leaky"], alpha=0.0)
+    proto.graph.node.append(node)
+    proto.graph.output[0].name = "leaky"
+    steps = [
+        (ScaleFirstWeight, {"factor": 2.0}),
+        (ScaleFirstWeight, {"factor": 1.0}),
+        (NegateZeroAttribute, {}),
+        (NegateZeroAttribute, {}),
+        (ScaleFirstWeight, {"factor": 2.0}),
+    ]
+    result = Executor(plan_of(steps)).run(ModelWrapper(proto))
+    assert [a.modified for a in result.applied] == [True, False, True, False, True]

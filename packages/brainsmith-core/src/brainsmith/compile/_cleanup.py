@@ -169,10 +169,17 @@ def _remove_unused_tensors(model: ModelWrapper) -> None:
     graph = model.graph
     used = _used_tensors(graph)
     for field in (graph.initializer, graph.value_info):
-        for item in [t for t in field if t.name not in used]:
-            field.remove(item)
-    for annotation in [a for a in graph.quantization_annotation if a.tensor_name not in used]:
-        graph.quantization_annotation.remove(annotation)
+        _keep(field, [t for t in field if t.name in used])
+    annotations = graph.quantization_annotation
+    _keep(annotations, [a for a in annotations if a.tensor_name in used])
+
+
+def _keep(field: Any, kept: list[Any]) -> None:
+    """Make ``kept`` (a sublist of ``field``, in order) the repeated field's content in one
+    step: removing items one by one is a scan each (quadratic)."""
+    if len(kept) != len(field):
+        del field[:]
+        field.extend(kept)
 
 
 _DATATYPE_OF_ELEMENT = {1: "FLOAT32", 10: "FLOAT16"}

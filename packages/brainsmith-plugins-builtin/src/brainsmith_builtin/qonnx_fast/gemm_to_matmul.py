@@ -56,10 +56,10 @@ class GemmToMatMul(Transformation):  # type: ignore[misc]
                 )
             nodes.extend([node] if rewritten is None else rewritten)
         replace_nodes(graph, nodes)
-        if context.reshaped:  # their value infos state the old shape
-            stale = [info for info in graph.value_info if info.name in context.reshaped]
-            for info in stale:
-                graph.value_info.remove(info)
+        if context.reshaped:  # their value infos state the old shape (removed in one step:
+            kept = [info for info in graph.value_info if info.name not in context.reshaped]
+            del graph.value_info[:]  # one remove() each is a scan each)
+            graph.value_info.extend(kept)
         return model, False
 
 
