@@ -28,6 +28,7 @@ def test_the_component_page_holds_only_the_four_component_hooks() -> None:
         "brainsmith_hw_transforms",
     }
     assert {name for name, _ in _hookspecs(compile_hooks)} == {
+        "brainsmith_blueprints",
         "brainsmith_compile_artifacts",
         "on_compile_begin",
         "on_stage_begin",

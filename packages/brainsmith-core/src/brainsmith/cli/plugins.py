@@ -177,8 +177,8 @@ def _show(args: argparse.Namespace) -> int:
     if verdict.state.usable:
         from ..compile import plugin_blueprints
 
-        shipped = plugin_blueprints(session)
-        data["blueprints"] = sorted(f"{ns}:{n}" for ns, n in shipped if ns == verdict.namespace)
+        shipped = plugin_blueprints(session, verdict.namespace)
+        data["blueprints"] = sorted(f"{ns}:{n}" for ns, n in shipped)
     if verdict.state is State.ACTIVE:
         label = session.describe(verdict.namespace)
         data["lifecycle_plugins"] = [r for r in _lifecycle_rows(session) if r["source"] == label]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .._markers import hookspec
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterable, Mapping
     from pathlib import Path
     from typing import Any
@@ -139,4 +140,21 @@ def brainsmith_compile_artifacts(
             (folder / "accelerator").mkdir()
             (folder / "accelerator" / "top.v").write_text(stitch(model))
             return ["accelerator/top.v"]
+    """
+
+
+@hookspec
+def brainsmith_blueprints() -> Iterable[str | os.PathLike[str]]:
+    """Return the blueprint files the plugin ships (YAML, see docs/compile.md), each named by
+    its file name without ``.yaml``: ``brainsmith compile -b namespace:name`` compiles with it,
+    ``brainsmith plugins show namespace`` lists them. Called when the plugin's own blueprints
+    are asked for (its code imported then), never to list another plugin's. A plugin with a
+    manifest declares the folder instead (``blueprints = "blueprints"``) and is not imported
+    for it. Not a lifecycle event: it is called directly, not through the dispatcher.
+
+    Example::
+
+        @hookimpl
+        def brainsmith_blueprints():
+            return sorted((Path(__file__).parent / "blueprints").glob("*.yaml"))
     """
