@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from brainsmith.compile._wrap import wrap
+from brainsmith.compile import wrap_model
 from brainsmith.examples import example_model, mlp_model
 from onnx import TensorProto, helper, numpy_helper
 from qonnx.core.modelwrapper import ModelWrapper
@@ -64,14 +64,14 @@ def test_wrap_equals_qonnx_constructor(name: str) -> None:
         expected = ModelWrapper(data).model.SerializeToString()
     except Exception as exc:
         with pytest.raises(type(exc)):
-            wrap(data)
+            wrap_model(data)
         return
-    assert wrap(data).model.SerializeToString() == expected
+    assert wrap_model(data).model.SerializeToString() == expected
 
 
 def test_wrap_never_asks_for_shapes_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     monkeypatch.setattr(ModelWrapper, "get_tensor_shape", lambda self, name, *a: calls.append(name))
-    model = wrap(gemm_bn(3).SerializeToString())
+    model = wrap_model(gemm_bn(3).SerializeToString())
     assert calls == []
     assert {vi.name for vi in model.graph.value_info} >= {"w0", "shared", "m2", "v2"}

@@ -7,7 +7,8 @@ compile events). qonnx, onnx, numpy and yaml are imported only when a model is c
 
 For hosts and tools: :func:`compile_model`, :class:`CompileResult`, :func:`load_blueprint`,
 :class:`Executor` with :class:`Plan` / :class:`Step` for custom pipelines, :func:`verify`;
-for transforms that ask qonnx's lookups once per node: :class:`IndexedModel`.
+for transforms that ask qonnx's lookups once per node: :class:`IndexedModel`; a
+``ModelWrapper`` in linear time: :func:`wrap_model`.
 For plugin authors: the compile events in :mod:`~brainsmith.compile.hookspecs`.
 """
 
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         random_inputs,
         verify,
     )
+    from ._wrap import wrap_model
 
 _NAMES = {
     "hookspecs": ".hookspecs:",
@@ -93,6 +95,7 @@ _NAMES = {
     "blueprint_file": "._named",
     "plugin_blueprints": "._named",
     "verify": "._verify",
+    "wrap_model": "._wrap",
 }
 __all__ = [
     "CHECKPOINTS",
@@ -137,5 +140,6 @@ __all__ = [
     "stamp",
     "validate",
     "verify",
+    "wrap_model",
 ]
 __getattr__ = lazy_attributes(__name__, _NAMES)

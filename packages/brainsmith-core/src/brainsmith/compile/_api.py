@@ -151,14 +151,14 @@ def compile_model(
     from ._planner import validate
     from ._resume import carry_checkpoints, checkpoint_props, identity, resume
     from ._verify import failure
-    from ._wrap import wrap
+    from ._wrap import wrap_model
 
     _check_arguments(output_dir, tolerance, seed, run_config)
     mode = _verify_mode(verify)
     repairs: list[str] = []  # input-model repairs and loading warnings, reported as warnings
     with captured_warnings() as loading:  # qonnx's wrapper warns about old-style domains
         data, source = model_bytes(model, notes=repairs)
-        original = wrap(data)
+        original = wrap_model(data)
     repairs += loading.drain()
     source = name if name is not None else source
     outdir = Path(output_dir)

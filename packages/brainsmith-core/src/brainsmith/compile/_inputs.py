@@ -129,10 +129,10 @@ def read_model(path: Path) -> ModelWrapper:
 
     :raises ModelError: as :func:`model_bytes`.
     """
-    from ._wrap import wrap
+    from ._wrap import wrap_model
 
     data, _ = model_bytes(path)
-    return wrap(data)
+    return wrap_model(data)
 
 
 def prepare_output(

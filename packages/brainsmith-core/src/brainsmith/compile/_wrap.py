@@ -2,8 +2,8 @@
 
 qonnx's constructor gives every initializer a node uses that has no value info one of its
 shape, asking ``get_tensor_shape`` per tensor — a scan of the graph each (quadratic: 20 s for
-the 800-node MLP of benchmarks/bench_scaling.py). :func:`wrap` builds the same wrapper, byte for
-byte, with those value infos added in one sweep.
+the 800-node MLP of benchmarks/bench_scaling.py). :func:`wrap_model` builds the same wrapper,
+byte for byte, with those value infos added in one sweep.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from onnx import ModelProto
     from qonnx.core.modelwrapper import ModelWrapper
 
 
-def wrap(data: bytes) -> ModelWrapper:
-    """``ModelWrapper(data)``, in linear time. A model naming a tensor in two value infos
-    goes through qonnx's constructor (which raises on it when it matters)."""
+def wrap_model(data: bytes | ModelProto) -> ModelWrapper:
+    """``ModelWrapper(data)`` (serialized bytes, or a ``ModelProto`` wrapped as it is, not
+    copied), in linear time. A model naming a tensor in two value infos goes through qonnx's
+    constructor (which raises on it when it matters)."""
     from onnx import helper
     from qonnx.core.modelwrapper import ModelWrapper
 

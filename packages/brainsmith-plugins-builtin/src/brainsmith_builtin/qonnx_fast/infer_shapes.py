@@ -23,10 +23,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 import onnx
-from brainsmith.compile import IndexedModel
-from onnx import AttributeProto, helper
+from brainsmith.compile import IndexedModel, wrap_model
+from onnx import AttributeProto
 from onnx import shape_inference as onnx_shape_inference
-from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import is_custom_op
 from qonnx.transformation.base import Transformation
 from qonnx.transformation.infer_shapes import InferShapes as QonnxInferShapes
@@ -62,8 +61,7 @@ class InferShapes(Transformation):  # type: ignore[misc]
         inferred = onnx_shape_inference.infer_shapes(model.model)
         if not _unique_valueinfos(inferred.graph):
             return _qonnx(_restored(model, originals))
-        result = ModelWrapper(inferred, fix_missing_initializer_valueinfo=False)
-        _add_initializer_valueinfos(inferred.graph)
+        result = wrap_model(inferred)  # qonnx's constructor's value infos, in one sweep
         _restored(result, originals)
         _restored(model, originals)  # qonnx leaves the stand-ins in the model given; not here
         return result, False
@@ -101,26 +99,3 @@ def _unique_valueinfos(graph: Any) -> bool:
     names += [vi.name for vi in graph.output]
     names += [vi.name for vi in graph.value_info]
     return len(set(names)) == len(names)
-
-
-def _add_initializer_valueinfos(graph: Any) -> None:
-    """What ``ModelWrapper(graph's model)`` adds: for every tensor a node reads or writes, in
-    node order, that has no value info but an initializer, a value info of the initializer's
-    shape and element type, appended to ``graph.value_info``."""
-    known = {vi.name for vi in graph.input}
-    known.update(vi.name for vi in graph.output)
-    known.update(vi.name for vi in graph.value_info)
-    initializers: dict[str, Any] = {}
-    for tensor in graph.initializer:
-        initializers.setdefault(tensor.name, tensor)
-    for node in graph.node:
-        for name in (*node.input, *node.output):
-            if not name or name in known:
-                continue
-            tensor = initializers.get(name)
-            if tensor is None:
-                continue
-            graph.value_info.append(
-                helper.make_tensor_value_info(name, tensor.data_type, tuple(tensor.dims))
-            )
-            known.add(name)
