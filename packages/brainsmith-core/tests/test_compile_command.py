@@ -119,10 +119,20 @@ def test_checkpoints_and_resume(tmp_path: Path) -> None:
         "04_kernel_optimization.onnx",
         "05_graph_optimization.onnx",
     ]
+    first = json.loads((out / "compile_report.json").read_text())["transforms"]
     assert compile_("--example", "--start-stage", "graph_optimization", "-o", out) == 0
     report = json.loads((out / "compile_report.json").read_text())
     assert report["stages"] == ["graph_optimization"]
     assert (out / "model.onnx").read_bytes() == full
+    # the steps before the resumed stage are reported as the first run measured them
+    before = [t for t in first if t["stage"] != "graph_optimization"]
+    assert before and report["transforms"][: len(before)] == before
+    assert all(t["iterations"] >= 1 for t in before if not t["skipped"])
+    assert not any(p.key.startswith("brainsmith.checkpoint") for p in _props(out / "model.onnx"))
+
+
+def _props(path: Path) -> list[Any]:
+    return list(ModelWrapper(str(path)).model.metadata_props)
 
 
 def test_stop_stage(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ from .._atomic import write_atomic
 from .._guard import INTERRUPTS, PLUGIN_FAILURES, describe_failure
 from ..errors import BrainsmithError
 from ._cleanup import cleanup, cleanup_is_noop
-from ._plan import Applied, Plan, Result, Step, checkpoint_path, serialize, stamp
+from ._plan import Applied, Plan, Result, Step, checkpoint_path, dumps, serialize, stamp
+from ._resume import STEPS_KEY
 
 if TYPE_CHECKING:
     from onnx import ModelProto
@@ -411,7 +412,8 @@ class _Checkpoints:
             return
         snapshot = copy.deepcopy(model)
         stamp(snapshot, result.provenance())
-        for key, value in self.props.items():  # model-level, like the provenance
+        details = {STEPS_KEY: dumps([a.report() for a in result.applied])}
+        for key, value in {**self.props, **details}.items():  # model-level, like the provenance
             entry = snapshot.model.metadata_props.add()
             entry.key, entry.value = key, value
         write_atomic(checkpoint_path(self.folder, plan, stage), serialize(snapshot))

@@ -25,6 +25,12 @@ CHECKPOINT_KEY = "brainsmith.checkpoint"
 ``model.onnx`` does not carry it."""
 
 
+STEPS_KEY = "brainsmith.checkpoint.steps"
+"""The ``metadata_props`` key of the run details (compile_report.json's entries: iterations,
+cleanup, seconds, skipped) of the steps that made a checkpoint, so a resumed compile reports
+them as the first run measured them."""
+
+
 class ResumeError(BrainsmithError):
     """``--start-stage`` cannot resume from the checkpoints in the output directory."""
 
@@ -103,22 +109,43 @@ def resume(
         ) from None
     _check_identity(model, run, path)
     props = model.model.metadata_props
+    details = next((p.value for p in props if p.key == STEPS_KEY), None)
     for i in reversed(range(len(props))):
-        if props[i].key == CHECKPOINT_KEY:
+        if props[i].key in (CHECKPOINT_KEY, STEPS_KEY):
             del props[i]
-    document = read_provenance(model) or {}
-    applied = [
-        Applied(
-            t["stage"],
-            t["transform"],
-            t["options"],
-            t["distribution"],
-            t["version"],
-            modified=t["modified"],
-        )
-        for t in document.get("transforms", [])
-    ]
+    applied = _steps(details)
+    if applied is None:  # a checkpoint without run details: what its provenance says
+        document = read_provenance(model) or {}
+        applied = [_applied(t) for t in document.get("transforms", [])]
     return model, applied
+
+
+def _steps(details: str | None) -> list[Applied] | None:
+    """The steps a :data:`STEPS_KEY` document records, or ``None`` when it is missing or
+    malformed."""
+    try:
+        entries = json.loads(details) if details else None
+        if not isinstance(entries, list):
+            return None
+        return [_applied(entry) for entry in entries]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _applied(entry: Mapping[str, Any]) -> Applied:
+    """An :class:`Applied` from its report (or provenance) entry."""
+    return Applied(
+        entry["stage"],
+        entry["transform"],
+        entry["options"],
+        entry["distribution"],
+        entry["version"],
+        modified=bool(entry["modified"]),
+        skipped=bool(entry.get("skipped", False)),
+        iterations=int(entry.get("iterations", 0)),
+        cleaned=bool(entry.get("cleanup", False)),
+        seconds=float(entry.get("seconds", 0.0)),
+    )
 
 
 def _check_identity(model: ModelWrapper, run: Mapping[str, Any], path: Path) -> None:
