@@ -280,3 +280,30 @@ def test_a_plugin_that_fails_to_activate_leaves_the_registry(site: FakeSite) -> 
     with pytest.raises(UnknownComponentError, match="plugin 'mf' is not usable: broken"):
         session.component(Kind.TRANSFORM, "mf:Fold")
     assert session.registry.all(Kind.TRANSFORM) == ()
+
+
+def test_a_step_names_a_transform_or_an_hw_transform(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``Session.step`` finds an hw_transform without building the did-you-mean of a
+    transform it is not (difflib over every name: half of validating builtin:dataflow), and
+    an unknown name still gets suggestions from both kinds."""
+    from brainsmith import _suggest
+    from brainsmith.plugins import Session, registry
+
+    session = Session.from_environment()
+    suggested: list[str] = []
+    real = _suggest.did_you_mean
+
+    def counting(name: str, known: object) -> str:
+        suggested.append(name)
+        return real(name, known)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_suggest, "did_you_mean", counting)
+    monkeypatch.setattr(registry, "did_you_mean", counting)
+    assert session.step("builtin:InferMVAU").kind is Kind.HW_TRANSFORM
+    assert session.step("InferMVAU").kind is Kind.HW_TRANSFORM
+    assert session.step("qonnx:InferShapes").kind is Kind.TRANSFORM
+    assert suggested == []
+    with pytest.raises(UnknownComponentError, match="InferMVAU"):
+        session.step("InferMVAX")

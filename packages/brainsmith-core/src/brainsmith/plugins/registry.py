@@ -107,6 +107,14 @@ class Registry:
             "[tool.brainsmith] priority",
         )
 
+    def has(self, kind: Kind, name: str) -> bool:
+        """Whether some component of ``kind`` is called ``name`` (short or qualified; one or
+        several): :meth:`find`'s question without building its error and suggestions."""
+        _, colon, short = name.rpartition(":")
+        if colon:
+            return (kind, name) in self._qualified
+        return bool(self._short.get((kind, short)))
+
     def backends_of(self, kernel: Component) -> tuple[Component, ...]:
         """The backends implementing ``kernel``, sorted by qualified name."""
         return tuple(

@@ -288,6 +288,9 @@ class Session:
         from .._suggest import did_you_mean
         from ..errors import UnknownComponentError
 
+        registry = self.registry
+        if registry.has(Kind.HW_TRANSFORM, name) and not registry.has(Kind.TRANSFORM, name):
+            return self.component(Kind.HW_TRANSFORM, name)  # no transform's suggestions built
         try:
             return self.component(Kind.TRANSFORM, name)
         except UnknownComponentError as error:
