@@ -33,12 +33,7 @@ def select(
     env = os.environ if environ is None else environ
     folder = cwd if cwd is not None else Path.cwd()
     search = list(sys.path if path is None else path)
-    directory = None
-    if cache is True and path is None:
-        directory = disk.cache_dir(env)
-    elif isinstance(cache, Path):
-        directory = cache
-    store = None if directory is None else disk.Store.open(directory, search)
+    store = _store(env, path, cache)
     if store is None:
         return _resolved(_scan(path), folder, env, path)
     # the keys are taken before anything is read: a change made meanwhile is a miss next time
@@ -57,6 +52,28 @@ def select(
     snapshot = disk.Snapshot(settings, resolution)
     store.save_resolution(environment, settings_key, snapshot, dict(scanned.manifests))
     return settings, resolution
+
+
+def forget(
+    environ: Mapping[str, str] | None, path: Sequence[str] | None, cache: Path | bool
+) -> None:
+    """Delete the cache entries :func:`select` (same arguments) reads: one of them was found
+    to contradict the plugin files it was made from."""
+    store = _store(os.environ if environ is None else environ, path, cache)
+    if store is not None:
+        store.discard()
+
+
+def _store(
+    environ: Mapping[str, str], path: Sequence[str] | None, cache: Path | bool
+) -> disk.Store | None:
+    directory = None
+    if cache is True and path is None:
+        directory = disk.cache_dir(environ)
+    elif isinstance(cache, Path):
+        directory = cache
+    search = list(sys.path if path is None else path)
+    return None if directory is None else disk.Store.open(directory, search)
 
 
 def _resolved(
