@@ -14,7 +14,9 @@ Settings come from the nearest ``brainsmith.toml`` (top-level keys) or ``pyproje
 
 Environment switches: ``BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD=1`` loads no plugin unless the
 allowlist ``BRAINSMITH_PLUGINS=ns1,ns2`` names it; ``BRAINSMITH_PLUGINS`` alone loads only the
-namespaces it names (set but empty: none).
+namespaces it names. Set but naming nothing (empty, spaces, commas) it is treated as unset, with
+a warning (:attr:`Settings.allowlist_ignored`): an allowlist selecting nothing is a mistake far
+more often than a choice, and the switch for that choice is ``..._AUTOLOAD=1``.
 
 A :class:`Settings` is a plain value: :meth:`Settings.digest` identifies everything in it that
 resolution depends on (a cache keys on it), :meth:`Settings.to_json` / :meth:`Settings.from_json`
@@ -30,9 +32,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .verdicts import Problem
 
 DEFAULT_PRIORITY: tuple[str, ...] = ("builtin", "qonnx", "finn")
 """Namespaces tried in order when a component is asked for by its short name."""
@@ -117,6 +122,9 @@ class Settings:
     autoload: bool = field(default=True, metadata={"key": None})
     allowlist: tuple[str, ...] | None = field(default=None, metadata={"key": None})
     """Namespaces named by ``BRAINSMITH_PLUGINS``; ``None`` when the variable is unset."""
+    allowlist_ignored: bool = field(default=False, metadata={"key": None})
+    """``BRAINSMITH_PLUGINS`` was set but named nothing, with autoloading on: it is ignored
+    (:attr:`allowlist` is ``None``) and resolution warns."""
 
     @property
     def priority_given(self) -> bool:
@@ -127,6 +135,22 @@ class Settings:
         """:attr:`plugin_dirs` as absolute paths, relative to the settings file's folder."""
         base = Path(self.source).parent if self.source else Path.cwd()
         return tuple((base / entry).resolve() for entry in self.plugin_dirs)
+
+    def switch_problems(self) -> tuple[Problem, ...]:
+        """Warnings about the switches themselves: an allowlist set but naming nothing."""
+        from .verdicts import Problem
+
+        if not self.allowlist_ignored:
+            return ()
+        reason = (
+            f"{ALLOWLIST_ENV} is set but names no plugin; it is ignored, as if unset "
+            "(every installed plugin loads)"
+        )
+        fix = (
+            f"unset {ALLOWLIST_ENV} or name plugins ({ALLOWLIST_ENV}=ns1,ns2); to load no "
+            f"plugin on purpose, set {AUTOLOAD_ENV}=1"
+        )
+        return (Problem("warning", "environment", "", "", reason, fix, "setting"),)
 
     def to_json(self) -> dict[str, Any]:
         """Every field, JSON-ready (tuples as lists)."""
@@ -175,10 +199,12 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
     allowlist = None
     if allow_text is not None:
         allowlist = tuple(n.strip() for n in allow_text.split(",") if n.strip())
+    ignored = allowlist == () and not autoload_off  # set, but naming nothing: as if unset
     return replace(
         settings,
         autoload=not autoload_off,
-        allowlist=allowlist if allowlist is not None else (() if autoload_off else None),
+        allowlist=None if ignored else allowlist or (() if autoload_off else None),
+        allowlist_ignored=ignored,
     )
 
 
