@@ -143,7 +143,9 @@ def test_tool_brainsmith_must_be_a_table_and_toml_must_parse(tmp_path: Path) -> 
             ("a", "b"),
         ),
         ({"BRAINSMITH_PLUGINS": "builtin"}, True, ("builtin",)),
-        ({"BRAINSMITH_PLUGINS": ""}, True, ()),
+        ({"BRAINSMITH_PLUGINS": ""}, True, None),  # names nothing: ignored, with a warning
+        ({"BRAINSMITH_PLUGINS": " , ,"}, True, None),
+        ({"BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD": "1", "BRAINSMITH_PLUGINS": ""}, False, ()),
     ],
 )
 def test_environment_switches(
