@@ -308,3 +308,59 @@ def test_tampered_entries_are_rebuilt_from_a_fresh_scan_and_rewritten(
         assert {f.name: f.read_bytes() for f in folder.iterdir()} == written  # rewritten
     shown = run(capsys, "plugins", "show", "alpha", "--json").json()
     assert [c["name"] for c in shown["components"]] == ["A", "B"]
+
+
+CHILD = (
+    "import os, subprocess, sys\n"
+    "import brainsmith.cli\n"
+    "assert brainsmith.cli.main(['plugins', 'list', '--json']) == 0\n"
+    "os.chdir(sys.argv[1])\n"
+    "sys.stdout.flush()\n"
+    "subprocess.run([sys.executable, '-P', '-m', 'brainsmith', 'plugins', 'list', '--json'],"
+    " check=True)\n"
+)
+
+
+def test_a_relative_cache_dir_is_resolved_once_so_commands_in_other_folders_share_it(
+    site: FakeSite,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    isolate(site, monkeypatch)
+    site.manifest_plugin("alpha", site.transforms_manifest("A"))
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    for folder in (first, second, third):
+        folder.mkdir()
+    monkeypatch.setenv("BRAINSMITH_CACHE_DIR", "relcache")
+    monkeypatch.chdir(first)
+    listed = run(capsys, "plugins", "list", "--json").json()
+    cache = first / "relcache"
+    entries = {f.name: f.read_bytes() for f in cache.iterdir()}
+    assert entries
+    monkeypatch.chdir(second)  # a later command of the same process (an API user, a notebook)
+    assert run(capsys, "plugins", "list", "--json").json() == listed
+    assert not (second / "relcache").exists()
+    assert {f.name: f.read_bytes() for f in cache.iterdir()} == entries  # a hit: nothing new
+
+    # a process started in one folder and its child process in another (sweep workers)
+    for file in cache.iterdir():
+        file.unlink()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("BRAINSMITH", "PYTHON"))}
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", CHILD, str(third)],
+        cwd=second,
+        env={
+            **environ,
+            "BRAINSMITH_CACHE_DIR": "relcache",
+            "PYTHONPATH": os.pathsep.join([str(site.root), str(Path(disk.__file__).parents[2])]),
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert not (third / "relcache").exists()
+    shared = sorted(f.name.partition("-")[0] for f in (second / "relcache").iterdir())
+    assert shared == ["resolution", "scan"]  # the child's command was a hit in the same cache
+    parent, end = json.JSONDecoder().raw_decode(result.stdout)
+    assert json.loads(result.stdout[end:]) == parent

@@ -87,7 +87,7 @@ def cache_dir(environ: Mapping[str, str]) -> Path | None:
     if environ.get(NO_CACHE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off"):
         return None
     if environ.get(CACHE_DIR_ENV):
-        return Path(environ[CACHE_DIR_ENV]).absolute()
+        return Path(environ[CACHE_DIR_ENV]).expanduser().absolute()
     xdg = environ.get("XDG_CACHE_HOME", "")
     if os.path.isabs(xdg):  # the XDG spec: a relative value is ignored
         return Path(xdg, "brainsmith")

@@ -70,6 +70,12 @@ def _store(
     directory = None
     if cache is True and path is None:
         directory = disk.cache_dir(environ)
+        given = environ.get(disk.CACHE_DIR_ENV, "")
+        if environ is os.environ and directory is not None and given and given != str(directory):
+            # a relative (or ~) folder is resolved once, against the folder the first command
+            # ran in: later commands of the process and its child processes (sweep workers)
+            # use the same cache wherever they run
+            os.environ[disk.CACHE_DIR_ENV] = str(directory)
     elif isinstance(cache, Path):
         directory = cache
     search = list(sys.path if path is None else path)
