@@ -17,7 +17,7 @@ from pathlib import Path
 from .._version import PLUGIN_API, __version__
 from . import _cache as disk
 from ._settings import Settings
-from .verdicts import Resolution
+from .verdicts import Problem, Resolution
 
 
 def select(
@@ -99,9 +99,31 @@ def _resolved(
         plugin_api=PLUGIN_API,
         installed=installed_versions(settings.pins, path),
     )
-    if scanned.problems:  # discovery's warnings (leftover metadata folders)
-        resolution = replace(resolution, problems=resolution.problems + scanned.problems)
+    problems = scanned.problems + _url_pin_problems(settings, path)
+    if problems:  # discovery's warnings (leftover metadata folders), URL pins unmet
+        resolution = replace(resolution, problems=resolution.problems + problems)
     return settings, resolution
+
+
+def _url_pin_problems(settings: Settings, path: Sequence[str] | None) -> tuple[Problem, ...]:
+    """A pin naming a URL is met only by the distribution installed from that URL."""
+    if not any("@" in pin for pin in settings.pins):
+        return ()
+    from .._distributions import url_pin_mismatches
+
+    return tuple(
+        Problem(
+            "error",
+            name,
+            name,
+            version,
+            f"{name} {version} was installed {came}, not from the URL of the pin {text!r} "
+            f"in {settings.source}",
+            f"pip install '{text}'",
+            "pin",
+        )
+        for text, name, version, came in url_pin_mismatches(settings.pins, path)
+    )
 
 
 def _folders_current(settings: Settings, resolution: Resolution) -> bool:
