@@ -205,3 +205,55 @@ def test_a_c_extensions_buffered_printf_goes_to_stderr(tmp_path: Path, site: Fak
     data = json.loads(result.stdout)
     assert {p["namespace"]: p["state"] for p in data["plugins"]}["cprint"] == "active"
     assert "c: printf while imported" in result.stderr
+
+
+def test_exit_in_a_directory_plugins_init_is_its_error_not_the_process_exit(
+    site: FakeSite, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(site.project)
+    monkeypatch.delenv("BRAINSMITH_TRACEBACK", raising=False)
+    folder = site.project / "brainsmith_plugins"
+    folder.mkdir()
+    (folder / "__init__.py").write_text('import os, sys\nos.write(1, b"bye\\n")\nsys.exit(4)\n')
+    (folder / "fold.py").write_text(FOLDER_MODULE)
+    (site.project / "brainsmith.toml").write_text('plugin-dirs = ["brainsmith_plugins"]\n')
+    flow = site.project / "fold.yaml"
+    flow.write_text("stages:\n  graph_cleanup: [project:Fold]\n")
+    out = site.project / "out"
+    code = brainsmith.cli.main(["compile", "--example", "-b", str(flow), "-o", str(out)])
+    captured = capfd.readouterr()
+    assert code == 2, captured.err  # the blueprint's step cannot be had: its plugin is broken
+    assert captured.out == ""
+    assert f"running {folder / '__init__.py'} raised SystemExit: 4" in captured.err
+    assert "bye" in captured.err
+    assert not out.exists()
+
+
+def test_descriptor_writes_keep_validates_json_valid(
+    site: FakeSite, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(site.project)
+    site.manifest_plugin(
+        "loud",
+        site.transforms_manifest("Shout"),
+        files={
+            "bsp_loud/transforms.py": """
+                import os
+
+                from qonnx.transformation.base import Transformation
+
+                os.write(1, b"loud: imported\\n")
+
+
+                class Shout(Transformation):
+                    def apply(self, model):
+                        return model, False
+                """
+        },
+    )
+    code = brainsmith.cli.main(["plugins", "validate", "brainsmith-plugin-loud", "--json"])
+    out, err = capfd.readouterr()
+    data = json.loads(out)  # nothing but validate's JSON
+    assert "loud: imported" in err
+    # the fake distribution declares no core requirement nor api range; its code is fine
+    assert (code, [f["field"] for f in data["findings"]]) == (1, ["Requires-Dist", "api"])
