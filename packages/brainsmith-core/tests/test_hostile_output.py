@@ -178,10 +178,12 @@ def test_stdout_is_restored_after_plugin_code_even_when_it_fails(
 
 C_PRINTF = """
 import ctypes
+import sys
 
 from brainsmith import hookimpl
 
 ctypes.CDLL(None).printf(b"c: printf while imported\\n")  # buffered by C's stdio
+sys.__stdout__.write("c: the interpreter's own stdout\\n")  # buffered by Python's
 
 
 @hookimpl
@@ -205,6 +207,7 @@ def test_a_c_extensions_buffered_printf_goes_to_stderr(tmp_path: Path, site: Fak
     data = json.loads(result.stdout)
     assert {p["namespace"]: p["state"] for p in data["plugins"]}["cprint"] == "active"
     assert "c: printf while imported" in result.stderr
+    assert "c: the interpreter's own stdout" in result.stderr
 
 
 def test_exit_in_a_directory_plugins_init_is_its_error_not_the_process_exit(

@@ -55,7 +55,10 @@ def plugin_output() -> Iterator[None]:
         yield
     finally:
         sys.stdout = saved
-        if kept is not None:
+        if kept is not None:  # what the plugin wrote to the saved stream goes out first
+            for stream in {id(s): s for s in (saved, sys.__stdout__) if s is not None}.values():
+                with suppress(OSError, ValueError):
+                    stream.flush()
             _restore_stdout(kept)
 
 
