@@ -48,6 +48,19 @@ def installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[
     return found
 
 
+def _installed(name: str, path: Sequence[str] | None) -> importlib.metadata.Distribution | None:
+    """The first distribution ``name`` on ``path`` with a readable version (a metadata-less
+    leftover folder, or a ``METADATA`` that is not UTF-8, is passed over)."""
+    search = list(sys.path if path is None else path)
+    for dist in importlib.metadata.distributions(name=name, path=search):
+        try:
+            if dist.version:
+                return dist
+        except (OSError, ValueError):
+            continue
+    return None
+
+
 def direct_url(
     name: str, path: Sequence[str] | None = None, *, folders: bool = False
 ) -> str | None:
@@ -58,12 +71,10 @@ def direct_url(
     from an index."""
     import json
 
-    search = list(sys.path if path is None else path)
-    found = (d for d in importlib.metadata.distributions(name=name, path=search) if d.version)
-    dist = next(found, None)
     try:
+        dist = _installed(name, path)
         data = json.loads((dist.read_text("direct_url.json") or "null") if dist else "null")
-    except ValueError:  # not JSON: as if there were none
+    except (OSError, ValueError):  # unreadable, not UTF-8, not JSON: as if there were none
         return None
     if not isinstance(data, dict) or not isinstance(url := data.get("url"), str):
         return None
@@ -103,13 +114,10 @@ def url_pin_mismatches(
         requirement = Requirement(text)
         if requirement.url is None:
             continue
-        search = list(sys.path if path is None else path)
-        versions = (
-            d.version for d in importlib.metadata.distributions(name=requirement.name, path=search)
-        )
-        version = next((v for v in versions if v), None)
-        if version is None:  # not installed: resolution reports the pin missing
+        dist = _installed(requirement.name, path)
+        if dist is None:  # not installed: resolution reports the pin missing
             continue
+        version = dist.version
         source = direct_url(requirement.name, path, folders=True)
         if source is None or not same_source(requirement.url, source):
             came = f"from {source}" if source else "from an index or a local folder"
