@@ -129,3 +129,17 @@ def test_a_url_pin_is_met_only_by_what_was_installed_from_that_url(
     assert run(capsys, "plugins", "check").code == 0
     lock = run(capsys, "plugins", "lock")
     assert (lock.code, locked(lock.out)["brainsmith-plugin-x"].url) == (0, WHEEL)
+
+
+def test_a_local_wheel_or_folder_meets_its_file_pin_and_is_locked_by_version(
+    project: FakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wheel = "file:///home/me/dist/brainsmith_plugin_x-1.0-py3-none-any.whl"
+    install_x(project, {"url": wheel, "archive_info": {}})  # pip install ./dist/x.whl
+    pin(project, f"brainsmith-plugin-x @ {wheel}")
+    assert run(capsys, "plugins", "check").code == 0
+    lock = run(capsys, "plugins", "lock")
+    assert lock.code == 0, lock.err
+    assert "brainsmith-plugin-x==1.0" in lock.out.splitlines()  # no file of this machine
+    pin(project, "brainsmith-plugin-x @ file:///home/me/elsewhere/x-1.0-py3-none-any.whl")
+    assert run(capsys, "plugins", "check").code == 1  # another file: the pin is unmet

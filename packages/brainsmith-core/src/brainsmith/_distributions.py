@@ -61,14 +61,12 @@ def _installed(name: str, path: Sequence[str] | None) -> importlib.metadata.Dist
     return None
 
 
-def direct_url(
-    name: str, path: Sequence[str] | None = None, *, folders: bool = False
-) -> str | None:
+def direct_url(name: str, path: Sequence[str] | None = None, *, local: bool = False) -> str | None:
     """Where the installed distribution ``name`` came from, as the URL of a PEP 508 ``name @
     URL`` requirement, read from its PEP 610 ``direct_url.json``: an archive's URL, or
-    ``vcs+URL@commit`` for a version-control checkout; a local folder's ``file:`` URL only
-    with ``folders`` (it names this machine's folder: no lock should). ``None`` when it came
-    from an index."""
+    ``vcs+URL@commit`` for a version-control checkout. ``file:`` URLs (a local wheel, a
+    folder, editable or not) only with ``local``: they name this machine's files, which no
+    lock should. ``None`` when it came from an index."""
     import json
 
     try:
@@ -78,10 +76,12 @@ def direct_url(
         return None
     if not isinstance(data, dict) or not isinstance(url := data.get("url"), str):
         return None
+    if url.startswith("file:") and not local:
+        return None
     vcs = data.get("vcs_info")
     if isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str) and vcs.get("commit_id"):
         return f"{vcs['vcs']}+{url}@{vcs['commit_id']}"
-    return url if folders or isinstance(data.get("archive_info"), dict) else None
+    return url if local or isinstance(data.get("archive_info"), dict) else None
 
 
 def same_source(pinned: str, installed: str) -> bool:
@@ -118,7 +118,7 @@ def url_pin_mismatches(
         if dist is None:  # not installed: resolution reports the pin missing
             continue
         version = dist.version
-        source = direct_url(requirement.name, path, folders=True)
+        source = direct_url(requirement.name, path, local=True)
         if source is None or not same_source(requirement.url, source):
             came = f"from {source}" if source else "from an index or a local folder"
             mismatches.append((text, requirement.name, version, came))
