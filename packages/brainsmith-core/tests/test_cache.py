@@ -74,7 +74,7 @@ def test_changed_project_settings_and_switches_are_seen(
     project_dir.write('disable = ["alpha"]\n')
     assert cached(site, folder, project_dir.path).verdicts()[0].state == "disabled"
     session = Session.from_environment(
-        cwd=site.project, environ={"BRAINSMITH_PLUGINS": ""}, path=site.path, cache=folder
+        cwd=site.project, environ={"BRAINSMITH_PLUGINS": "other"}, path=site.path, cache=folder
     )
     assert session.verdicts()[0].state == "disabled"
 

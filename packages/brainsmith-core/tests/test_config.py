@@ -89,9 +89,9 @@ def test_bad_pin_string(project_dir: ProjectDir) -> None:
     project_dir.write('plugins = ["brainsmith-plugin-x>>1"]\n')
     with pytest.raises(ConfigError) as info:
         load_settings(project_dir.path, {})
-    assert info.value.where == f"{project_dir.pyproject} [tool.brainsmith]: plugins"
+    assert info.value.where == f"{project_dir.pyproject}:5 [tool.brainsmith]: plugins"
     assert info.value.message.startswith("'brainsmith-plugin-x>>1' is not a PEP 508 requirement (")
-    assert info.value.fix.endswith('write e.g. "brainsmith-plugin-x>=1.2,<2"')
+    assert info.value.fix.startswith('write plugins = ["brainsmith-plugin-x>=1.2,<2"] (pins: ')
 
 
 @pytest.mark.parametrize(
@@ -108,9 +108,9 @@ def test_bad_values(project_dir: ProjectDir, body: str, field: str, message: str
     project_dir.write(body)
     with pytest.raises(ConfigError) as info:
         load_settings(project_dir.path, {})
-    assert info.value.where == f"{project_dir.pyproject} [tool.brainsmith]: {field}"
+    assert info.value.where == f"{project_dir.pyproject}:5 [tool.brainsmith]: {field}"
     assert info.value.message == message
-    assert info.value.fix  # the setting's documentation
+    assert info.value.fix.startswith(f"write {field.partition('[')[0]} = ")  # the correct form
 
 
 def test_tool_brainsmith_must_be_a_table_and_toml_must_parse(tmp_path: Path) -> None:
@@ -143,7 +143,9 @@ def test_tool_brainsmith_must_be_a_table_and_toml_must_parse(tmp_path: Path) -> 
             ("a", "b"),
         ),
         ({"BRAINSMITH_PLUGINS": "builtin"}, True, ("builtin",)),
-        ({"BRAINSMITH_PLUGINS": ""}, True, ()),
+        ({"BRAINSMITH_PLUGINS": ""}, True, None),  # names nothing: ignored, with a warning
+        ({"BRAINSMITH_PLUGINS": " , ,"}, True, None),
+        ({"BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD": "1", "BRAINSMITH_PLUGINS": ""}, False, ()),
     ],
 )
 def test_environment_switches(

@@ -19,6 +19,7 @@ from brainsmith.plugins import _cache as disk
 from brainsmith.plugins.records import Kind
 from brainsmith.plugins.session import Session
 from discovery_helpers import write_dist
+from hostile_helpers import install_good, isolate, run
 
 if TYPE_CHECKING:
     from conftest import FakeSite
@@ -82,11 +83,18 @@ def _renamed(data: Any) -> Any:
     return data
 
 
+def _forge(file: Path, data: Any) -> None:
+    """Write ``data`` as an entry with a valid seal: what another process of the same user
+    could write (an edit without one is a miss: test_tampered_entries_are_rebuilt_...)."""
+    document = json.dumps({k: v for k, v in data.items() if k != "seal"}, separators=(",", ":"))
+    file.write_text(disk._sealed(document))
+    file.chmod(0o600)
+
+
 def _poison(folder: Path) -> None:
     """Rewrite every entry so that it differs from the truth (a transform renamed)."""
     for file in folder.iterdir():
-        file.write_text(json.dumps(_renamed(json.loads(file.read_text()))))
-        file.chmod(0o600)
+        _forge(file, _renamed(json.loads(file.read_text())))
 
 
 def _symlinked(folder: Path) -> None:
@@ -259,7 +267,8 @@ def test_what_is_imported_comes_from_the_manifest_not_from_a_cache_entry(
     folder = tmp_path / "cache"
     cached(site, folder)
     for file in folder.iterdir():  # an entry naming another target than the manifest does
-        file.write_text(file.read_text().replace("bsp_alpha.transforms:A", "bsp_alpha.elsewhere:A"))
+        text = file.read_text().replace("bsp_alpha.transforms:A", "bsp_alpha.elsewhere:A")
+        _forge(file, json.loads(text))
     session = cached(site, folder)
     component = session.component(Kind.TRANSFORM, "A")
     assert component.spec.target == "bsp_alpha.elsewhere:A"  # the entry was used: a cache
@@ -267,6 +276,91 @@ def test_what_is_imported_comes_from_the_manifest_not_from_a_cache_entry(
         session.load(component)
     assert caught.value.where.startswith("plugin alpha (brainsmith-plugin-alpha 1.0): ")
     assert not marker.exists()
+    assert not list(folder.iterdir())  # the entries it came from are gone: never served again
+    again = cached(site, folder)
+    assert again.resolution == fresh(site).resolution
+    assert again.load(again.component(Kind.TRANSFORM, "A")).__module__ == "bsp_alpha.transforms"
+    assert not marker.exists()
     assert fresh(site).load(fresh(site).component(Kind.TRANSFORM, "A")).__module__ == (
         "bsp_alpha.transforms"
     )
+
+
+def test_tampered_entries_are_rebuilt_from_a_fresh_scan_and_rewritten(
+    site: FakeSite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    isolate(site, monkeypatch)
+    site.manifest_plugin("alpha", site.transforms_manifest("A", "B"))
+    install_good(site)
+    folder = Path(os.environ["BRAINSMITH_CACHE_DIR"])
+    listed = run(capsys, "plugins", "list", "--json").json()
+    monkeypatch.setenv("BRAINSMITH_NO_CACHE", "1")
+    assert run(capsys, "plugins", "show", "alpha", "--json").json()["components"]
+    fresh_scan = run(capsys, "plugins", "list", "--json").json()
+    monkeypatch.delenv("BRAINSMITH_NO_CACHE")
+    assert listed == fresh_scan
+    written = {f.name: f.read_bytes() for f in folder.iterdir()}
+    assert set(written) and all(b'"name":"A"' in c for c in written.values())
+    for file in folder.iterdir():  # edited in place: a component renamed, the file still ours
+        file.write_bytes(file.read_bytes().replace(b'"name":"A"', b'"name":"Poisoned"'))
+    for _ in range(2):
+        assert run(capsys, "plugins", "list", "--json").json() == fresh_scan
+        assert {f.name: f.read_bytes() for f in folder.iterdir()} == written  # rewritten
+    shown = run(capsys, "plugins", "show", "alpha", "--json").json()
+    assert [c["name"] for c in shown["components"]] == ["A", "B"]
+
+
+CHILD = (
+    "import os, subprocess, sys\n"
+    "import brainsmith.cli\n"
+    "assert brainsmith.cli.main(['plugins', 'list', '--json']) == 0\n"
+    "os.chdir(sys.argv[1])\n"
+    "sys.stdout.flush()\n"
+    "subprocess.run([sys.executable, '-P', '-m', 'brainsmith', 'plugins', 'list', '--json'],"
+    " check=True)\n"
+)
+
+
+def test_a_relative_cache_dir_is_resolved_once_so_commands_in_other_folders_share_it(
+    site: FakeSite,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    isolate(site, monkeypatch)
+    site.manifest_plugin("alpha", site.transforms_manifest("A"))
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    for folder in (first, second, third):
+        folder.mkdir()
+    monkeypatch.setenv("BRAINSMITH_CACHE_DIR", "relcache")
+    monkeypatch.chdir(first)
+    listed = run(capsys, "plugins", "list", "--json").json()
+    cache = first / "relcache"
+    entries = {f.name: f.read_bytes() for f in cache.iterdir()}
+    assert entries
+    monkeypatch.chdir(second)  # a later command of the same process (an API user, a notebook)
+    assert run(capsys, "plugins", "list", "--json").json() == listed
+    assert not (second / "relcache").exists()
+    assert {f.name: f.read_bytes() for f in cache.iterdir()} == entries  # a hit: nothing new
+
+    # a process started in one folder and its child process in another (sweep workers)
+    for file in cache.iterdir():
+        file.unlink()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("BRAINSMITH", "PYTHON"))}
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", CHILD, str(third)],
+        cwd=second,
+        env={
+            **environ,
+            "BRAINSMITH_CACHE_DIR": "relcache",
+            "PYTHONPATH": os.pathsep.join([str(site.root), str(Path(disk.__file__).parents[2])]),
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert not (third / "relcache").exists()
+    shared = sorted(f.name.partition("-")[0] for f in (second / "relcache").iterdir())
+    assert shared == ["resolution", "scan"]  # the child's command was a hit in the same cache
+    parent, end = json.JSONDecoder().raw_decode(result.stdout)
+    assert json.loads(result.stdout[end:]) == parent

@@ -106,6 +106,14 @@ class Case:
     """Text of the one problem every command reports ("" for none)."""
     unmet_pin: bool = False
     """The problem is an unmet pin: lock fails even without strict."""
+    severity: str = "error"
+    """The problem's severity (without strict)."""
+
+
+EMPTY_ALLOWLIST = (
+    "BRAINSMITH_PLUGINS is set but names no plugin; it is ignored, as if unset (every installed "
+    "plugin loads)"
+)
 
 
 CASES = [
@@ -160,6 +168,24 @@ CASES = [
         problem="BRAINSMITH_PLUGINS names 'bb', but no installed plugin has that namespace "
         "(did you mean 'b'?)",
     ),
+    Case(  # an allowlist selecting nothing is a mistake: ignored, with a warning
+        "empty-allowlist",
+        'priority = ["a", "b"]\n',
+        ("a", "b"),
+        "a",
+        environ={"BRAINSMITH_PLUGINS": ""},
+        problem=EMPTY_ALLOWLIST,
+        severity="warning",
+    ),
+    Case(
+        "blank-allowlist",
+        'priority = ["b", "a"]\n',
+        ("a", "b"),
+        "b",
+        environ={"BRAINSMITH_PLUGINS": " , ,"},
+        problem=EMPTY_ALLOWLIST,
+        severity="warning",
+    ),
     Case(
         "unknown-priority",
         'priority = ["aa", "b"]\n',
@@ -197,7 +223,10 @@ def test_every_command_honours_the_setting(env: Env, case: Case) -> None:
     reasons = [p["reason"] for p in data["problems"]]
     assert reasons == ([problem] if problem else [])
     if problem:
-        assert [p["severity"] for p in data["problems"]] == ["error"]
+        assert [p["severity"] for p in data["problems"]] == [case.severity]
+        (fix,) = [p["fix"] for p in data["problems"]]
+        if case.severity == "warning":  # how to load no plugin on purpose
+            assert "set BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD=1" in fix
         table = env("plugins", "list")
         assert problem in table.out
 
@@ -206,7 +235,7 @@ def test_every_command_honours_the_setting(env: Env, case: Case) -> None:
         assert (shown.code, shown.json()["state"]) == (0, states[namespace])
 
     check = env("plugins", "check", "--json")
-    assert check.code == (1 if problem else 0)
+    assert check.code == (1 if problem and case.severity == "error" else 0)
     assert fake_states(check.json()["plugins"]) == states
     assert [p["reason"] for p in check.json()["problems"]] == reasons
 

@@ -3,7 +3,9 @@
 Every place that imports or calls plugin code (activation, component targets, transforms,
 lifecycle hooks) uses these helpers, so that:
 
-* what the plugin prints goes to stderr (stdout stays the command's: ``--json`` is valid JSON);
+* what the plugin prints goes to stderr (stdout stays the command's: ``--json`` is valid JSON),
+  at both levels: ``sys.stdout`` and file descriptor 1 (``os.write(1, ...)``, a C extension's
+  ``printf``);
 * a ``SystemExit`` it raises is caught like any other error of the plugin
   (:data:`PLUGIN_FAILURES`), while ``KeyboardInterrupt`` still interrupts;
 * the error names the file and line of the plugin's own frame (:func:`plugin_frame`).
@@ -16,7 +18,7 @@ import sys
 import sysconfig
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 INTERRUPTS: tuple[type[BaseException], ...] = (KeyboardInterrupt, GeneratorExit)
 """What plugin code may raise that is not its failure: re-raised (``except INTERRUPTS: raise``)
@@ -37,13 +39,63 @@ _STDLIB = tuple(
 
 @contextmanager
 def plugin_output() -> Iterator[None]:
-    """Send what is printed to ``sys.stdout`` inside the block to ``sys.stderr``."""
+    """Send what is printed inside the block to stderr: ``sys.stdout`` is ``sys.stderr`` and
+    file descriptor 1 a copy of descriptor 2, both restored after (also on an exception).
+
+    The descriptor is swapped only when 1 and 2 are different files (nothing to do on a
+    terminal both share, or inside another ``plugin_output``); C streams are flushed before
+    it is restored, so a C extension's buffered ``printf`` output lands on stderr too.
+    """
     saved = sys.stdout
+    with suppress(OSError, ValueError):  # a closed or detached stream
+        saved.flush()  # what the command printed before stays on stdout, in order
+    kept = _stdout_to_stderr()
     sys.stdout = sys.stderr
     try:
         yield
     finally:
         sys.stdout = saved
+        if kept is not None:  # what the plugin wrote to the saved stream goes out first
+            for stream in {id(s): s for s in (saved, sys.__stdout__) if s is not None}.values():
+                with suppress(OSError, ValueError):
+                    stream.flush()
+            _restore_stdout(kept)
+
+
+def _stdout_to_stderr() -> int | None:
+    """Point descriptor 1 at descriptor 2's file; a duplicate of the old descriptor 1 to
+    restore, or ``None`` if nothing was changed."""
+    try:
+        out, err = os.fstat(1), os.fstat(2)
+        if (out.st_dev, out.st_ino) == (err.st_dev, err.st_ino):
+            return None
+        kept = os.dup(1)
+    except OSError:  # no descriptor 1 or 2: nothing to protect
+        return None
+    try:
+        os.dup2(2, 1)
+    except OSError:
+        os.close(kept)
+        return None
+    return kept
+
+
+def _restore_stdout(kept: int) -> None:
+    _flush_c_streams()
+    try:
+        os.dup2(kept, 1)
+    finally:
+        os.close(kept)
+
+
+def _flush_c_streams() -> None:
+    """``fflush(NULL)``: C's buffered stdout written while descriptor 1 was stderr goes there."""
+    if os.name != "posix":
+        return
+    import ctypes  # only once plugin code ran with the descriptor swapped
+
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None).fflush(None)
 
 
 def plugin_frame(exc: BaseException, module: str = "") -> str:

@@ -247,10 +247,17 @@ def _lock(args: argparse.Namespace) -> int:
     for record in session.active_plugins():
         if record.namespace not in left_out and record.form is not Form.DIRECTORY:
             pinned.setdefault(record.distribution, record.version)
+    from .._distributions import direct_url
+
+    # installed from an archive URL or a VCS checkout: '==version' cannot say it, the URL can
+    sources = {name: url for name in pinned if (url := direct_url(name)) is not None}
     for line in session.left_out():
         print(f"warning: {line}", file=sys.stderr)
     lines = ["# brainsmith plugins lock: pip install -r this file to reproduce the plugins"]
-    lines += [f"{name}=={version}" for name, version in sorted(pinned.items())]
+    lines += [
+        f"{name} @ {sources[name]}  # {version}" if name in sources else f"{name}=={version}"
+        for name, version in sorted(pinned.items())
+    ]
     text = "\n".join(lines) + "\n"
     if args.output:
         from .._atomic import write_atomic

@@ -96,18 +96,21 @@ def run(args: argparse.Namespace) -> int:
             f"--verify {args.verify!r} is not a verification mode",
             fix=f"use one of: {', '.join(VERIFY_MODES)}",
         )
-    summary = run_sweep(
-        Path(args.sweep),
-        args.output_dir,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        verify=args.verify,
-        retry_failed=args.retry_failed,
-        share_prefixes=not args.no_share,
-        artifacts=args.artifacts,
-        observer=SweepProgress(sys.stderr, quiet=args.quiet or args.json or args.csv),
-    )
+    from .._guard import plugin_output
+
+    with plugin_output():  # plugin code runs here, and in the workers, which inherit it
+        summary = run_sweep(
+            Path(args.sweep),
+            args.output_dir,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            verify=args.verify,
+            retry_failed=args.retry_failed,
+            share_prefixes=not args.no_share,
+            artifacts=args.artifacts,
+            observer=SweepProgress(sys.stderr, quiet=args.quiet or args.json or args.csv),
+        )
     if not (args.quiet or args.json or args.csv):
         print(
             f"swept {len(summary.rows)} points in {summary.seconds:.1f}s: compiled "

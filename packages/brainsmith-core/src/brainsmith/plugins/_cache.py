@@ -20,8 +20,11 @@ manifests, or from entry points covered by the environment key.
 
 Safety: the folder is created private (``0o700``); a folder or file that is a symlink, is not
 owned by the current user, or is writable by group or others is not used; a file of the wrong
-shape is a miss. Entries unused for :data:`MAX_AGE_S` and all but the newest
-:data:`MAX_FILES` are collected whenever an entry is written.
+shape is a miss. Entries are sealed (key ``seal``: the sha256 of the rest): one edited since it
+was written is deleted and rebuilt from a fresh scan by the command finding it; a record its
+manifest contradicts at activation has every entry deleted (:meth:`Store.discard`). Entries
+unused for :data:`MAX_AGE_S` and all but the newest :data:`MAX_FILES` are collected whenever an
+entry is written.
 
 ``BRAINSMITH_NO_CACHE=1`` turns it off; ``BRAINSMITH_CACHE_DIR`` moves it (default
 ``$XDG_CACHE_HOME/brainsmith``, else ``~/.cache/brainsmith``; with no usable home folder the
@@ -58,6 +61,7 @@ _TOUCH_AFTER_S = 24 * 3600
 _PREFIXES = ("scan-", "resolution-", "plugins-")
 _METADATA_FILES = ("METADATA", "entry_points.txt")
 _EGG_INFO_FILES = ("PKG-INFO", "entry_points.txt", "requires.txt")
+_SEAL = b'{"seal":"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ def cache_dir(environ: Mapping[str, str]) -> Path | None:
     if environ.get(NO_CACHE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off"):
         return None
     if environ.get(CACHE_DIR_ENV):
-        return Path(environ[CACHE_DIR_ENV]).absolute()
+        return Path(environ[CACHE_DIR_ENV]).expanduser().absolute()
     xdg = environ.get("XDG_CACHE_HOME", "")
     if os.path.isabs(xdg):  # the XDG spec: a relative value is ignored
         return Path(xdg, "brainsmith")
@@ -204,7 +208,12 @@ class Store:
             if not stat.S_ISREG(info.st_mode) or not _owned(info) or info.st_mode & 0o022:
                 return None
             with os.fdopen(fd, "rb", closefd=False) as handle:
-                data = json.loads(handle.read())
+                raw = handle.read()
+            if not _seal_holds(raw):  # edited or damaged since written: gone, rewritten after
+                with contextlib.suppress(OSError):
+                    os.unlink(file)
+                return None
+            data = json.loads(raw)
             if time.time() - info.st_mtime > _TOUCH_AFTER_S:
                 with contextlib.suppress(OSError):
                     os.utime(file)  # in use: keep it from being collected
@@ -221,8 +230,15 @@ class Store:
 
         with contextlib.suppress(OSError, ValueError, TypeError):
             document = json.dumps({"format": FORMAT, **data}, separators=(",", ":"))
-            write_atomic(file, document, mode=0o600, sync=False)  # a lost entry is a miss
+            write_atomic(file, _sealed(document), mode=0o600, sync=False)  # lost: a miss
             self.collect()
+
+    def discard(self) -> None:
+        """Delete every entry (a record its manifest contradicts was served): none is again."""
+        with contextlib.suppress(OSError):
+            for file in self.folder.glob("*.json"):
+                if file.name.startswith(_PREFIXES):
+                    file.unlink(missing_ok=True)
 
     def collect(self, now: float | None = None) -> None:
         """Delete entries of older formats, entries unused for :data:`MAX_AGE_S`, and all but
@@ -248,13 +264,25 @@ class Store:
                 file.unlink()
 
 
+def _sealed(document: str) -> str:
+    """``document`` (a JSON object) led by ``"seal"``, the sha256 of ``document``: still JSON."""
+    return f'{_SEAL.decode()}{_hash(document)}",{document[1:]}'
+
+
+def _seal_holds(raw: bytes) -> bool:
+    """Whether an entry is byte for byte what :func:`_sealed` wrote."""
+    head, seal, rest = raw[:9], raw[9:73], raw[73:]
+    return head == _SEAL and rest[:2] == b'",' and _hash(b"{" + rest[2:]).encode() == seal
+
+
 def _owned(info: os.stat_result) -> bool:
     uid = getattr(os, "geteuid", None)
     return uid is None or info.st_uid == uid()
 
 
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+def _hash(text: str | bytes) -> str:
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+    return hashlib.sha256(data).hexdigest()
 
 
 # -- keys ------------------------------------------------------------------------------------

@@ -186,16 +186,20 @@ def check_target_kinds(
     ``CustomOp`` subclass), and a hooks module or pluggy plugin's ``@hookimpl`` functions must
     match the hookspecs."""
     from .. import _targets
+    from .._guard import INTERRUPTS, PLUGIN_FAILURES, plugin_output
 
     findings = []
     for label, target in targets.items():
         where = field or _field_of(label)
         try:
-            obj = _targets.load_target(target)
+            with plugin_output():  # the plugin's prints go to stderr: --json stays JSON
+                obj = _targets.load_target(target)
         except _targets.MissingAttribute as exc:
             findings.append(Finding(file, where, f"{label}: {exc}", "fix the target or add it"))
             continue
-        except (Exception, SystemExit) as exc:  # a module calling sys.exit() is a finding too
+        except INTERRUPTS:
+            raise
+        except PLUGIN_FAILURES as exc:  # a module calling sys.exit() is a finding too
             findings.append(
                 Finding(
                     file,

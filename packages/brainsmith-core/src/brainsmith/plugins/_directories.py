@@ -369,9 +369,15 @@ def _install_package(record: PluginRecord, package: str, folder: Path) -> None:
     sys.modules[package] = module
     if spec.loader is None:
         return
+    from .._guard import INTERRUPTS, PLUGIN_FAILURES, plugin_output
+
     try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
+        with plugin_output():  # what it prints goes to stderr, as for any plugin code
+            spec.loader.exec_module(module)
+    except INTERRUPTS:
+        del sys.modules[package]
+        raise
+    except PLUGIN_FAILURES as exc:  # exit() included: the plugin's error
         del sys.modules[package]
         error = PluginError(
             f"running {init} raised {type(exc).__name__}: {exc}",

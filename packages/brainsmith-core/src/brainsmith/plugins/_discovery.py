@@ -26,6 +26,7 @@ from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._names import namespace_error
 from ..errors import ManifestError, PluginError
 from ._manifest import parse_manifest, read_manifest
 from .records import Declaration, Form, PluginRecord
@@ -243,8 +244,11 @@ def _record(
     module, _, attr = (part.strip() for part in ep.value.partition(":"))
     form, location, error, fix, digest = Form.PLUGGY, str(dist.locate_file("")), "", "", ""
     declaration, components = Declaration(), None
-    if attr.endswith(MANIFEST_SUFFIXES):
-        form = Form.MANIFEST
+    form = Form.MANIFEST if attr.endswith(MANIFEST_SUFFIXES) else form
+    bad_name = namespace_error(ep.name, f"entry point {ep.name} = {ep.value!r}", distribution)
+    if bad_name:  # its components would be named like 'a:b:Fold': nothing of it is read
+        error, fix = bad_name
+    elif form is Form.MANIFEST:
         try:
             manifest_path = locate_package_file(module, attr, path)
             manifest = read_manifest(manifest_path)

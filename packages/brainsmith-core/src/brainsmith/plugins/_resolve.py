@@ -166,6 +166,7 @@ class _Checker:
             named += [(ALLOWLIST_ENV, "environment", n) for n in settings.allowlist]
         if settings.priority_given:
             named += [("priority", origin, n) for n in settings.priority]
+        self.global_problems.extend(settings.switch_problems())
         for key, where, name in named:
             if name not in known:
                 self.global_problems.append(

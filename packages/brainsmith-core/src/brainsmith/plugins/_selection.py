@@ -17,7 +17,7 @@ from pathlib import Path
 from .._version import PLUGIN_API, __version__
 from . import _cache as disk
 from ._settings import Settings
-from .verdicts import Resolution
+from .verdicts import Problem, Resolution
 
 
 def select(
@@ -33,12 +33,7 @@ def select(
     env = os.environ if environ is None else environ
     folder = cwd if cwd is not None else Path.cwd()
     search = list(sys.path if path is None else path)
-    directory = None
-    if cache is True and path is None:
-        directory = disk.cache_dir(env)
-    elif isinstance(cache, Path):
-        directory = cache
-    store = None if directory is None else disk.Store.open(directory, search)
+    store = _store(env, path, cache)
     if store is None:
         return _resolved(_scan(path), folder, env, path)
     # the keys are taken before anything is read: a change made meanwhile is a miss next time
@@ -59,6 +54,34 @@ def select(
     return settings, resolution
 
 
+def forget(
+    environ: Mapping[str, str] | None, path: Sequence[str] | None, cache: Path | bool
+) -> None:
+    """Delete the cache entries :func:`select` (same arguments) reads: one of them was found
+    to contradict the plugin files it was made from."""
+    store = _store(os.environ if environ is None else environ, path, cache)
+    if store is not None:
+        store.discard()
+
+
+def _store(
+    environ: Mapping[str, str], path: Sequence[str] | None, cache: Path | bool
+) -> disk.Store | None:
+    directory = None
+    if cache is True and path is None:
+        directory = disk.cache_dir(environ)
+        given = environ.get(disk.CACHE_DIR_ENV, "")
+        if environ is os.environ and directory is not None and given and given != str(directory):
+            # a relative (or ~) folder is resolved once, against the folder the first command
+            # ran in: later commands of the process and its child processes (sweep workers)
+            # use the same cache wherever they run
+            os.environ[disk.CACHE_DIR_ENV] = str(directory)
+    elif isinstance(cache, Path):
+        directory = cache
+    search = list(sys.path if path is None else path)
+    return None if directory is None else disk.Store.open(directory, search)
+
+
 def _resolved(
     scanned: disk.Scan, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
 ) -> tuple[Settings, Resolution]:
@@ -76,9 +99,31 @@ def _resolved(
         plugin_api=PLUGIN_API,
         installed=installed_versions(settings.pins, path),
     )
-    if scanned.problems:  # discovery's warnings (leftover metadata folders)
-        resolution = replace(resolution, problems=resolution.problems + scanned.problems)
+    problems = scanned.problems + _url_pin_problems(settings, path)
+    if problems:  # discovery's warnings (leftover metadata folders), URL pins unmet
+        resolution = replace(resolution, problems=resolution.problems + problems)
     return settings, resolution
+
+
+def _url_pin_problems(settings: Settings, path: Sequence[str] | None) -> tuple[Problem, ...]:
+    """A pin naming a URL is met only by the distribution installed from that URL."""
+    if not any("@" in pin for pin in settings.pins):
+        return ()
+    from .._distributions import url_pin_mismatches
+
+    return tuple(
+        Problem(
+            "error",
+            name,
+            name,
+            version,
+            f"{name} {version} was installed {came}, not from the URL of the pin {text!r} "
+            f"in {settings.source}",
+            f"pip install '{text}'",
+            "pin",
+        )
+        for text, name, version, came in url_pin_mismatches(settings.pins, path)
+    )
 
 
 def _folders_current(settings: Settings, resolution: Resolution) -> bool:

@@ -14,7 +14,9 @@ Settings come from the nearest ``brainsmith.toml`` (top-level keys) or ``pyproje
 
 Environment switches: ``BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD=1`` loads no plugin unless the
 allowlist ``BRAINSMITH_PLUGINS=ns1,ns2`` names it; ``BRAINSMITH_PLUGINS`` alone loads only the
-namespaces it names (set but empty: none).
+namespaces it names. Set but naming nothing (empty, spaces, commas) it is treated as unset, with
+a warning (:attr:`Settings.allowlist_ignored`): an allowlist selecting nothing is a mistake far
+more often than a choice, and the switch for that choice is ``..._AUTOLOAD=1``.
 
 A :class:`Settings` is a plain value: :meth:`Settings.digest` identifies everything in it that
 resolution depends on (a cache keys on it), :meth:`Settings.to_json` / :meth:`Settings.from_json`
@@ -23,14 +25,19 @@ round-trip it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .verdicts import Problem
 
 DEFAULT_PRIORITY: tuple[str, ...] = ("builtin", "qonnx", "finn")
 """Namespaces tried in order when a component is asked for by its short name."""
@@ -58,7 +65,8 @@ class Settings:
     """Everything that decides which plugins load, from the project file and environment.
 
     The schema of ``[tool.brainsmith]`` (:mod:`brainsmith._schema`): a field's ``key`` is its
-    spelling there, ``None`` for what the file does not set.
+    spelling there, ``None`` for what the file does not set; its ``example`` is a correct
+    line, shown in the fix of an error about it (with the file's line number).
     """
 
     source: str = field(default="", metadata={"key": None})
@@ -67,33 +75,56 @@ class Settings:
         default=(),
         metadata={
             "key": "plugins",
-            "doc": 'pins, PEP 508 requirements: write e.g. "brainsmith-plugin-x>=1.2,<2"',
+            "doc": "pins: PEP 508 requirements on plugin distributions",
+            "example": 'plugins = ["brainsmith-plugin-x>=1.2,<2"]',
             "check": _requirements,
         },
     )
     only_pinned: bool = field(
-        default=False, metadata={"key": "only-pinned", "doc": "true loads nothing unpinned"}
+        default=False,
+        metadata={
+            "key": "only-pinned",
+            "doc": "true loads nothing unpinned",
+            "example": "only-pinned = true",
+        },
     )
-    disable: tuple[str, ...] = field(default=(), metadata={"doc": "namespaces not to load"})
+    disable: tuple[str, ...] = field(
+        default=(), metadata={"doc": "namespaces not to load", "example": 'disable = ["legacy-x"]'}
+    )
     priority: tuple[str, ...] = field(
-        default=DEFAULT_PRIORITY, metadata={"doc": "namespaces tried in order for a short name"}
+        default=DEFAULT_PRIORITY,
+        metadata={
+            "doc": "namespaces tried in order for a short name",
+            "example": 'priority = ["x", "builtin", "qonnx", "finn"]',
+        },
     )
-    strict: bool = field(default=False, metadata={"doc": "true: any problem fails commands"})
+    strict: bool = field(
+        default=False,
+        metadata={"doc": "true: any problem fails commands", "example": "strict = true"},
+    )
     plugin_dirs: tuple[str, ...] = field(
         default=(),
         metadata={
             "key": "plugin-dirs",
-            "doc": 'folders of plugin modules, relative to this file: e.g. ["brainsmith_plugins"]',
+            "doc": "folders of plugin modules, relative to this file",
+            "example": 'plugin-dirs = ["brainsmith_plugins"]',
         },
     )
     """Folders of directory plugins as written (relative to :attr:`source`'s folder)."""
     user_plugins: bool = field(
         default=False,
-        metadata={"key": "user-plugins", "doc": "true loads the user's plugin folder too"},
+        metadata={
+            "key": "user-plugins",
+            "doc": "true loads the user's plugin folder too",
+            "example": "user-plugins = true",
+        },
     )
     autoload: bool = field(default=True, metadata={"key": None})
     allowlist: tuple[str, ...] | None = field(default=None, metadata={"key": None})
     """Namespaces named by ``BRAINSMITH_PLUGINS``; ``None`` when the variable is unset."""
+    allowlist_ignored: bool = field(default=False, metadata={"key": None})
+    """``BRAINSMITH_PLUGINS`` was set but named nothing, with autoloading on: it is ignored
+    (:attr:`allowlist` is ``None``) and resolution warns."""
 
     @property
     def priority_given(self) -> bool:
@@ -104,6 +135,22 @@ class Settings:
         """:attr:`plugin_dirs` as absolute paths, relative to the settings file's folder."""
         base = Path(self.source).parent if self.source else Path.cwd()
         return tuple((base / entry).resolve() for entry in self.plugin_dirs)
+
+    def switch_problems(self) -> tuple[Problem, ...]:
+        """Warnings about the switches themselves: an allowlist set but naming nothing."""
+        from .verdicts import Problem
+
+        if not self.allowlist_ignored:
+            return ()
+        reason = (
+            f"{ALLOWLIST_ENV} is set but names no plugin; it is ignored, as if unset "
+            "(every installed plugin loads)"
+        )
+        fix = (
+            f"unset {ALLOWLIST_ENV} or name plugins ({ALLOWLIST_ENV}=ns1,ns2); to load no "
+            f"plugin on purpose, set {AUTOLOAD_ENV}=1"
+        )
+        return (Problem("warning", "environment", "", "", reason, fix, "setting"),)
 
     def to_json(self) -> dict[str, Any]:
         """Every field, JSON-ready (tuples as lists)."""
@@ -140,17 +187,24 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
 
         source = str(found[0])
         section = f"{source} [tool.brainsmith]" if source.endswith("pyproject.toml") else source
-        settings = validate(Settings, found[1], where=section, error=ConfigError, noun="setting")
+        try:
+            settings = validate(
+                Settings, found[1], where=section, error=ConfigError, noun="setting"
+            )
+        except ConfigError as error:
+            raise _located(error, found[0], section, found[1]) from None
         settings = replace(settings, source=source)
     autoload_off = _env_flag(env, AUTOLOAD_ENV)
     allow_text = env.get(ALLOWLIST_ENV)
     allowlist = None
     if allow_text is not None:
         allowlist = tuple(n.strip() for n in allow_text.split(",") if n.strip())
+    ignored = allowlist == () and not autoload_off  # set, but naming nothing: as if unset
     return replace(
         settings,
         autoload=not autoload_off,
-        allowlist=allowlist if allowlist is not None else (() if autoload_off else None),
+        allowlist=None if ignored else allowlist or (() if autoload_off else None),
+        allowlist_ignored=ignored,
     )
 
 
@@ -179,6 +233,59 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read project settings: {exc}", where=str(path)) from None
+
+
+def _located(error: ConfigError, file: Path, section: str, table: Mapping[str, Any]) -> ConfigError:
+    """``error`` about one setting, with the line of its key in ``file`` and a fix showing the
+    setting's correct form (the value given, when it converts: ``disable = "x"`` →
+    ``disable = ["x"]``, ``strict = "yes"`` → ``strict = true``; else an example)."""
+    path = error.where.removeprefix(f"{section}: ")
+    key = re.split(r"[.\[]", path, maxsplit=1)[0]
+    spec = next((f for f in fields(Settings) if f.metadata.get("key", f.name) == key), None)
+    if path == error.where or spec is None or "example" not in spec.metadata:
+        return error
+    line = _line_of(file, key, section != str(file))
+    where = f"{file}:{line}" if line else str(file)
+    where += f" [tool.brainsmith]: {path}" if section != str(file) else f": {path}"
+    form = _corrected(key, table.get(key), spec.default) or spec.metadata["example"]
+    return ConfigError(error.message, where=where, fix=f"write {form} ({spec.metadata['doc']})")
+
+
+def _corrected(key: str, value: object, default: object) -> str:
+    """``key = value`` in the setting's type, when ``value`` plainly means one; else ``""``."""
+    if isinstance(default, bool):
+        text = str(value).strip().lower()
+        if text in _TRUE | _FALSE and text:
+            return f"{key} = {'true' if text in _TRUE else 'false'}"
+        return ""
+    listed = isinstance(default, tuple) and isinstance(value, str) and value.strip()
+    if listed and (key != "plugins" or _is_requirement(str(value))):
+        return f"{key} = [{json.dumps(value)}]"
+    return ""
+
+
+def _is_requirement(text: str) -> bool:
+    try:
+        _requirements((text,))
+    except ValueError:
+        return False
+    return True
+
+
+def _line_of(file: Path, key: str, in_tool_table: bool) -> int:
+    """The 1-based line setting ``key`` in ``file`` (in ``[tool.brainsmith]``, or at the top
+    level), or 0 if it is not written as a plain ``key = ...`` line."""
+    wanted, table = ("tool.brainsmith" if in_tool_table else ""), ""
+    name = re.escape(key)
+    pattern = re.compile(rf"""\s*(?:{name}|"{name}"|'{name}')\s*=""")
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for number, text in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            header = re.match(r"\s*\[+([^\]]*)\]", text)
+            if header:
+                table = re.sub(r"[\s\"']", "", header.group(1))
+            elif table == wanted and pattern.match(text):
+                return number
+    return 0
 
 
 def _env_flag(env: Mapping[str, str], name: str) -> bool:

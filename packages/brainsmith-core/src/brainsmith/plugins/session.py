@@ -11,7 +11,7 @@ Ties discovery → resolution → registry → activation together around one pl
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,7 @@ class Session:
         self._static: dict[str, tuple[Problem, ...]] = {}
         self._manager: pluggy.PluginManager | None = None
         self._registry: tuple[tuple[frozenset[str], frozenset[str]], Registry] | None = None
+        self._forget: Callable[[], None] | None = None  # deletes the cache entries used
 
     @classmethod
     def from_environment(
@@ -69,12 +70,14 @@ class Session:
         The result is cached on disk (:mod:`brainsmith.plugins._cache`) for the default ``path``;
         ``cache`` may name the cache folder, or be ``False`` to bypass it.
         """
-        from ._selection import select
+        from ._selection import forget, select
 
         settings, resolution = select(cwd, environ, path, cache)
         if strict and not settings.strict:
             settings = replace(settings, strict=True)
-        return cls(settings, resolution, path=path)
+        session = cls(settings, resolution, path=path)
+        session._forget = lambda: forget(environ, path, cache)
+        return session
 
     # -- state -----------------------------------------------------------------------------
 
@@ -170,9 +173,7 @@ class Session:
             if verdict.record.form is Form.DIRECTORY:
                 record = activate_folder(verdict.record)
             else:
-                from ._discovery import verify_record
-
-                verify_record(verdict.record)  # what is imported comes from the manifest as it is
+                self._verify(verdict.record)
                 record = activate(verdict.record, self.plugin_manager)
         except PluginError as error:
             self._failures[namespace] = Problem(
@@ -357,6 +358,18 @@ class Session:
             )
 
     # -- internals -------------------------------------------------------------------------
+
+    def _verify(self, record: PluginRecord) -> None:
+        """What is imported comes from the manifest as it is now; a (cached) record that
+        contradicts it has the cache entries it came from deleted, so the next run scans."""
+        from ._discovery import verify_record
+
+        try:
+            verify_record(record)
+        except PluginError:
+            if self._forget is not None:
+                self._forget()
+            raise
 
     def _activate_unknown(self, namespace: str) -> bool:
         """Activate usable plugins whose components are unknown (all, or one namespace)."""
