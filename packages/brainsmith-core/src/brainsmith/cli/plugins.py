@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from ..plugins.verdicts import Problem, Verdict
 
 
-def register(commands: Any) -> None:
-    """Add the ``plugins`` command group."""
+def register(commands: Any, summary: str) -> None:
+    """Add the ``plugins`` command group, ``summary`` its one-line help."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--strict",
@@ -32,7 +32,7 @@ def register(commands: Any) -> None:
     )
     parser = commands.add_parser(
         "plugins",
-        help="list, show, check and lock installed plugins",
+        help=summary,
         description="Inspect the plugins installed in this environment (entry points of the "
         "'brainsmith.plugins' group). Listing and checking read metadata and manifests only.",
     )
@@ -407,5 +407,4 @@ def _print_problems(problems: tuple[Problem, ...]) -> None:
 
 
 def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")  # one write, not one per token

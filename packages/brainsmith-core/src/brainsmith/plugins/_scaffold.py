@@ -11,13 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from string import Template
+from typing import TYPE_CHECKING
 
 from .._version import PLUGIN_API, __version__
 from ..errors import BrainsmithError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+# importlib.resources and string are imported by scaffold_plugin: the CLI imports this module
+# for SCAFFOLD_KINDS whenever it builds the plugins commands (plugins list too)
 
 SCAFFOLD_KINDS: tuple[str, ...] = ("transform", "kernel", "lifecycle")
 """What ``--kind`` may name: the component the scaffold's project contributes."""
@@ -130,6 +134,9 @@ def scaffold_plugin(namespace: str, kind: str, parent: Path) -> tuple[Path, list
             where=str(folder),
             fix="choose another output folder with -o, or remove that folder",
         )
+    from importlib import resources
+    from string import Template
+
     values = project.substitutions()
     templates = resources.files(__package__).joinpath("templates")
     written: dict[Path, str] = {}

@@ -23,7 +23,6 @@ round-trip it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -124,6 +123,8 @@ class Settings:
 
     def digest(self) -> str:
         """A sha256 hex digest of every field: equal digests, equal settings."""
+        import hashlib  # only a digest pays for it: a cached start-up never asks
+
         text = json.dumps(self.to_json(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 

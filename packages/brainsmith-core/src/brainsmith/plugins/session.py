@@ -20,15 +20,17 @@ from .._version import CORE_DISTRIBUTION, __version__
 from ..errors import PluginError
 from ._settings import Settings
 from .records import Form, Kind, PluginRecord
-from .registry import Component, Registry
 from .verdicts import Problem, Resolution, State, Verdict
 
 if TYPE_CHECKING:
     import pluggy
 
+    from .registry import Component, Registry
 
-# Importing pluggy, packaging, the manifest reader and the resolver is most of a short
-# command's cost: they are imported where needed, so a cached start-up never pays for them.
+
+# Importing pluggy, packaging, the manifest reader, the resolver and the registry (difflib) is
+# most of a short command's cost: they are imported where needed, so a cached start-up never
+# pays for them.
 
 
 class Session:
@@ -253,6 +255,8 @@ class Session:
         """
         key = (frozenset(self._activated), frozenset(self._failures))
         if self._registry is None or self._registry[0] != key:
+            from .registry import Component, Registry
+
             components = [
                 Component(spec, record)
                 for namespace in sorted(self._usable - set(self._failures))
