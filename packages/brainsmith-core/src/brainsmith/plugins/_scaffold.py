@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .._version import PLUGIN_API, __version__
 from ..errors import BrainsmithError
@@ -20,8 +19,9 @@ from ..errors import BrainsmithError
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-# importlib.resources and string are imported by scaffold_plugin: the CLI imports this module
-# for SCAFFOLD_KINDS whenever it builds the plugins commands (plugins list too)
+# The CLI imports this module for SCAFFOLD_KINDS whenever it builds the plugins commands
+# (plugins list too): importlib.resources and string are imported by scaffold_plugin, and
+# Project is a named tuple, not a dataclass (dataclasses imports inspect)
 
 SCAFFOLD_KINDS: tuple[str, ...] = ("transform", "kernel", "lifecycle")
 """What ``--kind`` may name: the component the scaffold's project contributes."""
@@ -37,8 +37,7 @@ class ScaffoldError(BrainsmithError):
     """The name, kind or output folder given to ``plugins new`` cannot be used (exit 2)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
+class Project(NamedTuple):
     """Names of one plugin project: namespace ``demo`` → distribution ``brainsmith-plugin-demo``,
     package ``brainsmith_plugin_demo``."""
 

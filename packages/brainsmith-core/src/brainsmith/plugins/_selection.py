@@ -11,13 +11,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .._version import PLUGIN_API, __version__
 from . import _cache as disk
-from ._settings import Settings
-from .verdicts import Resolution
+
+if TYPE_CHECKING:
+    from ._settings import Settings
+    from .verdicts import Resolution
+
+# settings and verdicts (dataclasses) are imported when typed values are made: cached_listing
+# answers from the cache without them
 
 
 def select(
@@ -55,13 +60,48 @@ def select(
         store.save_scan(environment, scanned)
     settings, resolution = _resolved(scanned, folder, env, path)
     snapshot = disk.Snapshot(settings, resolution)
-    store.save_resolution(environment, settings_key, snapshot, dict(scanned.manifests))
+    listing = _listing(settings, resolution)
+    store.save_resolution(environment, settings_key, snapshot, dict(scanned.manifests), listing)
     return settings, resolution
+
+
+def cached_listing(
+    cwd: Path | None, environ: Mapping[str, str] | None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``(settings, listing)`` as JSON data, from the user's cache folder when its entry for
+    the project at ``cwd``, the switches in ``environ`` and ``sys.path`` holds — the settings as
+    :meth:`Settings.to_json`, the listing as :func:`_listing` — else ``None`` (no cache, a miss,
+    or settings naming plugin folders, whose state only a typed selection checks)."""
+    env = os.environ if environ is None else environ
+    directory = disk.cache_dir(env)
+    search = list(sys.path)
+    store = None if directory is None else disk.Store.open(directory, search)
+    if store is None:
+        return None
+    environment = disk.environment_key(search)
+    found = store.load_listing(environment, disk.settings_key(cwd or Path.cwd(), env))
+    if found is None or found[0].get("plugin_dirs") or found[0].get("user_plugins"):
+        return None
+    return found
+
+
+def _listing(settings: Settings, resolution: Resolution) -> dict[str, Any]:
+    """What a session of this selection lists before any activation: every verdict and the
+    resolution's problems (ungraded: ``strict`` is applied when listed), as JSON data."""
+    from .session import Session
+
+    session = Session(settings, resolution)
+    return {
+        "plugins": [v.to_json() for v in session.verdicts()],
+        "problems": [p.to_json() for p in resolution.problems],
+    }
 
 
 def _resolved(
     scanned: disk.Scan, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
 ) -> tuple[Settings, Resolution]:
+    from dataclasses import replace
+
     from .._distributions import installed_versions  # importlib.metadata: only on a miss
     from ._directories import discover_folders
     from ._resolve import resolve
