@@ -10,7 +10,7 @@ rows are :meth:`Verdict.to_json` of the same session verdicts: the cache stores 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,24 +34,29 @@ class Listing(NamedTuple):
 
 
 def list_plugins(
-    cwd: Path | None = None, environ: Mapping[str, str] | None = None, *, strict: bool = False
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    path: Sequence[str] | None = None,
+    *,
+    cache: Path | bool = True,
+    strict: bool = False,
 ) -> Listing:
-    """The listing of the plugins installed on ``sys.path`` and named by the settings found
-    from ``cwd`` (default: the working folder) up, under the switches in ``environ`` (default
-    ``os.environ``); ``strict`` as :meth:`Session.from_environment`. Activates nothing.
+    """The listing of the session :meth:`Session.from_environment` makes with the same
+    arguments (the plugins on ``path``, default ``sys.path``, and in the folders the settings
+    found from ``cwd`` up name, under the switches in ``environ``), before any activation.
 
     :raises ConfigError: the settings cannot be read (on a cache miss, as a session would).
     """
     from ._selection import cached_listing
 
-    cached = cached_listing(cwd, environ)
+    cached = cached_listing(cwd, environ, path, cache)
     if cached is not None:
         with_strict = _from_cache(*cached, strict=strict)
         if with_strict is not None:
             return with_strict
     from .session import Session
 
-    session = Session.from_environment(cwd, environ, strict=strict)
+    session = Session.from_environment(cwd, environ, path, cache=cache, strict=strict)
     return _listing(
         session.settings.source,
         session.settings.strict,

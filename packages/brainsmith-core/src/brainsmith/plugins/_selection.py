@@ -38,12 +38,7 @@ def select(
     env = os.environ if environ is None else environ
     folder = cwd if cwd is not None else Path.cwd()
     search = list(sys.path if path is None else path)
-    directory = None
-    if cache is True and path is None:
-        directory = disk.cache_dir(env)
-    elif isinstance(cache, Path):
-        directory = cache
-    store = None if directory is None else disk.Store.open(directory, search)
+    store = _store(env, path, search, cache)
     if store is None:
         return _resolved(_scan(path), folder, env, path)
     # the keys are taken before anything is read: a change made meanwhile is a miss next time
@@ -66,16 +61,18 @@ def select(
 
 
 def cached_listing(
-    cwd: Path | None, environ: Mapping[str, str] | None
+    cwd: Path | None,
+    environ: Mapping[str, str] | None,
+    path: Sequence[str] | None,
+    cache: Path | bool,
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """``(settings, listing)`` as JSON data, from the user's cache folder when its entry for
-    the project at ``cwd``, the switches in ``environ`` and ``sys.path`` holds — the settings as
-    :meth:`Settings.to_json`, the listing as :func:`_listing` — else ``None`` (no cache, a miss,
-    or settings naming plugin folders, whose state only a typed selection checks)."""
+    """``(settings, listing)`` as JSON data from the cache entry :func:`select` would use for
+    the same arguments, if it holds — the settings as :meth:`Settings.to_json`, the listing as
+    :func:`_listing` made it — else ``None`` (no cache, a miss, or settings naming plugin
+    folders, whose state only a typed selection checks)."""
     env = os.environ if environ is None else environ
-    directory = disk.cache_dir(env)
-    search = list(sys.path)
-    store = None if directory is None else disk.Store.open(directory, search)
+    search = list(sys.path if path is None else path)
+    store = _store(env, path, search, cache)
     if store is None:
         return None
     environment = disk.environment_key(search)
@@ -83,6 +80,17 @@ def cached_listing(
     if found is None or found[0].get("plugin_dirs") or found[0].get("user_plugins"):
         return None
     return found
+
+
+def _store(
+    environ: Mapping[str, str], path: Sequence[str] | None, search: list[str], cache: Path | bool
+) -> disk.Store | None:
+    directory = None
+    if cache is True and path is None:
+        directory = disk.cache_dir(environ)
+    elif isinstance(cache, Path):
+        directory = cache
+    return None if directory is None else disk.Store.open(directory, search)
 
 
 def _listing(settings: Settings, resolution: Resolution) -> dict[str, Any]:
