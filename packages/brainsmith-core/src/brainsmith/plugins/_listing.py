@@ -47,16 +47,19 @@ def list_plugins(
 
     :raises ConfigError: the settings cannot be read (on a cache miss, as a session would).
     """
-    from ._selection import cached_listing
+    from ._selection import cached_listing, lookup, select_with
 
-    cached = cached_listing(cwd, environ, path, cache)
+    found = lookup(cwd, environ, path, cache)
+    cached = None if found is None else cached_listing(found)
     if cached is not None:
-        with_strict = _from_cache(*cached, strict=strict)
-        if with_strict is not None:
-            return with_strict
+        listed = _from_cache(*cached, strict=strict)
+        if listed is not None:
+            return listed
     from .session import Session
 
-    session = Session.from_environment(cwd, environ, path, cache=cache, strict=strict)
+    # a miss: the session Session.from_environment makes, through the same entries
+    settings, resolution = select_with(found, cwd, environ, path)
+    session = Session(settings, resolution, path=path, strict=strict)
     return _listing(
         session.settings.source,
         session.settings.strict,

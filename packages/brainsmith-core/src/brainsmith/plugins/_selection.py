@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._version import PLUGIN_API, __version__
 from . import _cache as disk
@@ -25,6 +25,38 @@ if TYPE_CHECKING:
 # answers from the cache without them
 
 
+class Lookup(NamedTuple):
+    """A selection's cache folder and the keys of its two entries, taken before anything is
+    read: a change made meanwhile is a miss next time."""
+
+    store: disk.Store
+    environment: str
+    settings: str
+
+
+def lookup(
+    cwd: Path | None,
+    environ: Mapping[str, str] | None,
+    path: Sequence[str] | None,
+    cache: Path | bool,
+) -> Lookup | None:
+    """The cache entries :func:`select` uses for these arguments, or ``None`` without a cache:
+    ``cache`` is ``True`` for the user's cache folder (default ``path`` only), a folder, or
+    ``False``; ``None`` too when the folder is unsafe or cannot be made."""
+    env = os.environ if environ is None else environ
+    search = list(sys.path if path is None else path)
+    directory = None
+    if cache is True and path is None:
+        directory = disk.cache_dir(env)
+    elif isinstance(cache, Path):
+        directory = cache
+    store = None if directory is None else disk.Store.open(directory, search)
+    if store is None:
+        return None
+    environment = disk.environment_key(search)
+    return Lookup(store, environment, disk.settings_key(cwd or Path.cwd(), env))
+
+
 def select(
     cwd: Path | None,
     environ: Mapping[str, str] | None,
@@ -33,17 +65,22 @@ def select(
 ) -> tuple[Settings, Resolution]:
     """``(settings, resolution)`` for the project at ``cwd`` (default: the working folder), the
     switches in ``environ`` (default ``os.environ``) and the plugins on ``path`` (default
-    ``sys.path``). ``cache``: ``True`` for the user's cache folder (default ``path`` only), a
-    folder, or ``False`` to bypass the cache."""
+    ``sys.path``). ``cache``: as :func:`lookup`."""
+    return select_with(lookup(cwd, environ, path, cache), cwd, environ, path)
+
+
+def select_with(
+    found: Lookup | None,
+    cwd: Path | None,
+    environ: Mapping[str, str] | None,
+    path: Sequence[str] | None,
+) -> tuple[Settings, Resolution]:
+    """:func:`select` through the cache entries ``found`` (``None``: no cache)."""
     env = os.environ if environ is None else environ
     folder = cwd if cwd is not None else Path.cwd()
-    search = list(sys.path if path is None else path)
-    store = _store(env, path, search, cache)
-    if store is None:
+    if found is None:
         return _resolved(_scan(path), folder, env, path)
-    # the keys are taken before anything is read: a change made meanwhile is a miss next time
-    environment = disk.environment_key(search)
-    settings_key = disk.settings_key(folder, env)
+    store, environment, settings_key = found
     snapshot = store.load_resolution(environment, settings_key)
     if snapshot is not None:
         named = snapshot.settings.plugin_dirs or snapshot.settings.user_plugins
@@ -60,37 +97,15 @@ def select(
     return settings, resolution
 
 
-def cached_listing(
-    cwd: Path | None,
-    environ: Mapping[str, str] | None,
-    path: Sequence[str] | None,
-    cache: Path | bool,
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """``(settings, listing)`` as JSON data from the cache entry :func:`select` would use for
-    the same arguments, if it holds — the settings as :meth:`Settings.to_json`, the listing as
-    :func:`_listing` made it — else ``None`` (no cache, a miss, or settings naming plugin
-    folders, whose state only a typed selection checks)."""
-    env = os.environ if environ is None else environ
-    search = list(sys.path if path is None else path)
-    store = _store(env, path, search, cache)
-    if store is None:
+def cached_listing(found: Lookup) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``(settings, listing)`` as JSON data from the entry ``found`` names, if it holds — the
+    settings as :meth:`Settings.to_json`, the listing as :func:`_listing` made it — else
+    ``None`` (a miss, or settings naming plugin folders, whose state only a typed selection
+    checks)."""
+    stored = found.store.load_listing(found.environment, found.settings)
+    if stored is None or stored[0].get("plugin_dirs") or stored[0].get("user_plugins"):
         return None
-    environment = disk.environment_key(search)
-    found = store.load_listing(environment, disk.settings_key(cwd or Path.cwd(), env))
-    if found is None or found[0].get("plugin_dirs") or found[0].get("user_plugins"):
-        return None
-    return found
-
-
-def _store(
-    environ: Mapping[str, str], path: Sequence[str] | None, search: list[str], cache: Path | bool
-) -> disk.Store | None:
-    directory = None
-    if cache is True and path is None:
-        directory = disk.cache_dir(environ)
-    elif isinstance(cache, Path):
-        directory = cache
-    return None if directory is None else disk.Store.open(directory, search)
+    return stored
 
 
 def _listing(settings: Settings, resolution: Resolution) -> dict[str, Any]:

@@ -37,8 +37,17 @@ class Session:
     """Plugin state for one run: resolution verdicts, the registry and activated plugins."""
 
     def __init__(
-        self, settings: Settings, resolution: Resolution, *, path: Sequence[str] | None = None
+        self,
+        settings: Settings,
+        resolution: Resolution,
+        *,
+        path: Sequence[str] | None = None,
+        strict: bool = False,
     ) -> None:
+        """A session of ``resolution`` under ``settings`` (``strict``: as ``strict = true``),
+        activating plugins found on ``path`` (default ``sys.path``)."""
+        if strict and not settings.strict:
+            settings = replace(settings, strict=True)
         self.settings = settings
         self.resolution = resolution
         self._path = path
@@ -74,9 +83,7 @@ class Session:
         from ._selection import select
 
         settings, resolution = select(cwd, environ, path, cache)
-        if strict and not settings.strict:
-            settings = replace(settings, strict=True)
-        return cls(settings, resolution, path=path)
+        return cls(settings, resolution, path=path, strict=strict)
 
     # -- state -----------------------------------------------------------------------------
 
