@@ -153,6 +153,7 @@ def test_a_listing_entry_of_the_wrong_shape_is_a_miss(
     (entry,) = tmp_path.glob("resolution-*.json")
     entry.write_text(json.dumps(reshape(json.loads(entry.read_text()))))
     assert list_plugins(**arguments, cache=tmp_path) == expected
+    assert isinstance(json.loads(entry.read_text())["listing"], dict)  # made again if need be
 
 
 def test_the_cache_keys_name_the_switches_the_settings_read() -> None:

@@ -54,7 +54,8 @@ if TYPE_CHECKING:
 
 CACHE_DIR_ENV = "BRAINSMITH_CACHE_DIR"
 NO_CACHE_ENV = "BRAINSMITH_NO_CACHE"
-FORMAT = 5
+FORMAT = 6
+"""The entries' format; 6: resolution entries carry the listing (:meth:`Store.load_listing`)."""
 MAX_AGE_S = 30 * 24 * 3600
 """Entries not used for this long (seconds) are deleted."""
 MAX_FILES = 64
@@ -167,6 +168,8 @@ class Store:
         data = self._read(self._resolution_file(environment, settings))
         try:
             if data is None or data["environment"] != environment:
+                return None
+            if not isinstance(data.get("listing"), dict):  # a miss: the entry is made again
                 return None
             if not _manifests_hold(data["manifests"]):
                 return None
