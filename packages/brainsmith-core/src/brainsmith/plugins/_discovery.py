@@ -66,8 +66,6 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
     chosen, leftovers = _distributions(search)
     unreadable: list[Problem] = []
     for dist in chosen:
-        if not _may_name_group(dist):
-            continue
         try:
             eps = list(dist.entry_points.select(group=GROUP))
         except ValueError as exc:  # UnicodeDecodeError: entry_points.txt is not UTF-8
@@ -105,24 +103,6 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
         for folder, owner, version in leftovers
     )
     return Discovery(tuple(records), (*problems, *unreadable), tuple(manifests))
-
-
-def _may_name_group(dist: metadata.Distribution) -> bool:
-    """False only when the distribution certainly has no entry point of :data:`GROUP`: its
-    metadata folder on disk has no ``entry_points.txt``, or one that never spells the group's
-    name. Read raw, this costs a fraction of ``dist.entry_points`` (most of a cold scan, for
-    the hundreds of distributions that are not plugins); anything else (a zip, an egg-info
-    file, an unreadable folder) is left to ``importlib.metadata``."""
-    folder = getattr(dist, "_path", None)
-    if not isinstance(folder, Path):
-        return True
-    try:
-        with open(os.path.join(folder, "entry_points.txt"), "rb") as handle:
-            return GROUP.encode() in handle.read()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True
 
 
 def _read_bytes(dist: metadata.Distribution, filename: str) -> bytes:
