@@ -11,7 +11,9 @@ editing a settings file re-resolves without re-scanning:
 - ``resolution-*``: settings and resolution, keyed by the environment key and the *settings
   key*: the content of every ``brainsmith.toml`` / ``pyproject.toml`` from the working
   directory up, and the switches' environment variables. Two folders under the same settings
-  (two empty folders, a project and its subfolder) share an entry.
+  (two empty folders, a project and its subfolder) share an entry. It also keeps what
+  ``plugins list`` shows of that selection, read back as JSON data (:meth:`Store.load_listing`)
+  without making a record, a verdict or a settings object.
 
 Both carry the sha256 of every manifest's content they were derived from, checked on every
 load, so a manifest edited in place (even at the same size, with its modification time put
