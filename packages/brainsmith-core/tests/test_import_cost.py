@@ -95,3 +95,72 @@ def test_a_warm_listing_reads_no_distribution_metadata(tmp_path: Path) -> None:
     warm = runs[1].stderr.rpartition("MODULES ")[2].split()
     heavy = [m for m in warm if m == "importlib.metadata" or m.split(".")[0] == "packaging"]
     assert heavy == []
+
+
+DEFERRED_FROM_A_WARM_LISTING = (
+    # typed records, verdicts and settings: dataclasses, and with it inspect (ast, dis, tokenize)
+    "dataclasses",
+    "inspect",
+    "brainsmith.plugins.records",
+    "brainsmith.plugins.verdicts",
+    "brainsmith.plugins._settings",
+    "brainsmith.plugins._cache_json",
+    "brainsmith.plugins.session",
+    "brainsmith.plugins.registry",
+    "difflib",
+    # the other command groups and what they import
+    "brainsmith.cli.compile",
+    "brainsmith.cli.hooks",
+    "brainsmith.cli.sweep",
+    "brainsmith.cli.explain",
+    "brainsmith.compile",
+    "brainsmith.lifecycle",
+    "textwrap",
+    # the scaffold's templates (plugins new)
+    "importlib.resources",
+    "tempfile",
+    "string",
+    # discovery and resolution
+    "importlib.metadata",
+    "packaging",
+    "tomllib",
+    "pluggy",
+)
+
+
+def test_a_warm_listing_imports_only_what_it_prints_with(tmp_path: Path) -> None:
+    """``python -m brainsmith plugins list --json`` answered from the cache builds the parser
+    of the plugins commands only and makes no typed record: none of the modules above."""
+    import os
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("BRAINSMITH", "PYTHON"))},
+        "BRAINSMITH_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['brainsmith', 'plugins', 'list', '--json']\n"
+        "try:\n"
+        "    runpy.run_module('brainsmith', run_name='__main__', alter_sys=True)\n"
+        "finally:\n"
+        "    print('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            check=False,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
+    assert runs[0].stdout == runs[1].stdout
+    cold = frozenset(runs[0].stderr.rpartition("MODULES ")[2].split())
+    warm = frozenset(runs[1].stderr.rpartition("MODULES ")[2].split())
+    assert "brainsmith.plugins.session" in cold  # the first listing scanned and resolved
+    assert {"brainsmith.cli.plugins", "brainsmith.plugins._listing"} <= warm
+    assert _hits(warm, DEFERRED_FROM_A_WARM_LISTING) == []

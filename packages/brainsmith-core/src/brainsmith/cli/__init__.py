@@ -20,12 +20,24 @@ from .._version import __version__
 TRACEBACK_ENV = "BRAINSMITH_TRACEBACK"
 """Set to ``1`` to see the Python traceback of an error (like ``--traceback``)."""
 
-COMMAND_GROUPS: tuple[str, ...] = ("plugins", "compile", "hooks", "sweep", "explain")
-"""Sub-modules of :mod:`brainsmith.cli`; each defines ``register(subparsers)``."""
+COMMAND_GROUPS: Mapping[str, str] = {
+    "plugins": "list, show, check and lock installed plugins",
+    "compile": "compile a model through a blueprint's stages of transforms",
+    "hooks": "lifecycle hooks and their statistics",
+    "sweep": "compile a model over a grid of targets, options and blueprints; report the "
+    "Pareto front",
+    "explain": "what an error code means and how to fix it",
+}
+"""Each command group (a sub-module of :mod:`brainsmith.cli` defining
+``register(commands, summary)``) and its one-line help, as ``brainsmith --help`` lists it."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every command group registered."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Without ``argv``, every command group is registered in full (the
+    command-line reference is generated from it). With ``argv`` (the arguments about to be
+    parsed), only the group they name is: its module alone is imported, and every other group
+    is a placeholder with the same one-line help — all ``brainsmith --help`` and an
+    invalid-choice error show of them — so a command pays only for itself."""
     parser = argparse.ArgumentParser(
         prog="brainsmith",
         description="Compile quantized ONNX/QONNX models into FPGA dataflow accelerators "
@@ -36,17 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--traceback", action="store_true", help="show the Python traceback of an error"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in COMMAND_GROUPS:
-        importlib.import_module(f"{__name__}.{group}").register(commands)
+    named = None if argv is None else _group_named(argv)
+    for group, summary in COMMAND_GROUPS.items():
+        if argv is None or group == named:
+            importlib.import_module(f"{__name__}.{group}").register(commands, summary)
+        else:
+            commands.add_parser(group, help=summary)
     return parser
+
+
+def _group_named(argv: Sequence[str]) -> str | None:
+    """The command group ``argv`` runs: its first argument that is not an option (the
+    top-level options take no value), if that is a group's name."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in COMMAND_GROUPS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``brainsmith`` console script; returns the exit status."""
     from ..errors import BrainsmithError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(arguments).parse_args(arguments)
     try:
         status: int = args.run(args)
         return status

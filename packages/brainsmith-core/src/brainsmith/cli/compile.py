@@ -23,11 +23,11 @@ if TYPE_CHECKING:
     from ._progress import Progress
 
 
-def register(commands: Any) -> None:
-    """Add the ``compile`` command."""
+def register(commands: Any, summary: str) -> None:
+    """Add the ``compile`` command, ``summary`` its one-line help."""
     parser = commands.add_parser(
         "compile",
-        help="compile a model through a blueprint's stages of transforms",
+        help=summary,
         description="Compile an ONNX/QONNX model: run the blueprint's stages of transforms "
         "from installed plugins, record provenance, optionally verify the result numerically. "
         "Writes OUTDIR/model.onnx and OUTDIR/compile_report.json. Exit status: 0 success, "

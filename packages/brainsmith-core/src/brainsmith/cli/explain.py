@@ -11,11 +11,11 @@ from ..errors import catalogue, explain
 from .output import format_table
 
 
-def register(commands: Any) -> None:
-    """Add the ``explain`` command."""
+def register(commands: Any, summary: str) -> None:
+    """Add the ``explain`` command, ``summary`` its one-line help."""
     parser = commands.add_parser(
         "explain",
-        help="what an error code means and how to fix it",
+        help=summary,
         description="Print the cause and the fix of an error code (the BSnnn printed under "
         "every error message), or list every code.",
     )

@@ -8,11 +8,11 @@ import json
 from typing import Any
 
 
-def register(commands: Any) -> None:
-    """Add the ``hooks`` command group."""
+def register(commands: Any, summary: str) -> None:
+    """Add the ``hooks`` command group, ``summary`` its one-line help."""
     parser = commands.add_parser(
         "hooks",
-        help="lifecycle hooks and their statistics",
+        help=summary,
         description="List the lifecycle hooks (see docs/lifecycle.md) or show the hook "
         "statistics a compile or training run wrote (hook_stats.json).",
     )

@@ -11,8 +11,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..plugins.records import Form
-from ..plugins.verdicts import State
 from .output import format_table
 
 if TYPE_CHECKING:
@@ -21,8 +19,8 @@ if TYPE_CHECKING:
     from ..plugins.verdicts import Problem, Verdict
 
 
-def register(commands: Any) -> None:
-    """Add the ``plugins`` command group."""
+def register(commands: Any, summary: str) -> None:
+    """Add the ``plugins`` command group, ``summary`` its one-line help."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--strict",
@@ -32,7 +30,7 @@ def register(commands: Any) -> None:
     )
     parser = commands.add_parser(
         "plugins",
-        help="list, show, check and lock installed plugins",
+        help=summary,
         description="Inspect the plugins installed in this environment (entry points of the "
         "'brainsmith.plugins' group). Listing and checking read metadata and manifests only.",
     )
@@ -102,6 +100,12 @@ def _exit_status(session: Session, problems: tuple[Problem, ...]) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    if args.json and not args.activate:  # answered from the discovery cache when it holds
+        from ..plugins import list_plugins
+
+        listing = list_plugins(strict=args.strict)
+        _print_json(listing.document)
+        return 1 if listing.failed else 0
     session = _session(args)
     if args.activate:
         session.check()  # what check finds statically shows in the states too
@@ -113,8 +117,8 @@ def _list(args: argparse.Namespace) -> int:
         _print_json(
             {
                 **_header(session),
-                "plugins": [_verdict_json(v) for v in verdicts],
-                "problems": [_problem_json(p) for p in problems],
+                "plugins": [v.to_json() for v in verdicts],
+                "problems": [p.to_json() for p in problems],
                 "ok": not any(p.severity == "error" for p in problems),
                 **({"lifecycle_plugins": lifecycle} if lifecycle is not None else {}),
             }
@@ -146,6 +150,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from ..errors import PluginError
+    from ..plugins.records import Form
+    from ..plugins.verdicts import State
 
     session = _session(args)
     verdict = session.resolution.verdict(args.namespace)
@@ -173,7 +179,7 @@ def _show(args: argparse.Namespace) -> int:
     components = []
     if record is not None and record.components:
         components = [_spec_json(record, s) for s in record.components]
-    data = {**_verdict_json(verdict), "components": components}
+    data = {**verdict.to_json(), "components": components}
     if verdict.state.usable:
         from ..compile import plugin_blueprints
 
@@ -186,7 +192,7 @@ def _show(args: argparse.Namespace) -> int:
     # strict they fail show as they fail every command
     own = verdict.problems
     elsewhere = tuple(p for p in session.problems() if p not in own and p.severity != "info")
-    data["other_problems"] = [_problem_json(p) for p in elsewhere]
+    data["other_problems"] = [p.to_json() for p in elsewhere]
     if args.json:
         _print_json(data)
     else:
@@ -206,8 +212,8 @@ def _check(args: argparse.Namespace) -> int:
             {
                 **_header(session),
                 "ok": not failed,
-                "plugins": [_verdict_json(v) for v in session.verdicts()],
-                "problems": [_problem_json(p) for p in problems],
+                "plugins": [v.to_json() for v in session.verdicts()],
+                "problems": [p.to_json() for p in problems],
             }
         )
     else:
@@ -224,6 +230,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _lock(args: argparse.Namespace) -> int:
     from .._version import CORE_DISTRIBUTION, __version__
+    from ..plugins.records import Form
 
     session = _session(args)
     problems = session.check()  # activates code-defined plugins: a broken one is never pinned
@@ -281,61 +288,14 @@ def _header(session: Session) -> dict[str, Any]:
     }
 
 
-def _counts(record: PluginRecord | None) -> dict[str, int] | None:
-    from ..plugins.records import Kind
-
-    if record is None or record.components is None:
-        return None
-    return {k.plural: sum(1 for s in record.components if s.kind is k) for k in Kind}
-
-
-def _verdict_json(verdict: Verdict) -> dict[str, Any]:
-    from .._version import CORE_DISTRIBUTION
-    from ..plugins.records import requirement_name
-
-    record = verdict.record
-    return {
-        "namespace": verdict.namespace,
-        "distribution": verdict.distribution,
-        "version": verdict.version,
-        "state": str(verdict.state),
-        "source": record.source if record else None,
-        "form": str(record.form) if record else None,
-        "entry_point": record.value if record else None,
-        "location": record.location if record else None,
-        "components": _counts(record),
-        "constraints": {
-            "core": [r for r in record.requires_dist if requirement_name(r) == CORE_DISTRIBUTION],
-            "api": record.declaration.api or None,
-            "requires": list(record.declaration.requires),
-            "conflicts": list(record.declaration.conflicts),
-            "hooks": record.declaration.hooks or None,
-        }
-        if record
-        else None,
-        "problems": [_problem_json(p) for p in verdict.problems],
-    }
-
-
 def _spec_json(record: PluginRecord, spec: Any) -> dict[str, Any]:
     from ..plugins.registry import Component
 
     return Component(spec, record).to_json()
 
 
-def _problem_json(problem: Problem) -> dict[str, Any]:
-    return {
-        "severity": problem.severity,
-        "subject": problem.subject,
-        "distribution": problem.distribution or None,
-        "version": problem.version or None,
-        "reason": problem.reason,
-        "fix": problem.fix or None,
-    }
-
-
 def _verdict_row(verdict: Verdict) -> list[str]:
-    counts = _counts(verdict.record)
+    counts = verdict.to_json()["components"]
     numbers = [str(n) for n in counts.values()] if counts is not None else ["?", "?", "?", "?"]
     return [
         verdict.namespace,
@@ -414,5 +374,4 @@ def _print_problems(problems: tuple[Problem, ...]) -> None:
 
 
 def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")  # one write, not one per token

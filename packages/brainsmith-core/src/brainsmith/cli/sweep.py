@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 REPORT = "report"
 
 
-def register(commands: Any) -> None:
-    """Add the ``sweep`` command (``sweep SWEEP.yaml -o DIR`` and ``sweep report DIR``)."""
+def register(commands: Any, summary: str) -> None:
+    """Add the ``sweep`` command (``sweep SWEEP.yaml -o DIR`` and ``sweep report DIR``),
+    ``summary`` its one-line help."""
     parser = commands.add_parser(
         "sweep",
-        help="compile a model over a grid of targets, options and blueprints; report the "
-        "Pareto front",
+        help=summary,
         description="brainsmith sweep SWEEP.yaml -o DIR: compile every point of the sweep file "
         "(estimates only unless --verify), results in DIR/sweep.sqlite as they finish; a re-run "
         "compiles only the points not finished yet. brainsmith sweep report DIR: print the table, "

@@ -8,8 +8,9 @@ hookspecs with pluggy).
 
 For plugin authors: :mod:`~brainsmith.plugins.hookspecs` (the component hooks),
 :mod:`~brainsmith.plugins.records` (the spec types) and :mod:`~brainsmith.plugins.decorators`.
-For hosts: :class:`Session`. Private modules (``_discovery``, ``_manifest``, ``_legacy``,
-``_settings``, ``_resolve``, ``_activation``, ``_cache``) are implementation.
+For hosts: :class:`Session`, and :func:`list_plugins` (what ``plugins list --json`` prints).
+Private modules (``_discovery``, ``_manifest``, ``_legacy``, ``_settings``, ``_resolve``,
+``_activation``, ``_cache``, ``_listing``) are implementation.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         local_releases,
         uninstall_plugins,
     )
+    from ._listing import Listing, list_plugins
     from ._manager import new_plugin_manager
     from ._scaffold import SCAFFOLD_KINDS, scaffold_plugin
     from ._validate import Validation, validate_plugin
@@ -64,6 +66,8 @@ _NAMES = {
     "TransformSpec": ".records",
     "new_plugin_manager": "._manager",
     "Finding": "._checks",
+    "Listing": "._listing",
+    "list_plugins": "._listing",
     "Change": "._install",
     "install_plugins": "._install",
     "InstallRefused": "._install",
@@ -94,6 +98,7 @@ __all__ = [
     "Installed",
     "KernelSpec",
     "Kind",
+    "Listing",
     "PluginRecord",
     "Problem",
     "Registry",
@@ -110,6 +115,7 @@ __all__ = [
     "hw_transform",
     "install_plugins",
     "kernel",
+    "list_plugins",
     "local_releases",
     "new_plugin_manager",
     "scaffold_plugin",

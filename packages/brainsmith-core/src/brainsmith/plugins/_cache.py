@@ -11,7 +11,9 @@ editing a settings file re-resolves without re-scanning:
 - ``resolution-*``: settings and resolution, keyed by the environment key and the *settings
   key*: the content of every ``brainsmith.toml`` / ``pyproject.toml`` from the working
   directory up, and the switches' environment variables. Two folders under the same settings
-  (two empty folders, a project and its subfolder) share an entry.
+  (two empty folders, a project and its subfolder) share an entry. It also keeps what
+  ``plugins list`` shows of that selection, read back as JSON data (:meth:`Store.load_listing`)
+  without making a record, a verdict or a settings object.
 
 Both carry the sha256 of every manifest's content they were derived from, checked on every
 load, so a manifest edited in place (even at the same size, with its modification time put
@@ -41,18 +43,24 @@ import stat
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._version import PLUGIN_API, __version__
-from ._settings import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
-from .records import SPEC_TYPES, AnySpec, Declaration, Form, Kind, PluginRecord
-from .verdicts import Problem, Resolution, State, Verdict
+
+if TYPE_CHECKING:
+    from ._settings import Settings
+    from .records import PluginRecord
+    from .verdicts import Problem, Resolution
+
+# The typed (de)serialisation (brainsmith.plugins._cache_json: records, verdicts, settings, and
+# with them dataclasses and inspect) is imported only when a typed entry is read or written: a
+# listing answered from the cache (load_listing) needs none of it.
 
 CACHE_DIR_ENV = "BRAINSMITH_CACHE_DIR"
 NO_CACHE_ENV = "BRAINSMITH_NO_CACHE"
-FORMAT = 5
+FORMAT = 6
+"""The entries' format; 6: resolution entries carry the listing (:meth:`Store.load_listing`)."""
 MAX_AGE_S = 30 * 24 * 3600
 """Entries not used for this long (seconds) are deleted."""
 MAX_FILES = 64
@@ -62,18 +70,19 @@ _PREFIXES = ("scan-", "resolution-", "plugins-")
 _METADATA_FILES = ("METADATA", "entry_points.txt")
 _EGG_INFO_FILES = ("PKG-INFO", "entry_points.txt", "requires.txt")
 _SEAL = b'{"seal":"'
+_SWITCHES = ("BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD", "BRAINSMITH_PLUGINS")
+"""The environment switches settings are read from (``_settings.AUTOLOAD_ENV`` and
+``ALLOWLIST_ENV``; a test keeps them equal), named here so keys need no settings module."""
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """What a session needs to start: the settings in force and the resolution."""
 
     settings: Settings
     resolution: Resolution
 
 
-@dataclass(frozen=True, slots=True)
-class Scan:
+class Scan(NamedTuple):
     """A cached environment scan: the records, the discovery warnings, the manifest digests."""
 
     records: tuple[PluginRecord, ...]
@@ -135,18 +144,50 @@ class Store:
 
     def load_resolution(self, environment: str, settings: str) -> Snapshot | None:
         """The settings and resolution stored for these keys, if their manifests still hold."""
+        data = self._resolution_entry(environment, settings)
+        try:
+            if data is None:
+                return None
+            from ._cache_json import resolution_from_json, settings_from_json
+
+            return Snapshot(
+                settings_from_json(data["settings"]), resolution_from_json(data["resolution"])
+            )
+        except (LookupError, TypeError, ValueError, AttributeError):
+            return None
+
+    def load_listing(
+        self, environment: str, settings: str
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """``(settings, listing)`` stored for these keys, if their manifests still hold, in
+        their JSON form: :meth:`Settings.to_json` and the ``listing`` given to
+        :meth:`save_resolution`; nothing typed is built."""
+        data = self._resolution_entry(environment, settings)
+        if data is None:
+            return None
+        found, listing = data.get("settings"), data.get("listing")
+        if not (isinstance(found, dict) and isinstance(listing, dict)):
+            return None
+        return found, listing
+
+    def _resolution_entry(self, environment: str, settings: str) -> dict[str, Any] | None:
         data = self._read(self._resolution_file(environment, settings))
         try:
             if data is None or data["environment"] != environment:
                 return None
+            if not isinstance(data.get("listing"), dict):  # a miss: the entry is made again
+                return None
             if not _manifests_hold(data["manifests"]):
                 return None
-            return Snapshot(_settings(data["settings"]), _resolution(data["resolution"]))
         except (LookupError, TypeError, ValueError, AttributeError):
             return None
+        return data
 
     def load_scan(self, environment: str) -> Scan | None:
         """The environment scan stored for this key, if its manifests still hold."""
+        from ._cache_json import record_from_json
+        from .verdicts import Problem
+
         data = self._read(self.folder / f"scan-{self._path_key}.json")
         try:
             if data is None or data["environment"] != environment:
@@ -154,7 +195,7 @@ class Store:
             if not _manifests_hold(data["manifests"]):
                 return None
             return Scan(
-                tuple(_record(r) for r in data["records"]),
+                tuple(record_from_json(r) for r in data["records"]),
                 tuple(Problem(**p) for p in data["problems"]),
                 tuple((str(k), str(v)) for k, v in data["manifests"].items()),
             )
@@ -163,20 +204,30 @@ class Store:
 
     def save_scan(self, environment: str, scan: Scan) -> None:
         """Store an environment scan; failures are ignored."""
+        from ._cache_json import plain, record_to_json
+
         self._write(
             self.folder / f"scan-{self._path_key}.json",
             {
                 "environment": environment,
                 "manifests": dict(scan.manifests),
-                "records": [_record_json(r) for r in scan.records],
-                "problems": [_plain(p) for p in scan.problems],
+                "records": [record_to_json(r) for r in scan.records],
+                "problems": [plain(p) for p in scan.problems],
             },
         )
 
     def save_resolution(
-        self, environment: str, settings: str, snapshot: Snapshot, manifests: Mapping[str, str]
+        self,
+        environment: str,
+        settings: str,
+        snapshot: Snapshot,
+        manifests: Mapping[str, str],
+        listing: Mapping[str, Any],
     ) -> None:
-        """Store settings and resolution; failures are ignored."""
+        """Store settings and resolution, and ``listing`` (JSON data :meth:`load_listing`
+        returns as it was given); failures are ignored."""
+        from ._cache_json import plain, verdict_to_json
+
         self._write(
             self._resolution_file(environment, settings),
             {
@@ -184,10 +235,11 @@ class Store:
                 "manifests": dict(manifests),
                 "settings": snapshot.settings.to_json(),
                 "resolution": {
-                    "verdicts": [_verdict_json(v) for v in snapshot.resolution.verdicts],
-                    "problems": [_plain(p) for p in snapshot.resolution.problems],
+                    "verdicts": [verdict_to_json(v) for v in snapshot.resolution.verdicts],
+                    "problems": [plain(p) for p in snapshot.resolution.problems],
                     "order": list(snapshot.resolution.order),
                 },
+                "listing": dict(listing),
             },
         )
 
@@ -344,7 +396,7 @@ def settings_key(cwd: Path, environ: Mapping[str, str]) -> str:
         else:
             continue
         break
-    for key in (AUTOLOAD_ENV, ALLOWLIST_ENV):
+    for key in _SWITCHES:
         digest.update(f"\1{key}={environ.get(key)}".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
@@ -372,78 +424,3 @@ def _manifests_hold(manifests: Mapping[str, str]) -> bool:
         if content is None or hashlib.sha256(content).hexdigest() != digest:
             return False
     return True
-
-
-# -- (de)serialisation -------------------------------------------------------------------------
-
-
-def _plain(obj: Any) -> dict[str, Any]:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
-
-
-def _spec_json(spec: AnySpec) -> dict[str, Any]:
-    return {"kind": spec.kind.value, **_plain(spec)}
-
-
-def _spec(data: dict[str, Any]) -> AnySpec:
-    kind = Kind(data.pop("kind"))
-    data["metadata"] = tuple(tuple(pair) for pair in data["metadata"])
-    if kind is Kind.HW_TRANSFORM:
-        data["kernels"] = tuple(data["kernels"])
-    spec: AnySpec = SPEC_TYPES[kind](**data)  # type: ignore[assignment]
-    return spec
-
-
-def _record_json(record: PluginRecord) -> dict[str, Any]:
-    data = _plain(record)
-    data["declaration"] = _plain(record.declaration)
-    data["components"] = (
-        None if record.components is None else [_spec_json(s) for s in record.components]
-    )
-    return data
-
-
-def _record(data: dict[str, Any]) -> PluginRecord:
-    declaration = data["declaration"]
-    components = data["components"]
-    return PluginRecord(
-        **{
-            **data,
-            "requires_dist": tuple(data["requires_dist"]),
-            "form": Form(data["form"]),
-            "declaration": Declaration(
-                **{
-                    **declaration,
-                    "requires": tuple(declaration["requires"]),
-                    "conflicts": tuple(declaration["conflicts"]),
-                }
-            ),
-            "components": None if components is None else tuple(_spec(c) for c in components),
-        }
-    )
-
-
-def _verdict_json(verdict: Verdict) -> dict[str, Any]:
-    data = _plain(verdict)
-    data["record"] = None if verdict.record is None else _record_json(verdict.record)
-    data["problems"] = [_plain(p) for p in verdict.problems]
-    return data
-
-
-def _resolution(data: dict[str, Any]) -> Resolution:
-    verdicts = tuple(
-        Verdict(
-            namespace=v["namespace"],
-            distribution=v["distribution"],
-            version=v["version"],
-            state=State(v["state"]),
-            record=None if v["record"] is None else _record(v["record"]),
-            problems=tuple(Problem(**p) for p in v["problems"]),
-        )
-        for v in data["verdicts"]
-    )
-    return Resolution(verdicts, tuple(Problem(**p) for p in data["problems"]), tuple(data["order"]))
-
-
-def _settings(data: dict[str, Any]) -> Settings:
-    return Settings.from_json(data)

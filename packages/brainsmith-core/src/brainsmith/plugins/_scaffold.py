@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from string import Template
+from typing import TYPE_CHECKING, NamedTuple
 
 from .._version import PLUGIN_API, __version__
 from ..errors import BrainsmithError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+# The CLI imports this module for SCAFFOLD_KINDS whenever it builds the plugins commands
+# (plugins list too): importlib.resources and string are imported by scaffold_plugin, and
+# Project is a named tuple, not a dataclass (dataclasses imports inspect)
 
 SCAFFOLD_KINDS: tuple[str, ...] = ("transform", "kernel", "lifecycle")
 """What ``--kind`` may name: the component the scaffold's project contributes."""
@@ -33,8 +37,7 @@ class ScaffoldError(BrainsmithError):
     """The name, kind or output folder given to ``plugins new`` cannot be used (exit 2)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
+class Project(NamedTuple):
     """Names of one plugin project: namespace ``demo`` → distribution ``brainsmith-plugin-demo``,
     package ``brainsmith_plugin_demo``."""
 
@@ -130,6 +133,9 @@ def scaffold_plugin(namespace: str, kind: str, parent: Path) -> tuple[Path, list
             where=str(folder),
             fix="choose another output folder with -o, or remove that folder",
         )
+    from importlib import resources
+    from string import Template
+
     values = project.substitutions()
     templates = resources.files(__package__).joinpath("templates")
     written: dict[Path, str] = {}

@@ -11,47 +11,44 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._version import PLUGIN_API, __version__
 from . import _cache as disk
-from ._settings import Settings
-from .verdicts import Problem, Resolution
+
+if TYPE_CHECKING:
+    from ._settings import Settings
+    from .verdicts import Problem, Resolution
+
+# settings and verdicts (dataclasses) are imported when typed values are made: cached_listing
+# answers from the cache without them
 
 
-def select(
+class Lookup(NamedTuple):
+    """A selection's cache folder and the keys of its two entries, taken before anything is
+    read: a change made meanwhile is a miss next time."""
+
+    store: disk.Store
+    environment: str
+    settings: str
+
+
+def lookup(
     cwd: Path | None,
     environ: Mapping[str, str] | None,
     path: Sequence[str] | None,
     cache: Path | bool,
-) -> tuple[Settings, Resolution]:
-    """``(settings, resolution)`` for the project at ``cwd`` (default: the working folder), the
-    switches in ``environ`` (default ``os.environ``) and the plugins on ``path`` (default
-    ``sys.path``). ``cache``: ``True`` for the user's cache folder (default ``path`` only), a
-    folder, or ``False`` to bypass the cache."""
+) -> Lookup | None:
+    """The cache entries :func:`select` uses for these arguments, or ``None`` without a cache:
+    ``cache`` is ``True`` for the user's cache folder (default ``path`` only), a folder, or
+    ``False``; ``None`` too when the folder is unsafe or cannot be made."""
     env = os.environ if environ is None else environ
-    folder = cwd if cwd is not None else Path.cwd()
-    search = list(sys.path if path is None else path)
     store = _store(env, path, cache)
     if store is None:
-        return _resolved(_scan(path), folder, env, path)
-    # the keys are taken before anything is read: a change made meanwhile is a miss next time
-    environment = disk.environment_key(search)
-    settings_key = disk.settings_key(folder, env)
-    snapshot = store.load_resolution(environment, settings_key)
-    if snapshot is not None:
-        named = snapshot.settings.plugin_dirs or snapshot.settings.user_plugins
-        if not named or _folders_current(snapshot.settings, snapshot.resolution):
-            return snapshot.settings, snapshot.resolution
-    scanned = store.load_scan(environment)
-    if scanned is None:
-        scanned = _scan(path)
-        store.save_scan(environment, scanned)
-    settings, resolution = _resolved(scanned, folder, env, path)
-    snapshot = disk.Snapshot(settings, resolution)
-    store.save_resolution(environment, settings_key, snapshot, dict(scanned.manifests))
-    return settings, resolution
+        return None
+    environment = disk.environment_key(list(sys.path if path is None else path))
+    return Lookup(store, environment, disk.settings_key(cwd or Path.cwd(), env))
 
 
 def forget(
@@ -82,9 +79,74 @@ def _store(
     return None if directory is None else disk.Store.open(directory, search)
 
 
+def select(
+    cwd: Path | None,
+    environ: Mapping[str, str] | None,
+    path: Sequence[str] | None,
+    cache: Path | bool,
+) -> tuple[Settings, Resolution]:
+    """``(settings, resolution)`` for the project at ``cwd`` (default: the working folder), the
+    switches in ``environ`` (default ``os.environ``) and the plugins on ``path`` (default
+    ``sys.path``). ``cache``: as :func:`lookup`."""
+    return select_with(lookup(cwd, environ, path, cache), cwd, environ, path)
+
+
+def select_with(
+    found: Lookup | None,
+    cwd: Path | None,
+    environ: Mapping[str, str] | None,
+    path: Sequence[str] | None,
+) -> tuple[Settings, Resolution]:
+    """:func:`select` through the cache entries ``found`` (``None``: no cache)."""
+    env = os.environ if environ is None else environ
+    folder = cwd if cwd is not None else Path.cwd()
+    if found is None:
+        return _resolved(_scan(path), folder, env, path)
+    store, environment, settings_key = found
+    snapshot = store.load_resolution(environment, settings_key)
+    if snapshot is not None:
+        named = snapshot.settings.plugin_dirs or snapshot.settings.user_plugins
+        if not named or _folders_current(snapshot.settings, snapshot.resolution):
+            return snapshot.settings, snapshot.resolution
+    scanned = store.load_scan(environment)
+    if scanned is None:
+        scanned = _scan(path)
+        store.save_scan(environment, scanned)
+    settings, resolution = _resolved(scanned, folder, env, path)
+    snapshot = disk.Snapshot(settings, resolution)
+    listing = _listing(settings, resolution)
+    store.save_resolution(environment, settings_key, snapshot, dict(scanned.manifests), listing)
+    return settings, resolution
+
+
+def cached_listing(found: Lookup) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``(settings, listing)`` as JSON data from the entry ``found`` names, if it holds — the
+    settings as :meth:`Settings.to_json`, the listing as :func:`_listing` made it — else
+    ``None`` (a miss, or settings naming plugin folders, whose state only a typed selection
+    checks)."""
+    stored = found.store.load_listing(found.environment, found.settings)
+    if stored is None or stored[0].get("plugin_dirs") or stored[0].get("user_plugins"):
+        return None
+    return stored
+
+
+def _listing(settings: Settings, resolution: Resolution) -> dict[str, Any]:
+    """What a session of this selection lists before any activation: every verdict and the
+    resolution's problems (ungraded: ``strict`` is applied when listed), as JSON data."""
+    from .session import Session
+
+    session = Session(settings, resolution)
+    return {
+        "plugins": [v.to_json() for v in session.verdicts()],
+        "problems": [p.to_json() for p in resolution.problems],
+    }
+
+
 def _resolved(
     scanned: disk.Scan, cwd: Path, environ: Mapping[str, str], path: Sequence[str] | None
 ) -> tuple[Settings, Resolution]:
+    from dataclasses import replace
+
     from .._distributions import installed_versions  # importlib.metadata: only on a miss
     from ._directories import discover_folders
     from ._resolve import resolve
@@ -110,6 +172,7 @@ def _url_pin_problems(settings: Settings, path: Sequence[str] | None) -> tuple[P
     if not any("@" in pin for pin in settings.pins):
         return ()
     from .._distributions import url_pin_mismatches
+    from .verdicts import Problem
 
     return tuple(
         Problem(

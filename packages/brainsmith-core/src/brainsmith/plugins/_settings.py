@@ -26,7 +26,6 @@ round-trip it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -171,6 +170,8 @@ class Settings:
 
     def digest(self) -> str:
         """A sha256 hex digest of every field: equal digests, equal settings."""
+        import hashlib  # only a digest pays for it: a cached start-up never asks
+
         text = json.dumps(self.to_json(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -20,23 +20,34 @@ from .._version import CORE_DISTRIBUTION, __version__
 from ..errors import PluginError
 from ._settings import Settings
 from .records import Form, Kind, PluginRecord
-from .registry import Component, Registry
 from .verdicts import Problem, Resolution, State, Verdict
 
 if TYPE_CHECKING:
     import pluggy
 
+    from .registry import Component, Registry
 
-# Importing pluggy, packaging, the manifest reader and the resolver is most of a short
-# command's cost: they are imported where needed, so a cached start-up never pays for them.
+
+# Importing pluggy, packaging, the manifest reader, the resolver and the registry (difflib) is
+# most of a short command's cost: they are imported where needed, so a cached start-up never
+# pays for them.
 
 
 class Session:
     """Plugin state for one run: resolution verdicts, the registry and activated plugins."""
 
     def __init__(
-        self, settings: Settings, resolution: Resolution, *, path: Sequence[str] | None = None
+        self,
+        settings: Settings,
+        resolution: Resolution,
+        *,
+        path: Sequence[str] | None = None,
+        strict: bool = False,
     ) -> None:
+        """A session of ``resolution`` under ``settings`` (``strict``: as ``strict = true``),
+        activating plugins found on ``path`` (default ``sys.path``)."""
+        if strict and not settings.strict:
+            settings = replace(settings, strict=True)
         self.settings = settings
         self.resolution = resolution
         self._path = path
@@ -73,9 +84,7 @@ class Session:
         from ._selection import forget, select
 
         settings, resolution = select(cwd, environ, path, cache)
-        if strict and not settings.strict:
-            settings = replace(settings, strict=True)
-        session = cls(settings, resolution, path=path)
+        session = cls(settings, resolution, path=path, strict=strict)
         session._forget = lambda: forget(environ, path, cache)
         return session
 
@@ -254,6 +263,8 @@ class Session:
         """
         key = (frozenset(self._activated), frozenset(self._failures))
         if self._registry is None or self._registry[0] != key:
+            from .registry import Component, Registry
+
             components = [
                 Component(spec, record)
                 for namespace in sorted(self._usable - set(self._failures))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from .records import PluginRecord
+from .._version import CORE_DISTRIBUTION
+from .records import Kind, PluginRecord, requirement_name
 
 Severity = Literal["error", "warning", "info"]
 """``info`` explains a state the user chose (disabled); it is never a problem."""
@@ -53,6 +54,18 @@ class Problem:
             where += f" ({self.distribution} {self.version})".replace(" )", ")")
         return f"{where}: {self.reason}" + (f" (fix: {self.fix})" if self.fix else "")
 
+    def to_json(self) -> dict[str, Any]:
+        """The problem as ``plugins list --json`` shows it (docs/cli.md): ``severity``,
+        ``subject``, ``distribution``, ``version``, ``reason``, ``fix`` (``None`` when empty)."""
+        return {
+            "severity": self.severity,
+            "subject": self.subject,
+            "distribution": self.distribution or None,
+            "version": self.version or None,
+            "reason": self.reason,
+            "fix": self.fix or None,
+        }
+
     def __str__(self) -> str:
         where = self.subject
         if self.distribution:
@@ -77,6 +90,38 @@ class Verdict:
     def reason(self) -> str:
         """The first problem's reason, or ``""``."""
         return self.problems[0].reason if self.problems else ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The plugin as ``plugins list --json`` shows it (docs/cli.md): namespace,
+        distribution, version, state, source, form, entry point, location, component counts
+        per kind (``None`` until known), constraints (``None`` without a record), problems."""
+        record = self.record
+        counts = None
+        if record is not None and record.components is not None:
+            counts = {k.plural: sum(1 for s in record.components if s.kind is k) for k in Kind}
+        return {
+            "namespace": self.namespace,
+            "distribution": self.distribution,
+            "version": self.version,
+            "state": str(self.state),
+            "source": record.source if record else None,
+            "form": str(record.form) if record else None,
+            "entry_point": record.value if record else None,
+            "location": record.location if record else None,
+            "components": counts,
+            "constraints": {
+                "core": [
+                    r for r in record.requires_dist if requirement_name(r) == CORE_DISTRIBUTION
+                ],
+                "api": record.declaration.api or None,
+                "requires": list(record.declaration.requires),
+                "conflicts": list(record.declaration.conflicts),
+                "hooks": record.declaration.hooks or None,
+            }
+            if record
+            else None,
+            "problems": [p.to_json() for p in self.problems],
+        }
 
 
 @dataclass(frozen=True, slots=True)
