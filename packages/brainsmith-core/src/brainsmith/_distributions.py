@@ -8,13 +8,21 @@ per process), the versions of pinned ones, and where one was installed from (PEP
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import importlib.metadata
+
+# importlib.metadata (with email, zipfile, csv) is imported by the functions that use it: a
+# cold plugin listing without pins needs none of them
 
 
 @functools.cache
 def _top_level_distributions() -> Mapping[str, list[str]]:
+    import importlib.metadata
+
     return importlib.metadata.packages_distributions()
 
 
@@ -22,6 +30,8 @@ def _top_level_distributions() -> Mapping[str, list[str]]:
 def distribution_of(top_level_module: str) -> tuple[str, str] | None:
     """``(distribution, version)`` of the installed distribution that provides the top-level
     module ``top_level_module`` (the first, if several do), or ``None`` if none does."""
+    import importlib.metadata
+
     names = _top_level_distributions().get(top_level_module)
     if not names:
         return None
@@ -33,12 +43,16 @@ def distribution_of(top_level_module: str) -> tuple[str, str] | None:
 
 def installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[str, str]:
     """Installed versions of the pinned distributions (canonical name → version)."""
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
+    texts = list(pins)
+    if not texts:
+        return {}
+    import importlib.metadata
+
+    from ._requirements import canonical_name, parse_requirement
 
     found: dict[str, str] = {}
-    for text in pins:
-        name = canonicalize_name(Requirement(text).name)
+    for text in texts:
+        name = canonical_name(parse_requirement(text).name)
         search = list(sys.path if path is None else path)
         # the first with a version: a metadata-less leftover folder may come first
         versions = (d.version for d in importlib.metadata.distributions(name=name, path=search))
@@ -51,6 +65,8 @@ def installed_versions(pins: Iterable[str], path: Sequence[str] | None) -> dict[
 def _installed(name: str, path: Sequence[str] | None) -> importlib.metadata.Distribution | None:
     """The first distribution ``name`` on ``path`` with a readable version (a metadata-less
     leftover folder, or a ``METADATA`` that is not UTF-8, is passed over)."""
+    import importlib.metadata
+
     search = list(sys.path if path is None else path)
     for dist in importlib.metadata.distributions(name=name, path=search):
         try:

@@ -21,14 +21,17 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from importlib import metadata
-from importlib.machinery import ModuleSpec, PathFinder
+from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader, SourcelessFileLoader
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._names import namespace_error
 from ..errors import ManifestError, PluginError
 from ._manifest import parse_manifest, read_manifest
+from ._metadata import Distribution, EntryPoint, distributions, entry_points
+from ._metadata import folder_of as _folder_of
+from ._metadata import read_bytes as _read_bytes
+from ._metadata import read_text as _read_text
 from .records import Declaration, Form, PluginRecord
 from .verdicts import Problem
 
@@ -39,7 +42,7 @@ GROUP = "brainsmith.plugins"
 """The entry-point group every plugin is published in."""
 
 MANIFEST_SUFFIXES = (".toml",)
-METADATA_SUFFIXES = (".dist-info", ".egg-info")
+_FILE_LOADERS = (SourceFileLoader, SourcelessFileLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,7 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
     unreadable: list[Problem] = []
     for dist in chosen:
         try:
-            eps = list(dist.entry_points.select(group=GROUP))
+            eps = entry_points(dist, GROUP)
         except ValueError as exc:  # UnicodeDecodeError: entry_points.txt is not UTF-8
             if GROUP.encode() in _read_bytes(dist, "entry_points.txt"):
                 unreadable.append(_unreadable_entry_points(dist, exc))
@@ -106,24 +109,7 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
     return Discovery(tuple(records), (*problems, *unreadable), tuple(manifests))
 
 
-def _read_bytes(dist: metadata.Distribution, filename: str) -> bytes:
-    """A metadata file's bytes (``b""`` if unreadable or not in a folder)."""
-    try:
-        return (Path(_folder_of(dist)) / filename).read_bytes()
-    except OSError:
-        return b""
-
-
-def _read_text(dist: metadata.Distribution, filename: str) -> str | None:
-    """``dist.read_text(filename)``, tolerating a file that is not UTF-8 (old installers wrote
-    Latin-1 ``METADATA``): the undecodable bytes are replaced; the fields read are ASCII."""
-    try:
-        return dist.read_text(filename)
-    except ValueError:  # UnicodeDecodeError
-        return _read_bytes(dist, filename).decode("utf-8", "replace")
-
-
-def _unreadable_entry_points(dist: metadata.Distribution, exc: ValueError) -> Problem:
+def _unreadable_entry_points(dist: Distribution, exc: ValueError) -> Problem:
     folder = _folder_of(dist)
     name = _declared_name(dist) or os.path.basename(folder)
     return Problem(
@@ -147,11 +133,6 @@ def _valid_version(text: str) -> bool:
     return True
 
 
-def _folder_of(dist: metadata.Distribution) -> str:
-    """The metadata folder's path (``PathDistribution`` keeps it as ``_path``)."""
-    return str(getattr(dist, "_path", ""))
-
-
 def _key(folder_name: str) -> str:
     """The normalized distribution name a metadata folder's name starts with."""
     stem = folder_name.rsplit(".", 1)[0].partition("-")[0]
@@ -160,18 +141,18 @@ def _key(folder_name: str) -> str:
 
 def _distributions(
     search: list[str],
-) -> tuple[list[metadata.Distribution], list[tuple[str, str, str]]]:
+) -> tuple[list[Distribution], list[tuple[str, str, str]]]:
     """The distribution to use for each name, in path order, and the leftovers passed over
     (``(folder, distribution, version)``).
 
     Within one ``sys.path`` entry a name's folders are ranked by whether they hold metadata, so
     the directory order cannot let a leftover hide the real one; across entries the first wins.
     """
-    chosen: dict[str, metadata.Distribution] = {}
+    chosen: dict[str, Distribution] = {}
     leftovers: list[tuple[str, str, str]] = []
     for entry in search:
-        local: dict[str, list[metadata.Distribution]] = {}
-        for dist in metadata.distributions(path=[entry]):
+        local: dict[str, list[Distribution]] = {}
+        for dist in distributions(entry):
             name = os.path.basename(_folder_of(dist).rstrip("/"))
             if name.startswith("~"):  # pip's renamed leftovers: pip ignores them too
                 continue
@@ -194,7 +175,7 @@ def _distributions(
 _NAME_LINE = re.compile(r"^Name:[ \t]*(\S[^\r\n]*?)[ \t]*$", re.MULTILINE)
 
 
-def _core_metadata(dist: metadata.Distribution) -> tuple[str, str, tuple[str, ...]]:
+def _core_metadata(dist: Distribution) -> tuple[str, str, tuple[str, ...]]:
     """``(Name, Version, Requires-Dist lines)`` read from the metadata's header block: the
     three fields discovery needs, without the email parser (most of a cold scan's cost)."""
     try:
@@ -221,7 +202,7 @@ def _core_metadata(dist: metadata.Distribution) -> tuple[str, str, tuple[str, ..
     return name, version, requires
 
 
-def _declared_name(dist: metadata.Distribution) -> str:
+def _declared_name(dist: Distribution) -> str:
     """The distribution's ``Name``, found by a search of its metadata text (cheaper than
     parsing it with the email parser, which only the plugins' metadata needs)."""
     try:
@@ -233,8 +214,8 @@ def _declared_name(dist: metadata.Distribution) -> str:
 
 
 def _record(
-    ep: metadata.EntryPoint,
-    dist: metadata.Distribution,
+    ep: EntryPoint,
+    dist: Distribution,
     *,
     distribution: str,
     version: str,
@@ -306,6 +287,10 @@ def package_roots(spec: ModuleSpec) -> list[Traversable]:
     """The folders of a package, as ``importlib.resources`` traversables: its resource
     reader's for a regular package (a folder, a zip or a wheel), every portion of a namespace
     package (in path order)."""
+    if type(spec.loader) in _FILE_LOADERS and spec.name == getattr(spec.loader, "name", None):
+        # what its resource reader (importlib.readers.FileReader) answers, without importing
+        # importlib.resources' readers (zipfile, tempfile)
+        return [Path(getattr(spec.loader, "path", "")).parent]
     reader_of = getattr(spec.loader, "get_resource_reader", None)
     if spec.origin not in (None, "namespace") and reader_of is not None:
         files = getattr(reader_of(spec.name), "files", None)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from packaging.markers import UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .._order import dependency_order
+from .._requirements import Requirement
+from .._requirements import canonical_name as canonicalize_name
+from .._requirements import parse_requirement as _requirement
 from .._suggest import did_you_mean
 from .._version import CORE_DISTRIBUTION
 from ._settings import ALLOWLIST_ENV, AUTOLOAD_ENV, Settings
@@ -210,8 +210,8 @@ class _Checker:
                 if requirement_name(line) != CORE_DISTRIBUTION:
                     continue  # parse only the lines that matter
                 try:
-                    requirement = Requirement(line)
-                except InvalidRequirement:
+                    requirement = _requirement(line)
+                except ValueError:  # packaging's InvalidRequirement
                     continue
                 if canonicalize_name(requirement.name) != CORE_DISTRIBUTION:
                     continue
@@ -247,7 +247,7 @@ class _Checker:
         settings = self.settings
         if not settings.only_pinned:
             return
-        pinned = {canonicalize_name(Requirement(text).name) for text in settings.pins}
+        pinned = {canonicalize_name(_requirement(text).name) for text in settings.pins}
         for index, record in enumerate(self.records):
             if record.form is Form.DIRECTORY:
                 continue  # named by the settings themselves: chosen as much as a pin
@@ -264,7 +264,7 @@ class _Checker:
     def _pins(self) -> None:
         settings = self.settings
         for text in settings.pins:
-            requirement = Requirement(text)
+            requirement = _requirement(text)
             name = canonicalize_name(requirement.name)
             members = [
                 i for i, r in enumerate(self.records) if canonicalize_name(r.distribution) == name
@@ -373,8 +373,8 @@ class _Checker:
 
     def _plugin_requirement(self, index: int, text: str, key: str) -> Requirement | None:
         try:
-            return Requirement(text)
-        except InvalidRequirement:
+            return _requirement(text)
+        except ValueError:  # packaging's InvalidRequirement
             self._demote(
                 index,
                 State.BROKEN,
@@ -392,8 +392,8 @@ class _Checker:
             deps = []
             for text in record.declaration.requires:
                 try:
-                    name = Requirement(text).name
-                except InvalidRequirement:
+                    name = _requirement(text).name
+                except ValueError:  # packaging's InvalidRequirement
                     continue
                 if name in by_namespace:
                     deps.append(name)
@@ -433,6 +433,8 @@ def _close_distributions(name: str, distributions: Iterable[str]) -> str:
 
 
 def _marker_holds(requirement: Requirement) -> bool:
+    from packaging.markers import UndefinedEnvironmentName  # only a line with a marker
+
     assert requirement.marker is not None
     try:
         return requirement.marker.evaluate({"extra": ""})
