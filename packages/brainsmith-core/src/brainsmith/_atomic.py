@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
+
+_TEMPORARY_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 def write_atomic(
@@ -19,7 +22,7 @@ def write_atomic(
     path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, temp = _temporary(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode() if isinstance(data, str) else data)
@@ -34,6 +37,19 @@ def write_atomic(
             exc.filename = str(target)  # a failing write or flush names no file
         raise
     return target
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new file ``.<name>.<random>.tmp`` beside ``target``, private (``0o600``), opened
+    for writing, as ``tempfile.mkstemp`` makes it (without importing ``tempfile``, which
+    imports ``shutil`` and ``random``: a cold plugin listing writes its cache entries here)."""
+    for _ in range(100):
+        temp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temp, _TEMPORARY_FLAGS, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def _umask() -> int:

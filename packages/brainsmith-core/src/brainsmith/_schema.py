@@ -107,11 +107,7 @@ def _build(schema: Any, values: object, path: str, ctx: _Context, doc: str = "")
         values = expand(values)
     if not isinstance(values, Mapping):
         raise _wrong(values, schema, path, ctx, doc)
-    fields = {
-        f.metadata.get("key", f.name): f
-        for f in dataclasses.fields(schema)
-        if f.init and f.metadata.get("key", f.name) is not None and not f.metadata.get("where")
-    }
+    fields, placed, required = _plan(schema)
     hints = _hints(schema)
     unknown = sorted((k for k in values if k not in fields), key=str)
     if unknown:
@@ -123,7 +119,7 @@ def _build(schema: Any, values: object, path: str, ctx: _Context, doc: str = "")
                 f"use one of: {', '.join(fields)}" if fields else f"this takes no {ctx.noun}s",
             )
         )
-    missing = [k for k, f in fields.items() if k not in values and _required(f)]
+    missing = [k for k in required if k not in values]
     if missing:
         docs = (
             f"{k} ({fields[k].metadata['doc']})" if "doc" in fields[k].metadata else k
@@ -137,9 +133,7 @@ def _build(schema: Any, values: object, path: str, ctx: _Context, doc: str = "")
                 "add " + ", ".join(docs),
             )
         )
-    converted: dict[str, Any] = {
-        f.name: ctx.at(path) for f in dataclasses.fields(schema) if f.metadata.get("where")
-    }
+    converted: dict[str, Any] = {name: ctx.at(path) for name in placed} if placed else {}
     for key, f in fields.items():
         if key not in values:
             continue
@@ -150,12 +144,28 @@ def _build(schema: Any, values: object, path: str, ctx: _Context, doc: str = "")
             converted[f.name] = _field(value, hint, f.metadata, _join(path, key), ctx)
         except BrainsmithError as exc:
             ctx.report(exc)
-    if any(_required(f) and f.name not in converted for f in fields.values()):
+    if any(fields[k].name not in converted for k in required):
         raise _Dropped("")
     try:
         return schema(**converted)
     except (TypeError, ValueError) as exc:
         raise ctx.fail(path, str(exc)) from None
+
+
+@functools.cache
+def _plan(
+    schema: type,
+) -> tuple[dict[str, dataclasses.Field[Any]], tuple[str, ...], tuple[str, ...]]:
+    """The schema's fields by their key in the document, the names of the fields that receive
+    the place, and the keys that are required: worked out once per schema."""
+    every = dataclasses.fields(schema)
+    fields = {
+        f.metadata.get("key", f.name): f
+        for f in every
+        if f.init and f.metadata.get("key", f.name) is not None and not f.metadata.get("where")
+    }
+    placed = tuple(f.name for f in every if f.metadata.get("where"))
+    return fields, placed, tuple(k for k, f in fields.items() if _required(f))
 
 
 @functools.cache
@@ -189,9 +199,11 @@ def _takes_none(hint: Any) -> bool:
 
 def _check(value: Any, hint: Any, path: str, ctx: _Context, doc: str) -> Any:
     """Return ``value`` (ints widened to float, lists to tuples as the hint says) or raise."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is str and type(value) is str:  # most of a document: no further question
+        return value
     if hint is Any or hint is object:
         return value
+    origin, args = _shape(hint)
     if origin is Literal:
         if value in args:
             return value
@@ -242,6 +254,19 @@ def _check(value: Any, hint: Any, path: str, ctx: _Context, doc: str) -> Any:
         )
         return dict(pairs)
     return value
+
+
+def _shape(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``(origin, args)`` of a type hint, worked out once per (hashable) hint."""
+    try:
+        return _shape_of(hint)
+    except TypeError:  # an unhashable hint (a Literal of a list)
+        return typing.get_origin(hint), typing.get_args(hint)
+
+
+@functools.cache
+def _shape_of(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    return typing.get_origin(hint), typing.get_args(hint)
 
 
 def _each(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -11,6 +10,8 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 
     Qualified choices (``ns:Name``) also match on their short part.
     """
+    import difflib  # only a name that matched nothing pays for it
+
     pool = sorted(set(choices))
     short = {c.partition(":")[2] or c: c for c in pool}
     close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)

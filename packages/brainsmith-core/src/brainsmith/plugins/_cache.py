@@ -278,7 +278,7 @@ class Store:
         return data
 
     def _write(self, file: Path, data: dict[str, Any]) -> None:
-        from .._atomic import write_atomic  # tempfile and shutil: only a miss pays for them
+        from .._atomic import write_atomic  # only a miss writes
 
         with contextlib.suppress(OSError, ValueError, TypeError):
             document = json.dumps({"format": FORMAT, **data}, separators=(",", ":"))

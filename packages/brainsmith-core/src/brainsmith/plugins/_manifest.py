@@ -15,6 +15,7 @@ A manifest describes a plugin without running its code::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from collections.abc import Mapping
@@ -165,14 +166,14 @@ def digest_of(content: bytes) -> str:
 def parse_manifest(data: Mapping[str, Any], *, where: str) -> Manifest:
     """Validate manifest data already loaded from TOML."""
     document = validate(_Document, data, where=where, error=ManifestError)
-    declaration = Declaration(**{f.name: getattr(document, f.name) for f in fields(Declaration)})
+    declaration = Declaration(**{name: getattr(document, name) for name in _names(Declaration)})
     components: list[AnySpec] = []
     seen: set[tuple[Kind, str]] = set()
     for kind in Kind:
         for index, table in enumerate(getattr(document, kind.plural)):
             at = f"{where}: {kind.plural}[{index}]"
             try:
-                spec = SPEC_TYPES[kind](**{f.name: getattr(table, f.name) for f in fields(table)})
+                spec = SPEC_TYPES[kind](**{n: getattr(table, n) for n in _names(type(table))})
             except ValueError as exc:
                 raise ManifestError(str(exc), where=at) from None
             if (kind, spec.name) in seen:
@@ -184,3 +185,9 @@ def parse_manifest(data: Mapping[str, Any], *, where: str) -> Manifest:
             seen.add((kind, spec.name))
             components.append(spec)  # type: ignore[arg-type]
     return Manifest(declaration, tuple(components))
+
+
+@functools.cache
+def _names(schema: type) -> tuple[str, ...]:
+    """The field names of a dataclass, looked up once."""
+    return tuple(f.name for f in fields(schema))
