@@ -9,6 +9,7 @@ read or written.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields
 from typing import Any
 
@@ -19,7 +20,12 @@ from .verdicts import Problem, Resolution, State, Verdict
 
 def plain(obj: Any) -> dict[str, Any]:
     """A dataclass instance's fields, by name (values as they are)."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    return {name: getattr(obj, name) for name in _names(obj.__class__)}
+
+
+@functools.cache
+def _names(schema: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(schema))
 
 
 def _spec_json(spec: AnySpec) -> dict[str, Any]:

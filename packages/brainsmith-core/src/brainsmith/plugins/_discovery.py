@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from .._names import namespace_error
 from ..errors import ManifestError, PluginError
 from ._manifest import parse_manifest, read_manifest
-from ._metadata import Distribution, EntryPoint, distributions, entry_points
+from ._metadata import Distribution, EntryPoint, distributions, entry_points, normalize
 from ._metadata import folder_of as _folder_of
 from ._metadata import read_bytes as _read_bytes
 from ._metadata import read_text as _read_text
@@ -135,8 +135,7 @@ def _valid_version(text: str) -> bool:
 
 def _key(folder_name: str) -> str:
     """The normalized distribution name a metadata folder's name starts with."""
-    stem = folder_name.rsplit(".", 1)[0].partition("-")[0]
-    return re.sub(r"[-_.]+", "_", stem).lower()
+    return normalize(folder_name.rsplit(".", 1)[0].partition("-")[0])
 
 
 def _distributions(

@@ -40,6 +40,7 @@ def _supported(schema: int) -> int:
     return schema
 
 
+@functools.cache  # plugins of one environment mostly declare the same range
 def _specifier(text: str) -> str:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -56,7 +57,7 @@ def _pairs(value: object) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in value.items()))
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
 class _Component:
     name: str = field(metadata={"doc": "the component's name, unique among its kind here"})
     target: str = field(metadata={"doc": "what to import on use: 'package.module:attribute'"})
@@ -67,30 +68,30 @@ class _Component:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
 class _Transform(_Component):
     stage: str = field(metadata={"doc": "the compile stage it runs in, or 'any'"})
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
 class _Kernel(_Component):
     infrastructure: bool = field(
         default=False, metadata={"doc": "true for kernels the compiler inserts (FIFOs)"}
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
 class _Backend(_Component):
     kernel: str = field(metadata={"doc": "the kernel it implements: short or 'ns:Name'"})
     language: str = field(metadata={"doc": "hls or rtl"})
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
 class _HwTransform(_Component):
     kernels: tuple[str, ...] = field(metadata={"doc": "the kernels it infers or tunes"})
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
 class _Document:
     """The manifest file: what the plugin declares, then one array of tables per kind."""
 
@@ -173,7 +174,7 @@ def parse_manifest(data: Mapping[str, Any], *, where: str) -> Manifest:
         for index, table in enumerate(getattr(document, kind.plural)):
             at = f"{where}: {kind.plural}[{index}]"
             try:
-                spec = SPEC_TYPES[kind](**{n: getattr(table, n) for n in _names(type(table))})
+                spec = SPEC_TYPES[kind](**{n: getattr(table, n) for n in _names(table.__class__)})
             except ValueError as exc:
                 raise ManifestError(str(exc), where=at) from None
             if (kind, spec.name) in seen:

@@ -14,7 +14,6 @@ report distributions (``sys.meta_path``).
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterator
 from importlib.machinery import PathFinder
@@ -118,10 +117,13 @@ def read_text(dist: Distribution, filename: str) -> str | None:
 def entry_points(dist: Distribution, group: str) -> list[EntryPoint]:
     """The entry points of ``group`` ``dist`` declares, in file order; raises ``ValueError``
     (``importlib.metadata``'s) for an ``entry_points.txt`` that is not UTF-8 or has a line
-    that is not ``name = value``."""
+    that is not ``name = value``. A file that never spells ``group`` (most of an
+    environment's) declares none and is not parsed: the ``ValueError`` is for those that do."""
     if not isinstance(dist, MetadataFolder):
         found: metadata.EntryPoints = dist.entry_points  # type: ignore[attr-defined]
         return [EntryPoint(ep.name, ep.value) for ep in found.select(group=group)]
+    if group.encode() not in _raw(os.path.join(dist._path, "entry_points.txt")):
+        return []
     section: str | None = None
     found_here: list[EntryPoint] = []
     for raw in (dist.read_text("entry_points.txt") or "").splitlines():
@@ -139,6 +141,33 @@ def entry_points(dist: Distribution, group: str) -> list[EntryPoint]:
         if section == group:
             found_here.append(EntryPoint(name.strip(), value.strip()))
     return found_here
+
+
+def _raw(path: str) -> bytes:
+    """A file's bytes, ``b""`` for a file ``read_text`` would find missing (unbuffered: an
+    environment's entry point files are read once each, most only to find the group absent)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        return b""
+    chunks = []
+    try:
+        while chunk := os.read(descriptor, 1 << 16):
+            chunks.append(chunk)
+    except IsADirectoryError:
+        return b""
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)
+
+
+def normalize(name: str) -> str:
+    """A distribution name as ``importlib.metadata`` files metadata folders under it: lower
+    case, each run of ``-``, ``_`` and ``.`` one ``_`` (``re.sub(r"[-_.]+", "_", name)``)."""
+    value = name.lower().replace("-", "_").replace(".", "_")
+    while "__" in value:
+        value = value.replace("__", "_")
+    return value
 
 
 def _other_finders() -> bool:
@@ -167,8 +196,7 @@ def _listed(entry: str) -> list[Distribution] | None:
     for child in children:
         low = child.lower()
         if low.endswith(METADATA_SUFFIXES):
-            name = low.rpartition(".")[0].partition("-")[0]
-            normalized = re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+            normalized = normalize(low.rpartition(".")[0].partition("-")[0])
             path = child if base == "." else base + ("" if base.endswith("/") else "/") + child
             groups.setdefault(normalized, []).append(MetadataFolder(path, base))
     return [dist for group in groups.values() for dist in group]
