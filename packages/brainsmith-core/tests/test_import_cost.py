@@ -164,3 +164,81 @@ def test_a_warm_listing_imports_only_what_it_prints_with(tmp_path: Path) -> None
     assert "brainsmith.plugins.session" in cold  # the first listing scanned and resolved
     assert {"brainsmith.cli.plugins", "brainsmith.plugins._listing"} <= warm
     assert _hits(warm, DEFERRED_FROM_A_WARM_LISTING) == []
+
+
+KEPT_OFF_A_COLD_LISTING = (
+    # importlib.metadata and what it imports: plain metadata folders are read directly
+    "importlib.metadata",
+    "email",
+    "zipfile",
+    "csv",
+    # importlib.resources' readers: a package on disk is its folder
+    "importlib.readers",
+    "importlib.resources.readers",
+    # simple requirement lines need packaging.specifiers only
+    "packaging.requirements",
+    "packaging.markers",
+    "packaging.utils",
+    "packaging.tags",
+    "logging",
+    "subprocess",
+    "platform",
+    # the cache entry is written without tempfile; no name went unmatched; no plugin folder
+    "tempfile",
+    "difflib",
+    "brainsmith.plugins._directories",
+)
+
+
+def test_a_cold_listing_imports_only_what_discovery_needs(tmp_path: Path) -> None:
+    """``plugins list --json`` with an empty cache, over manifest plugins whose metadata
+    requires the core (with extras), other distributions (a marker on a requirement) and each
+    other: the scan, the resolution and the cache entries written, none of the modules above."""
+    import json
+    import os
+
+    from brainsmith.testing import FakeDistributions
+
+    fakes = FakeDistributions(tmp_path / "site", tmp_path / "project")
+    fakes.root.mkdir()
+    fakes.project.mkdir()
+    fakes.add_manifest_plugin(
+        "alpha",
+        fakes.transforms_manifest("Fold", extra='api = ">=1,<2"'),
+        requires=["brainsmith-core[compile]>=0.1,<1"],
+    )
+    fakes.add_manifest_plugin(
+        "beta",
+        fakes.transforms_manifest("Tidy", extra='api = ">=1,<2"\nrequires = ["alpha>=1"]'),
+        requires=["brainsmith-core>=0.1", "numpy>=1.24; extra == 'full'"],
+    )
+    fakes.add("other-dist", "2.0", other_groups={"console_scripts": {"o": "o:main"}})
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("BRAINSMITH", "PYTHON"))},
+        "BRAINSMITH_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(fakes.root)!r})\n"
+        "from brainsmith.cli import main\n"
+        "code = main(['plugins', 'list', '--json'])\n"
+        "print('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        env=env,
+        cwd=fakes.project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    listed = {p["namespace"]: p["state"] for p in json.loads(run.stdout)["plugins"]}
+    assert {listed["alpha"], listed["beta"]} == {"active"}
+    cold = frozenset(run.stderr.rpartition("MODULES ")[2].split())
+    assert {"brainsmith.plugins._discovery", "brainsmith.plugins._resolve"} <= cold
+    assert _hits(cold, KEPT_OFF_A_COLD_LISTING) == []
+    written = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").rglob("*.json"))
+    assert written == ["resolution", "scan"]

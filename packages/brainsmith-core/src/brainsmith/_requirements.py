@@ -3,11 +3,12 @@
 ``packaging.requirements`` imports the marker machinery (``packaging.markers``, its tokenizer's
 regular expressions, ``platform``) and ``packaging.utils`` imports ``packaging.tags`` (with
 ``logging``, ``subprocess`` and ``sysconfig``): together most of a cold plugin listing's
-imports beyond discovery. The lines a listing parses are nearly all of the simple form
-``name`` or ``name<specifiers>`` (a plugin's ``requires``, a ``Requires-Dist`` on the core), for
-which ``packaging.specifiers`` alone gives the same answer. Anything else (extras, a URL, a
-marker, parentheses, a line that does not parse) goes to ``packaging.requirements``, so every
-line means exactly what ``Requirement(line)`` makes of it and is rejected with its message.
+imports beyond discovery. The lines a listing parses are nearly all of the form ``name``,
+``name<specifiers>`` or ``name[extras]<specifiers>`` (a plugin's ``requires``, a
+``Requires-Dist`` on the core), for which ``packaging.specifiers`` alone gives the same
+answer. Anything else (a URL, a marker, parentheses, a line that does not parse) goes to
+``packaging.requirements``, so every line means what ``Requirement(line)`` makes of it and is
+rejected with its message.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ if TYPE_CHECKING:
     from packaging.markers import Marker
     from packaging.specifiers import SpecifierSet
 
-# the name as packaging's tokenizer reads it (IDENTIFIER, between word boundaries), then a
-# specifier list made only of the characters its SPECIFIER_LIST token allows, with none of
-# the characters that start extras, a URL, a marker or a parenthesized list
+# the name as packaging's tokenizer reads it (IDENTIFIER, between word boundaries), extras
+# (which nothing here uses), then a specifier list made only of characters its SPECIFIER_LIST
+# token allows, without those that start a URL, a marker or a parenthesized list
+_IDENTIFIER = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 _SIMPLE = re.compile(
-    r"[ \t]*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)[ \t]*"
+    rf"[ \t]*(?P<name>{_IDENTIFIER})[ \t]*"
+    rf"(?:\[[ \t]*(?:{_IDENTIFIER}(?:[ \t]*,[ \t]*{_IDENTIFIER})*)?[ \t]*\][ \t]*)?"
     r"(?P<specifier>(?:[<>=!~][\t\x20-\x27\x2a-\x3a\x3c-\x3f\x41-\x5a\x5c\x5e-\x7e]*)?)"
 )
 
@@ -45,7 +48,8 @@ def parse_requirement(line: str) -> Requirement:
     """
     simple = _SIMPLE.fullmatch(line)
     specifier = simple["specifier"] if simple else ""
-    if simple is not None and all(p.strip() for p in specifier.split(",") if specifier):
+    parts = specifier.split(",") if specifier else []
+    if simple is not None and all(part.strip() for part in parts):  # no empty specifier
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
         try:

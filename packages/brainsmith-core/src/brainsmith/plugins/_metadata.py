@@ -3,10 +3,11 @@
 ``importlib.metadata`` costs a cold plugin listing more to import (``email``, ``zipfile``,
 ``csv``) than to use, and discovery needs little of it: which ``*.dist-info`` / ``*.egg-info``
 folders a ``sys.path`` entry holds, their text files and their entry points. For an entry that
-is a plain folder this module finds and reads them as ``importlib.metadata`` does — the same
+is a plain folder this module finds and reads them as ``importlib.metadata`` does: the same
 folders in the same order, the same text (UTF-8, universal newlines), the same entry points
-parsed by the same rules, the same ``ValueError`` for a malformed ``entry_points.txt``. Anything
-else goes to ``importlib.metadata`` itself: an entry that is a zip or an egg, an egg-info's
+parsed by the same rules (a line that is not ``name = value``, on which ``importlib.metadata``
+fails with a ``TypeError``, is a ``ValueError`` naming the line). Anything else goes to
+``importlib.metadata`` itself: an entry that is a zip or an egg, an egg-info's
 ``requires.txt``, and every entry while a finder other than the standard path finder can
 report distributions (``sys.meta_path``).
 """
@@ -120,7 +121,10 @@ def entry_points(dist: Distribution, group: str) -> list[EntryPoint]:
     that is not ``name = value``. A file that never spells ``group`` (most of an
     environment's) declares none and is not parsed: the ``ValueError`` is for those that do."""
     if not isinstance(dist, MetadataFolder):
-        found: metadata.EntryPoints = dist.entry_points  # type: ignore[attr-defined]
+        try:
+            found: metadata.EntryPoints = dist.entry_points  # type: ignore[attr-defined]
+        except TypeError as exc:  # its parser's failure on a line without "="
+            raise ValueError(f"a line is not 'name = value' ({exc})") from None
         return [EntryPoint(ep.name, ep.value) for ep in found.select(group=group)]
     if group.encode() not in _raw(os.path.join(dist._path, "entry_points.txt")):
         return []
@@ -136,8 +140,8 @@ def entry_points(dist: Distribution, group: str) -> list[EntryPoint]:
         if section is None:
             continue
         name, equals, value = line.partition("=")
-        if not equals:  # as importlib.metadata's Pair.parse fails
-            raise ValueError("not enough values to unpack (expected 2, got 1)")
+        if not equals:  # importlib.metadata's parser fails too (with a TypeError)
+            raise ValueError(f"the line {line!r} is not 'name = value'")
         if section == group:
             found_here.append(EntryPoint(name.strip(), value.strip()))
     return found_here

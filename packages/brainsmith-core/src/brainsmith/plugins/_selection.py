@@ -147,13 +147,16 @@ def _resolved(
 ) -> tuple[Settings, Resolution]:
     from dataclasses import replace
 
-    from .._distributions import installed_versions  # importlib.metadata: only on a miss
-    from ._directories import discover_folders
+    from .._distributions import installed_versions  # importlib.metadata: only with pins
     from ._resolve import resolve
     from ._settings import load_settings
 
     settings = load_settings(cwd, environ)
-    records = scanned.records + discover_folders(settings)
+    records = scanned.records
+    if settings.plugin_dirs or settings.user_plugins:  # else _directories need not be imported
+        from ._directories import discover_folders
+
+        records += discover_folders(settings)
     resolution = resolve(
         records,
         settings,
