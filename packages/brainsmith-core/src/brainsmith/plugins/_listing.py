@@ -55,10 +55,10 @@ def list_plugins(
         listed = _from_cache(*cached, strict=strict)
         if listed is not None:
             return listed
-    from .session import Session
-
     # a miss: the session Session.from_environment makes, through the same entries
     settings, resolution = select_with(found, cwd, environ, path)
+    from .session import Session
+
     session = Session(settings, resolution, path=path, strict=strict)
     return _listing(
         session.settings.source,
