@@ -57,8 +57,12 @@ def _pairs(value: object) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in value.items()))
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
+# the schema's tables are only read: no __eq__, __hash__ or __repr__ to make at import, and a
+# docstring each, without which dataclass would make one with inspect.signature
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _Component:
+    """What every component table has."""
+
     name: str = field(metadata={"doc": "the component's name, unique among its kind here"})
     target: str = field(metadata={"doc": "what to import on use: 'package.module:attribute'"})
     description: str = field(default="", metadata={"doc": "one line shown by plugins show"})
@@ -68,30 +72,38 @@ class _Component:
     )
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _Transform(_Component):
+    """A ``[[transforms]]`` table."""
+
     stage: str = field(metadata={"doc": "the compile stage it runs in, or 'any'"})
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _Kernel(_Component):
+    """A ``[[kernels]]`` table."""
+
     infrastructure: bool = field(
         default=False, metadata={"doc": "true for kernels the compiler inserts (FIFOs)"}
     )
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _Backend(_Component):
+    """A ``[[backends]]`` table."""
+
     kernel: str = field(metadata={"doc": "the kernel it implements: short or 'ns:Name'"})
     language: str = field(metadata={"doc": "hls or rtl"})
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _HwTransform(_Component):
+    """A ``[[hw_transforms]]`` table."""
+
     kernels: tuple[str, ...] = field(metadata={"doc": "the kernels it infers or tunes"})
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # only read
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _Document:
     """The manifest file: what the plugin declares, then one array of tables per kind."""
 
