@@ -72,7 +72,7 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
     for dist in chosen:
         try:
             eps = entry_points(dist, GROUP)
-        except ValueError as exc:  # UnicodeDecodeError: entry_points.txt is not UTF-8
+        except ValueError as exc:  # entry_points.txt is not UTF-8, or a line has no "="
             if GROUP.encode() in _read_bytes(dist, "entry_points.txt"):
                 unreadable.append(_unreadable_entry_points(dist, exc))
             continue
