@@ -166,8 +166,10 @@ def compile_model(
     session.enforce("compile")  # under strict, any plugin problem stops the compile here
     source_file = DEFAULT_BLUEPRINT if blueprint is None else blueprint_file(blueprint, session)
     loaded = load_blueprint(source_file, named=lambda ref: blueprint_file(ref, session))
-    plan, warnings = validate(loaded, session, strict=session.settings.strict)
+    with captured_warnings() as validating:  # plugins warn when imported and constructed
+        plan, warnings = validate(loaded, session, strict=session.settings.strict)
     warnings[:0] = repairs
+    warnings += validating.drain()
     for warning in warnings:
         _tell(observer, f"warning: {warning}")
     start = _stage(plan, start_stage, "start stage")
