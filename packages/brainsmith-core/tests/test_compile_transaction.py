@@ -516,3 +516,24 @@ def test_resume_refuses_a_damaged_checkpoint_record(
     assert message in err
     assert "fix: compile from the start (without --start-stage) with --checkpoints" in err
     untouched(previous, before)
+
+
+def test_the_input_model_is_never_replaced_by_the_output(
+    faults: FakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``brainsmith compile model.onnx -o .`` replaced the user's model with the compiled one
+    (exit 0); a checkpoint compiled into its own folder with --checkpoints was deleted."""
+    project = faults.project
+    onnx.save(mlp_model(2), project / "model.onnx")
+    original = (project / "model.onnx").read_bytes()
+    code, err = compile_(capsys, "model.onnx", "-o", ".")
+    assert code == 2, err
+    assert "its 'model.onnx' is the input model model.onnx, which the compile would replace" in err
+    assert "fix: compile into another directory with -o" in err
+    assert (project / "model.onnx").read_bytes() == original
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".brainsmith")) == []
+    assert compile_(capsys, "model.onnx", "--checkpoints", "-o", "out")[0] == 0
+    checkpoint = project / "out" / "checkpoints" / "02_topology_optimization.onnx"
+    code, err = compile_(capsys, checkpoint, "--checkpoints", "-o", "out")
+    assert code == 2 and "its 'checkpoints' is the input model" in err, err
+    assert checkpoint.is_file()
