@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import random
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -192,3 +193,32 @@ def test_cleanup_keeps_what_only_a_subgraph_body_reads(constant_first: bool) -> 
         for m in (proto, model.model)
     ]
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
+
+
+def test_an_initializer_that_is_a_graph_output_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A valid model may list an initializer as an output (a constant the caller reads):
+    qonnx's cleanup dropped it, the compiled model had an output nothing produces and the
+    default blueprint refused to write it (exit 1)."""
+    from brainsmith.cli import main
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+        [
+            helper.make_tensor_value_info("y", TensorProto.FLOAT, [3]),
+            helper.make_tensor_value_info("c", TensorProto.FLOAT, [2]),
+        ],
+        [numpy_helper.from_array(np.array([1.0, 2.0], dtype=np.float32), "c")],
+    )
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, tmp_path / "const_out.onnx")
+    monkeypatch.chdir(tmp_path)
+    code = main(["compile", "-q", "const_out.onnx", "--verify", "-o", "out"])
+    assert code == 0, capsys.readouterr().err
+    compiled = onnx.load(tmp_path / "out" / "model.onnx")
+    (constant,) = [t for t in compiled.graph.initializer if t.name == compiled.graph.output[1].name]
+    assert numpy_helper.to_array(constant).tolist() == [1.0, 2.0]

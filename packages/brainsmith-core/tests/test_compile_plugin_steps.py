@@ -252,3 +252,60 @@ def test_option_values_a_constructor_refuses_are_blueprint_errors(
     assert f"{blueprint}:3" in err and refusal in err
     assert "graph_cleanup:" not in err.split("error:")[0]  # no transform ran
     assert not out.exists()
+
+
+CHATTY = """
+    import sys
+    import warnings
+
+    from qonnx.transformation.base import Transformation
+
+    warnings.warn("{name} was imported", UserWarning)
+
+
+    class Chatty(Transformation):
+        def __init__(self, level: int = 1):
+            super().__init__()
+            warnings.warn(f"Chatty made at level {{level}}", UserWarning)
+            if level == 99:
+                sys.exit(3)
+
+        def apply(self, model):
+            return model, False
+"""
+
+
+def _chatty(site: FakeSite, name: str, tmp_path: Path, level: int) -> Path:
+    site.manifest_plugin(
+        name,
+        site.transforms_manifest("Chatty"),
+        files={f"bsp_{name}/transforms.py": CHATTY.format(name=name)},
+    )
+    blueprint = tmp_path / "flow.yaml"
+    blueprint.write_text(f"stages:\n  graph_cleanup:\n    - {name}:Chatty: {{level: {level}}}\n")
+    return blueprint
+
+
+def test_quiet_covers_what_plugins_warn_while_the_blueprint_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], site: FakeSite
+) -> None:
+    """Validation imports the plugin and constructs transforms that take options: their
+    warnings go to the report like the run's (they were printed under --quiet)."""
+    blueprint = _chatty(site, "chatty", tmp_path, 2)
+    out = tmp_path / "o"
+    code, err = compile_(capsys, "--example", "-b", blueprint, "-o", out)
+    assert (code, err) == (0, "")
+    warnings = json.loads((out / "compile_report.json").read_text())["warnings"]
+    assert any(w.startswith("UserWarning: chatty was imported (") for w in warnings), warnings
+    assert any(w.startswith("UserWarning: Chatty made at level 2 (") for w in warnings)
+
+
+def test_exit_in_a_constructor_while_the_blueprint_is_checked_is_the_plugins_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], site: FakeSite
+) -> None:
+    """A constructor calling exit() when validation builds it is left to the run, which names
+    the plugin (it ended the process with that status, silently)."""
+    blueprint = _chatty(site, "quitter", tmp_path, 99)
+    code, err = compile_(capsys, "--example", "-b", blueprint, "-o", tmp_path / "o")
+    assert code == 1, err
+    assert "transform quitter:Chatty" in err and "failed in stage graph_cleanup" in err

@@ -446,3 +446,94 @@ def test_resume_from_a_damaged_checkpoint_says_to_compile_from_the_start(
     assert "fix: compile from the start (without --start-stage) with --checkpoints" in err
     assert "download" not in err
     untouched(previous, before)
+
+
+def _retouch(path: Path, key: str, change: Callable[[str], str]) -> None:
+    """Rewrite the ``metadata_props`` entry ``key`` of the checkpoint at ``path``."""
+    model = onnx.load(path)
+    (entry,) = [p for p in model.metadata_props if p.key == key]
+    entry.value = change(entry.value)
+    onnx.save(model, path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda v: v.replace('"iterations":1', '"iterations":Infinity', 1),  # OverflowError
+        lambda v: "[]",  # lists no step: the earlier stages vanished from the provenance
+        lambda v: v.replace('"transform":"', '"transform":"evil:', 1),  # not what made it
+        lambda v: v.replace('"seconds":', '"seconds":NaN,"was":', 1),  # NaN in the report
+    ],
+    ids=["infinite-iterations", "empty", "other-transform", "nan-seconds"],
+)
+def test_resume_ignores_damaged_run_details(
+    previous: Path, capsys: pytest.CaptureFixture[str], change: Callable[[str], str]
+) -> None:
+    full = (previous / "model.onnx").read_bytes()
+    path = previous / "checkpoints" / "02_topology_optimization.onnx"
+    _retouch(path, "brainsmith.checkpoint.steps", change)
+    code, err = compile_(capsys, "--example", "--start-stage", "kernel_mapping", "-o", previous)
+    assert code == 0 and "Traceback" not in err, err
+    assert (previous / "model.onnx").read_bytes() == full  # provenance from the checkpoint's
+    report = (previous / "compile_report.json").read_text()
+    assert "NaN" not in report and "evil:" not in report
+    assert json.loads(report)["transforms"][0]["stage"] == "graph_cleanup"
+
+
+@pytest.mark.parametrize(
+    ("key", "change", "message"),
+    [
+        (
+            "brainsmith.provenance",
+            lambda v: "{damaged",
+            "(metadata 'brainsmith.provenance') is damaged",
+        ),
+        (
+            "brainsmith.provenance",
+            lambda v: json.dumps(dict(json.loads(v), transforms=[{"stage": "graph_cleanup"}])),
+            "is damaged: it does not list the transforms",
+        ),
+        (
+            "brainsmith.checkpoint",
+            lambda v: json.dumps(dict(json.loads(v), versions=["0.1.0"])),
+            "the checkpoint was made with other versions: brainsmith-core absent -> ",
+        ),
+    ],
+    ids=["provenance-not-json", "provenance-entry-incomplete", "versions-not-a-mapping"],
+)
+def test_resume_refuses_a_damaged_checkpoint_record(
+    previous: Path,
+    capsys: pytest.CaptureFixture[str],
+    key: str,
+    change: Callable[[str], str],
+    message: str,
+) -> None:
+    _retouch(previous / "checkpoints" / "02_topology_optimization.onnx", key, change)
+    before = snapshot(previous)
+    code, err = compile_(capsys, "--example", "--start-stage", "kernel_mapping", "-o", previous)
+    assert code == 2 and "Traceback" not in err, err
+    assert "02_topology_optimization.onnx: the checkpoint" in err, err
+    assert message in err
+    assert "fix: compile from the start (without --start-stage) with --checkpoints" in err
+    untouched(previous, before)
+
+
+def test_the_input_model_is_never_replaced_by_the_output(
+    faults: FakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``brainsmith compile model.onnx -o .`` replaced the user's model with the compiled one
+    (exit 0); a checkpoint compiled into its own folder with --checkpoints was deleted."""
+    project = faults.project
+    onnx.save(mlp_model(2), project / "model.onnx")
+    original = (project / "model.onnx").read_bytes()
+    code, err = compile_(capsys, "model.onnx", "-o", ".")
+    assert code == 2, err
+    assert "its 'model.onnx' is the input model model.onnx, which the compile would replace" in err
+    assert "fix: compile into another directory with -o" in err
+    assert (project / "model.onnx").read_bytes() == original
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".brainsmith")) == []
+    assert compile_(capsys, "model.onnx", "--checkpoints", "-o", "out")[0] == 0
+    checkpoint = project / "out" / "checkpoints" / "02_topology_optimization.onnx"
+    code, err = compile_(capsys, checkpoint, "--checkpoints", "-o", "out")
+    assert code == 2 and "its 'checkpoints' is the input model" in err, err
+    assert checkpoint.is_file()

@@ -29,16 +29,17 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def _shipper(site: FakeSite, returns: str) -> None:
-    """A pluggy plugin ``shipper`` whose hook body is ``returns`` (an expression); importing
-    it appends to ``imported.log`` in the working folder."""
+def _shipper(site: FakeSite, returns: str, shipped: tuple[str, ...] = ("fast",)) -> None:
+    """A pluggy plugin ``shipper`` whose hook body is ``returns`` (an expression) and whose
+    package holds the blueprints ``shipped`` (``FAST`` each); importing it appends to
+    ``imported.log`` in the working folder."""
     site.fake_dist(
         "brainsmith-plugin-shipper",
         "1.2",
         entry_points={"shipper": "bsp_shipper.plugin"},
         files={
             "bsp_shipper/__init__.py": "",
-            "bsp_shipper/fast.yaml": FAST,
+            **{f"bsp_shipper/{name}.yaml": FAST for name in shipped},
             "bsp_shipper/plugin.py": f"""
                 from pathlib import Path
 
@@ -98,6 +99,8 @@ def test_a_misspelt_hook_blueprint_suggests_the_shipped_one(
         ("HERE", "which is not a .yaml file"),
         ("[42]", "returned 42, not a blueprint file path"),
         ('[HERE / "missing.yaml"]', "missing.yaml', which is not a .yaml file"),
+        # a generator runs the hook's code while it is listed
+        ('(HERE / "fast.yaml" if i == 0 else 1 / 0 for i in range(2))', "raised ZeroDivision"),
     ],
 )
 def test_a_broken_blueprints_hook_is_the_plugins_failure(
@@ -120,3 +123,19 @@ def test_listing_another_plugins_blueprints_does_not_import_the_hook_plugin(
     assert "builtin:dataflow" in json.loads(out)["blueprints"]
     assert "bsp_shipper.plugin" not in sys.modules
     assert not (tmp_path / "imported.log").exists()
+
+
+def test_every_listed_hook_blueprint_name_can_be_compiled(
+    site: FakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A blueprint is named by its file name: one starting with a digit or holding a space
+    is listed by ``plugins show`` and selected by ``-b`` (it was listed, then looked for as a
+    file ``shipper:2fast`` in the working directory)."""
+    _shipper(site, 'sorted(HERE.glob("*.yaml"))', shipped=("2fast", "my flow"))
+    code, out, err = run(capsys, "plugins", "show", "shipper", "--json")
+    assert code == 0, err
+    listed = json.loads(out)["blueprints"]
+    assert sorted(listed) == ["shipper:2fast", "shipper:my flow"]
+    for name in listed:
+        code, _, err = run(capsys, "compile", "-q", "--example", "-b", name, "-o", "o")
+        assert code == 0, err

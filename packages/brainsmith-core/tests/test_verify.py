@@ -92,3 +92,28 @@ def test_a_float16_model_whose_muls_are_fused_verifies(tmp_path: Path) -> None:
     result = compile_model(proto, output_dir=tmp_path / "ok", verify=True)
     assert result.verification is not None and result.verification.passed
     assert [n.op_type for n in result.model.graph.node] == ["Mul"]  # fused: rounding differs
+
+
+def test_integers_beyond_float64_precision_are_compared_exactly() -> None:
+    """``x + 1`` compiled to ``x`` on int64 values near 2**60: the difference used to vanish
+    in the float64 comparison and the wrong model passed."""
+    from brainsmith.compile._input_sets import given_inputs
+    from onnx import TensorProto, helper
+
+    def model(nodes: list[onnx.NodeProto], inits: list[onnx.TensorProto]) -> ModelWrapper:
+        graph = helper.make_graph(
+            nodes,
+            "g",
+            [helper.make_tensor_value_info("x", TensorProto.INT64, [2])],
+            [helper.make_tensor_value_info("y", TensorProto.INT64, [2])],
+            inits,
+        )
+        return ModelWrapper(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+
+    one = numpy_helper.from_array(np.array(1, dtype=np.int64), "one")
+    original = model([helper.make_node("Add", ["x", "one"], ["y"])], [one])
+    wrong = model([helper.make_node("Identity", ["x"], ["y"])], [])
+    big = given_inputs({"x": np.array([2**60, -(2**61)], dtype=np.int64)}, original)
+    result = verify(original, wrong, inputs=big)
+    assert not result.passed and result.max_abs_diff >= 1.0
+    assert verify(original, original, inputs=big).passed

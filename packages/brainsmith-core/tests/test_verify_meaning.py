@@ -341,6 +341,8 @@ def test_a_map_input_is_reported_unverifiable() -> None:
         ({"arr_0": np.array([1, 2, 3, 4]), "arr_5": np.zeros(1)}, "unknown input(s) 'arr_5'"),
         ({"x": np.array([1.5, 2, 3, 4])}, "input 'x' is int64, but the array holds 1.5"),
         ({"x": np.array([1e30, 2, 3, 4])}, "input 'x' is int64, but the array holds 1e+30"),
+        ({"x": np.array(["a", "b", "c", "d"])}, "input 'x' is int64, but the array is <U1"),
+        ({"x": np.array([1 + 2j, 2, 3, 4])}, "complex values lose their imaginary part"),
     ],
 )
 def test_inputs_file_that_does_not_fit_is_refused_not_cast_or_dropped(
@@ -355,6 +357,28 @@ def test_inputs_file_that_does_not_fit_is_refused_not_cast_or_dropped(
     assert code == 2, err
     assert message in err and "Traceback" not in err and "RuntimeWarning" not in err
     assert not Path("o").joinpath("model.onnx").exists()
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (lambda p: np.save(p, np.zeros(4)), "the file holds one array (numpy.save), not named"),
+        (lambda p: p.write_bytes(b"PK\x03\x04 cut short"), "File is not a zip file"),
+    ],
+    ids=["npy", "truncated"],
+)
+def test_inputs_file_that_is_no_npz_archive_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], write: Any, message: str
+) -> None:
+    """A ``.npy`` file and a truncated archive (both were tracebacks)."""
+    source = save(int_div(), tmp_path / "div.onnx")
+    given = tmp_path / "in.npz"
+    write(given)
+    given = next(tmp_path.glob("in.np*"))  # numpy.save appends .npy
+    code, err = compile_(capsys, source, "--verify", "--inputs", given, "-o", "o")
+    assert code == 2, err
+    assert f"{given}: cannot read the verification inputs: {message}" in err
+    assert "Traceback" not in err
 
 
 def test_quiet_hides_onnxruntime_and_qonnx_load_warnings(

@@ -166,8 +166,9 @@ def compile_model(
     session.enforce("compile")  # under strict, any plugin problem stops the compile here
     source_file = DEFAULT_BLUEPRINT if blueprint is None else blueprint_file(blueprint, session)
     loaded = load_blueprint(source_file, named=lambda ref: blueprint_file(ref, session))
-    plan, warnings = validate(loaded, session, strict=session.settings.strict)
-    warnings[:0] = repairs
+    with captured_warnings() as validating:  # plugins warn when imported and constructed
+        plan, warnings = validate(loaded, session, strict=session.settings.strict)
+    warnings = [*repairs, *warnings, *validating.drain()]
     for warning in warnings:
         _tell(observer, f"warning: {warning}")
     start = _stage(plan, start_stage, "start stage")
@@ -192,7 +193,8 @@ def compile_model(
         from ._support import check_verifiable
 
         runner = check_verifiable(original, inputs_given=given is not None, where=source)
-    prepare_output(outdir, files=OWN_OUTPUTS[:4], folders=(CHECKPOINTS,) if checkpoints else ())
+    folders = (CHECKPOINTS,) if checkpoints else ()
+    prepare_output(outdir, files=OWN_OUTPUTS[:4], folders=folders, model=model_path)
     outputs = OutputTransaction.begin(outdir)
     written: dict[str, Any] = {"finishing": False}
 

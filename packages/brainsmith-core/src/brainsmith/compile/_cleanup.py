@@ -144,9 +144,10 @@ def sort_graph(model: ModelWrapper) -> ModelWrapper:
 
 
 def _used_tensors(graph: Any) -> set[str]:
-    """Names a node reads or writes, and names a node of a subgraph body (If/Loop/Scan, at
-    any depth) reads: an outer tensor read only inside a body is used."""
-    used: set[str] = set()
+    """Names a node reads or writes, names a node of a subgraph body (If/Loop/Scan, at any
+    depth) reads (an outer tensor read only inside a body is used), and the graph's outputs
+    (an initializer may be one: qonnx drops it, leaving an output nothing produces)."""
+    used: set[str] = {o.name for o in graph.output}
     pending = [graph]
     outer = True
     while pending:

@@ -54,18 +54,7 @@ def given_inputs(
     import numpy as np
 
     label = "inputs" if isinstance(source, Mapping) else str(source)
-    if isinstance(source, Mapping):
-        arrays = dict(source)
-    else:
-        try:
-            with np.load(Path(source), allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-        except (OSError, ValueError) as exc:
-            raise InputsError(
-                f"cannot read the verification inputs: {exc}",
-                where=label,
-                fix="pass an .npz file written by numpy.savez(path, input_name=array, ...)",
-            ) from None
+    arrays = dict(source) if isinstance(source, Mapping) else _read_npz(Path(source), label)
     inputs = graph_inputs(model)
     names = [vi.name for vi in inputs]
     if arrays and all(_POSITIONAL.fullmatch(k) for k in arrays) and not set(arrays) & set(names):
@@ -85,6 +74,31 @@ def given_inputs(
     for vi in inputs:
         values[vi.name] = _cast(vi, np.asarray(arrays[vi.name]), label)
     return InputSet(label, values)
+
+
+def _read_npz(path: Path, label: str) -> dict[str, Any]:
+    """The named arrays of the ``.npz`` file ``path``.
+
+    :raises InputsError: it cannot be read, is no ``.npz`` archive (a ``.npy`` file, a
+        truncated or foreign file) or holds object arrays.
+    """
+    import zipfile
+
+    import numpy as np
+    from numpy.lib.npyio import NpzFile
+
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, NpzFile):
+            raise ValueError("the file holds one array (numpy.save), not named arrays")
+        with loaded as npz:
+            return {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputsError(
+            f"cannot read the verification inputs: {exc}",
+            where=label,
+            fix="pass an .npz file written by numpy.savez(path, input_name=array, ...)",
+        ) from None
 
 
 def _cast(vi: Any, array: Any, label: str) -> Any:
@@ -112,8 +126,17 @@ def _cast(vi: Any, array: Any, label: str) -> Any:
     import numpy as np
 
     target = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type))
-    with np.errstate(all="ignore"):  # a value out of range is reported below, not warned about
-        cast = array.astype(target)
+    try:
+        if array.dtype.kind == "c" and target.kind != "c":
+            raise TypeError("complex values lose their imaginary part")
+        with np.errstate(all="ignore"):  # a value out of range is reported below
+            cast = array.astype(target)
+    except (TypeError, ValueError) as exc:  # strings that spell no number, complex values
+        raise InputsError(
+            f"input {vi.name!r} is {target}, but the array is {array.dtype}: {exc}",
+            where=label,
+            fix=f"give {target} values (e.g. save the array as {target})",
+        ) from None
     if target.kind in "iub" and array.dtype.kind in "iufb":
         changed = np.flatnonzero(cast.reshape(-1) != array.reshape(-1))
         if changed.size:

@@ -136,14 +136,20 @@ def read_model(path: Path) -> ModelWrapper:
 
 
 def prepare_output(
-    directory: Path, *, files: Iterable[str] = (), folders: Iterable[str] = ()
+    directory: Path,
+    *,
+    files: Iterable[str] = (),
+    folders: Iterable[str] = (),
+    model: Path | None = None,
 ) -> None:
     """Create ``directory`` and prove it writable before any work is done; ``files`` and
     ``folders`` are names the compile will write there, which must not be taken by an entry
-    of the other kind (a folder where a file goes, or the reverse).
+    of the other kind (a folder where a file goes, or the reverse), nor be (or hold) the
+    input ``model`` file, which the commit would replace.
 
     :raises OutputError: naming the directory (or the entry in the way), with the reason.
     """
+    files, folders = list(files), list(folders)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".brainsmith-probe-", dir=directory)
@@ -164,4 +170,16 @@ def prepare_output(
                     f"writes its {wanted} {name!r}",
                     where=str(entry),
                     fix=f"move or delete {entry}, or choose another directory with -o",
+                )
+    if model is not None and model.is_file():
+        for name in (*files, *folders):
+            entry = directory / name
+            if entry.exists() and (
+                model.resolve().is_relative_to(entry.resolve()) or os.path.samefile(entry, model)
+            ):
+                raise OutputError(
+                    f"cannot write to the output directory: its {name!r} is the input model "
+                    f"{model}, which the compile would replace",
+                    where=str(entry),
+                    fix="compile into another directory with -o (or copy the model elsewhere)",
                 )

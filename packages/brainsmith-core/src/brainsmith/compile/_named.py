@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 _HOOK = "brainsmith_blueprints"
 
-_REFERENCE = re.compile(r"^([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)$")
+_REFERENCE = re.compile(r"^([A-Za-z_][\w.-]*):([^:/\\]+)$")
+"""``namespace:name``; the name is any file name without ``.yaml`` (``2fast``, ``my flow``)."""
 
 
 def blueprint_file(reference: str | os.PathLike[str], session: Session) -> Path:
@@ -99,8 +100,11 @@ def _hook_blueprints(session: Session, namespace: str) -> list[Path]:
         if impl.plugin_name != namespace:
             continue
         try:
-            with plugin_output():
+            with plugin_output():  # a generator runs its code while it is listed
                 returned: Any = impl.function()
+                if isinstance(returned, str | os.PathLike) or not isinstance(returned, Iterable):
+                    returned = [returned]
+                items = list(returned)
         except INTERRUPTS:
             raise
         except PLUGIN_FAILURES as exc:
@@ -112,11 +116,7 @@ def _hook_blueprints(session: Session, namespace: str) -> list[Path]:
                 hook=_HOOK,
                 fix="fix the hook, or give a blueprint file with -b",
             ) from exc
-        if isinstance(returned, str | os.PathLike):
-            returned = [returned]
-        if not isinstance(returned, Iterable):
-            returned = [returned]
-        for item in returned or ():
+        for item in items:
             if not isinstance(item, str | os.PathLike):
                 raise HookError(
                     f"plugin {label}: hook brainsmith_blueprints returned {item!r}, "

@@ -115,13 +115,17 @@ def _refused_options(factory: Any, options: Mapping[str, Any]) -> str:
     .nan``, a negative size), or ``""``: found before anything runs, where the blueprint says
     it. Transforms without options are not constructed here; other errors are left to the
     run, which reports them as the plugin's failure."""
+    from .._guard import INTERRUPTS, PLUGIN_FAILURES
+
     if not options:
         return ""
     try:
         factory(**options)
     except ValueError as exc:
         return f"rejects its options {dict(options)!r}: {exc}"
-    except Exception:
+    except INTERRUPTS:
+        raise
+    except PLUGIN_FAILURES:  # exit() too: the run constructs it again and names the plugin
         return ""
     return ""
 

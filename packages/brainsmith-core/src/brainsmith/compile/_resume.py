@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BrainsmithError
-from ._plan import Applied, Plan, checkpoint_path, dumps, read_provenance
+from ._plan import PROVENANCE_KEY, Applied, Plan, checkpoint_path, dumps
 
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
@@ -108,42 +108,95 @@ def resume(
             fix="compile from the start (without --start-stage) with --checkpoints",
         ) from None
     _check_identity(model, run, path)
+    applied = _recorded_steps(model, path)
     props = model.model.metadata_props
-    details = next((p.value for p in props if p.key == STEPS_KEY), None)
     for i in reversed(range(len(props))):
         if props[i].key in (CHECKPOINT_KEY, STEPS_KEY):
             del props[i]
-    applied = _steps(details)
-    if applied is None:  # a checkpoint without run details: what its provenance says
-        document = read_provenance(model) or {}
-        applied = [_applied(t) for t in document.get("transforms", [])]
     return model, applied
 
 
-def _steps(details: str | None) -> list[Applied] | None:
-    """The steps a :data:`STEPS_KEY` document records, or ``None`` when it is missing or
-    malformed."""
+_PROVENANCE_FIELDS = {
+    "stage": str,
+    "transform": str,
+    "options": dict,
+    "distribution": str,
+    "version": str,
+    "modified": bool,
+}
+_DETAIL_FIELDS = {"skipped": bool, "iterations": int, "cleanup": bool, "seconds": float}
+
+
+def _recorded_steps(model: ModelWrapper, path: Path) -> list[Applied]:
+    """The steps that made the checkpoint: its provenance's transforms (the compiled model's
+    provenance is rebuilt from them), with the run details of its :data:`STEPS_KEY` document
+    when that document is well formed and lists the same transforms (skipped ones aside);
+    otherwise without details (iterations and seconds 0).
+
+    :raises ResumeError: the checkpoint's provenance is not a provenance document.
+    """
+    props = {p.key: p.value for p in model.model.metadata_props}
+    details = _entries(_json(props.get(STEPS_KEY)), {**_PROVENANCE_FIELDS, **_DETAIL_FIELDS})
+    if PROVENANCE_KEY not in props:  # a checkpoint of brainsmith before provenance
+        return [_applied(e) for e in details or []]
+    document = _json(props[PROVENANCE_KEY])
+    recorded = document.get("transforms") if isinstance(document, dict) else None
+    entries = _entries(recorded, _PROVENANCE_FIELDS)
+    if entries is None:
+        raise ResumeError(
+            f"the checkpoint's provenance (metadata {PROVENANCE_KEY!r}) is damaged: it does "
+            "not list the transforms that made the checkpoint",
+            where=str(path),
+            fix="compile from the start (without --start-stage) with --checkpoints",
+        )
+    if details is not None:
+        kept = [_applied(e).provenance() for e in details if not e["skipped"]]
+        if dumps(kept) == dumps([_applied(e).provenance() for e in entries]):
+            return [_applied(e) for e in details]
+    return [_applied(e) for e in entries]
+
+
+def _json(text: str | None) -> Any:
+    """The JSON document ``text`` holds, or ``None`` (no text, or not JSON)."""
     try:
-        entries = json.loads(details) if details else None
-        if not isinstance(entries, list):
-            return None
-        return [_applied(entry) for entry in entries]
-    except (ValueError, KeyError, TypeError):
+        return json.loads(text) if text else None
+    except ValueError:
         return None
 
 
+def _entries(document: Any, fields: Mapping[str, type]) -> list[dict[str, Any]] | None:
+    """``document`` when it is a list of step entries each with every field of ``fields`` of
+    its type (a float field also takes an int; numbers finite and >= 0), else ``None``."""
+    import math
+
+    if not isinstance(document, list) or not all(isinstance(e, dict) for e in document):
+        return None
+    for entry in document:
+        for name, kind in fields.items():
+            value = entry.get(name)
+            if isinstance(value, bool) != (kind is bool):
+                return None
+            if kind is float and isinstance(value, int | float):
+                value = float(value)
+            if not isinstance(value, kind):
+                return None
+            if isinstance(value, int | float) and not (math.isfinite(value) and value >= 0):
+                return None
+    return document
+
+
 def _applied(entry: Mapping[str, Any]) -> Applied:
-    """An :class:`Applied` from its report (or provenance) entry."""
+    """An :class:`Applied` from a report (or provenance) entry checked by :func:`_entries`."""
     return Applied(
         entry["stage"],
         entry["transform"],
         entry["options"],
         entry["distribution"],
         entry["version"],
-        modified=bool(entry["modified"]),
-        skipped=bool(entry.get("skipped", False)),
-        iterations=int(entry.get("iterations", 0)),
-        cleaned=bool(entry.get("cleanup", False)),
+        modified=entry["modified"],
+        skipped=entry.get("skipped", False),
+        iterations=entry.get("iterations", 0),
+        cleaned=entry.get("cleanup", False),
         seconds=float(entry.get("seconds", 0.0)),
     )
 
@@ -173,7 +226,9 @@ def _check_identity(model: ModelWrapper, run: Mapping[str, Any], path: Path) -> 
             where=str(path),
             fix=fix + ", or give the model the checkpoints were made from",
         )
-    versions = made.get("versions") or {}
+    versions = made.get("versions")
+    if not isinstance(versions, dict):
+        versions = {}  # not recorded (or damaged): every version below reads as changed
     changed = [
         f"{name} {versions.get(name, 'absent')} -> {version}"
         for name, version in run["versions"].items()
