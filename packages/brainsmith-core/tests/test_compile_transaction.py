@@ -369,9 +369,13 @@ def test_failing_stage_commits_the_completed_checkpoints_as_one_set(
     assert "only the checkpoints of the completed stages were replaced" in err
     assert sorted(p.name for p in (previous / "checkpoints").iterdir()) == ["01_graph_cleanup.onnx"]
     after = snapshot(previous)
-    assert {k: v for k, v in after.items() if not k.startswith("checkpoints")} == {
-        k: v for k, v in before.items() if not k.startswith("checkpoints")
+    unchanged = ("checkpoints", ".brainsmith.json")
+    assert {k: v for k, v in after.items() if not k.startswith(unchanged)} == {
+        k: v for k, v in before.items() if not k.startswith(unchanged)
     }
+    ledger = json.loads(after[".brainsmith.json"])  # it records the set now in place
+    assert ledger["files"]["checkpoints"] == ["01_graph_cleanup.onnx"]
+    assert ledger["names"] == json.loads(before[".brainsmith.json"])["names"]
     # and the kept set resumes
     fixed = blueprint(
         faults.project,
@@ -537,3 +541,24 @@ def test_the_input_model_is_never_replaced_by_the_output(
     code, err = compile_(capsys, checkpoint, "--checkpoints", "-o", "out")
     assert code == 2 and "its 'checkpoints' is the input model" in err, err
     assert checkpoint.is_file()
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_files_the_user_put_in_a_checkpoints_folder_are_never_deleted(
+    faults: FakeSite, tmp_path: Path, capsys: pytest.CaptureFixture[str], failing: bool
+) -> None:
+    """A ``checkpoints/`` folder the ledger has no record of (made by the user after a run
+    without checkpoints) holding a file of theirs: neither a whole commit nor the commit of
+    a failed run's completed stages replaces it."""
+    out = tmp_path / "out"
+    assert compile_(capsys, "--example", "-o", out)[0] == 0
+    (out / "checkpoints").mkdir()
+    (out / "checkpoints" / "mine.txt").write_text("notes\n")
+    before = snapshot(out)
+    stages = "graph_cleanup: [GiveUniqueNodeNames]\n  topology_optimization: [faults:Fail]"
+    flow = blueprint(faults.project, f"stages:\n  {stages}\n") if failing else None
+    args = ["--example", "--checkpoints", "-o", out] + (["-b", flow] if flow else [])
+    code, err = compile_(capsys, *args)
+    assert code != 0
+    assert "holds files brainsmith did not write (mine.txt)" in " ".join(err.split())
+    assert snapshot(out) == before

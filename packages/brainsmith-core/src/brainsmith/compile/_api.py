@@ -435,7 +435,7 @@ def _failed(outputs: OutputTransaction, error: BaseException, *, keep_checkpoint
     committed: list[str] = []
     if keep_checkpoints and isinstance(error, Exception) and not isinstance(error, OSError):
         try:
-            committed = outputs.commit(only=[CHECKPOINTS])
+            committed = outputs.commit(only=[CHECKPOINTS], own=[CHECKPOINTS])
         except BrainsmithError as secondary:
             add_note(error, f"the checkpoints of the completed stages were not kept: {secondary}")
     failed = outputs.keep_failed(exclude=(*OWN_OUTPUTS[:2], CHECKPOINTS))

@@ -138,7 +138,7 @@ class OutputTransaction:
             something brainsmith did not write is in the way, or a rename failed (the entries
             already moved are put back first).
         """
-        previous = _read_ledger(self.outdir) if only is None else {}
+        previous = _read_ledger(self.outdir)
         stale: list[str] = []
         if only is None:
             this_run = sorted(p.name for p in self.folder.iterdir())
@@ -146,6 +146,13 @@ class OutputTransaction:
             for name in [*this_run, *stale]:
                 self._check_ownership(name, own, previous)
             _write_ledger(self.folder, this_run)
+        else:  # a part (the completed stages' checkpoints): checked, and added to the ledger
+            part = [n for n in dict.fromkeys(only) if (self.folder / n).exists()]
+            for name in part:
+                self._check_ownership(name, own, previous)
+            kept = [n for n in previous.get("names", []) if n not in part]
+            _write_ledger(self.folder, sorted([*kept, *part]), previous.get("files", {}))
+            only = [*part, LEDGER]
         staged = sorted(p.name for p in self.folder.iterdir())
         names = staged if only is None else [n for n in staged if n in set(only)]
         for name in names:
@@ -192,8 +199,8 @@ class OutputTransaction:
                 fix="move it elsewhere, or compile into another directory with -o",
             )
         known = previous.get("files", {}).get(name)
-        if old.is_dir() and known is not None:
-            foreign = sorted(set(_files(old)) - set(known))
+        if old.is_dir():  # no record of its files (a folder the user made): all are foreign
+            foreign = sorted(set(_files(old)) - set(known or ()))
             if foreign:
                 shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
                 raise CommitError(
@@ -273,9 +280,13 @@ def _read_ledger(outdir: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_ledger(folder: Path, names: list[str]) -> None:
-    """Stage the ledger of this run's outputs: its names and the files of its folders."""
+def _write_ledger(
+    folder: Path, names: list[str], earlier: dict[str, list[str]] | None = None
+) -> None:
+    """Stage the ledger of the outputs ``names``: the files of each folder staged in
+    ``folder``, else as ``earlier`` (the previous ledger's) records them."""
     files = {n: _files(folder / n) for n in names if (folder / n).is_dir()}
+    files.update((n, f) for n, f in (earlier or {}).items() if n in names and n not in files)
     write_atomic(folder / LEDGER, json.dumps({"names": names, "files": files}, sort_keys=True))
 
 
