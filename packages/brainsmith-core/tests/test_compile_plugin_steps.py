@@ -309,3 +309,32 @@ def test_exit_in_a_constructor_while_the_blueprint_is_checked_is_the_plugins_fai
     code, err = compile_(capsys, "--example", "-b", blueprint, "-o", tmp_path / "o")
     assert code == 1, err
     assert "transform quitter:Chatty" in err and "failed in stage graph_cleanup" in err
+
+
+def test_an_abstract_transform_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], site: FakeSite
+) -> None:
+    """A Transformation subclass without ``apply`` is a blueprint error naming what it lacks,
+    found at validation (exit 2), not a failure in the middle of the run."""
+    site.manifest_plugin(
+        "abstract",
+        site.transforms_manifest("Unfinished"),
+        dist="brainsmith-plugin-abstract",
+        files={
+            "bsp_abstract/transforms.py": """
+                from qonnx.transformation.base import Transformation
+
+
+                class Unfinished(Transformation):
+                    pass
+                """
+        },
+    )
+    blueprint = tmp_path / "flow.yaml"
+    blueprint.write_text("stages:\n  graph_cleanup: [abstract:Unfinished]\n")
+    out = tmp_path / "o"
+    code, err = compile_(capsys, "--example", "-b", blueprint, "-o", out)
+    assert code == 2, err
+    assert f"{blueprint}:2" in err
+    assert "abstract class Unfinished (it does not define apply)" in err
+    assert not out.exists()

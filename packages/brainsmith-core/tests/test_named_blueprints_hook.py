@@ -139,3 +139,13 @@ def test_every_listed_hook_blueprint_name_can_be_compiled(
     for name in listed:
         code, _, err = run(capsys, "compile", "-q", "--example", "-b", name, "-o", "o")
         assert code == 0, err
+
+
+def test_a_blueprints_hook_returning_none_ships_nothing(
+    site: FakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``None`` is pluggy's "no result": no blueprints, not an error."""
+    _shipper(site, "None")
+    code, out, err = run(capsys, "plugins", "show", "shipper", "--json")
+    assert code == 0, err
+    assert json.loads(out).get("blueprints", []) == []

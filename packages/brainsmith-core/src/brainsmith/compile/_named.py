@@ -102,6 +102,8 @@ def _hook_blueprints(session: Session, namespace: str) -> list[Path]:
         try:
             with plugin_output():  # a generator runs its code while it is listed
                 returned: Any = impl.function()
+                if returned is None:  # pluggy's "no result"
+                    returned = ()
                 if isinstance(returned, str | os.PathLike) or not isinstance(returned, Iterable):
                     returned = [returned]
                 items = list(returned)

@@ -167,6 +167,12 @@ def _not_a_transformation(factory: Any) -> str:
     from qonnx.transformation.base import Transformation
 
     if isinstance(factory, type) and issubclass(factory, Transformation):
+        if inspect.isabstract(factory):
+            missing = ", ".join(sorted(getattr(factory, "__abstractmethods__", ())))
+            return (
+                f"is the abstract class {factory.__qualname__} (it does not define {missing}): "
+                "a step must implement apply(model) returning (model, graph_modified)"
+            )
         return ""
     kind = (
         f"class {factory.__qualname__}"
