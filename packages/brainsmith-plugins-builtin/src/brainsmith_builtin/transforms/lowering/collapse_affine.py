@@ -11,12 +11,10 @@ from numpy.typing import NDArray
 from qonnx.transformation.base import Transformation
 
 from .constants import channel_vector, compact, varying_axes
-from .graph import constant_operand, new_constant, shape_of, sole_consumer
-from .level_chain import find_level_chain
+from .graph import after_accumulator, constant_operand, new_constant, shape_of, sole_consumer
+from .level_chain import level_values
 
 NEUTRAL = {"Mul": 1.0, "Add": 0.0}
-ACCUMULATORS = frozenset({"MatMul", "Conv", "Gemm"})
-LAYOUT_ONLY = frozenset({"Transpose", "Reshape", "Flatten"})
 
 
 @transform(name="CollapseRepeatedAffine", stage="topology_optimization")
@@ -75,15 +73,12 @@ def combines_exactly(
     commutes with rounding, overflow and subnormal results aside), or any pair when ``source``
     is computed from integer levels (``level_chain``) and both forms agree on every level.
     Float32 rounds ``(x * a) * b`` and ``x * (a * b)`` differently in general. Also any pair
-    right after a ``MatMul``/``Conv`` (layout nodes between allowed): its integer accumulation already differs from the
+    computed from a ``MatMul``/``Conv`` output (``graph.after_accumulator``): its integer accumulation already differs from the
     float32 sums of the original, so merging there loses nothing that could be kept."""
     op = node.op_type
     if op == "Mul" and (is_power_of_two(first) or is_power_of_two(second)):
         return True
-    producer = model.find_producer(source)
-    while producer is not None and producer.op_type in LAYOUT_ONLY:
-        producer = model.find_producer(producer.input[0])
-    if producer is not None and producer.op_type in ACCUMULATORS:
+    if after_accumulator(model, source):
         return True
     shape = shape_of(model, source)
     if shape is None or shape != shape_of(model, node.output[0]):
@@ -92,18 +87,14 @@ def combines_exactly(
     if len(axes) > 1:
         return False
     axis = axes.pop() if axes else len(shape) - 1
-    chain = find_level_chain(model, source, axis)
     vectors = [channel_vector(c, shape, axis) for c in (first, second)]
-    if chain is None or vectors[0] is None or vectors[1] is None:
+    merged = channel_vector(first * second if op == "Mul" else first + second, shape, axis)
+    if vectors[0] is None or vectors[1] is None or merged is None:
         return False
-    a, b = (v.astype(np.float32).reshape(-1, 1) for v in vectors)
-    combined = channel_vector(first * second if op == "Mul" else first + second, shape, axis)
-    if combined is None:
+    a, b, ab = (v.astype(np.float32).reshape(-1, 1) for v in (*vectors, merged))
+    x = level_values(model, source, axis, max(a.size, b.size))
+    if x is None:
         return False
-    channels = max(a.size, b.size)
-    x = chain.evaluate(channels)
     apply = np.multiply if op == "Mul" else np.add
     with np.errstate(all="ignore"):
-        stepwise = apply(apply(x, a), b).astype(np.float32)
-        merged = apply(x, combined.astype(np.float32).reshape(-1, 1))
-    return bool(np.array_equal(stepwise, np.asarray(merged, dtype=np.float32), equal_nan=True))
+        return bool(np.array_equal(apply(apply(x, a), b), apply(x, ab), equal_nan=True))

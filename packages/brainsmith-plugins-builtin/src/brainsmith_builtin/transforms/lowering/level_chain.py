@@ -137,6 +137,13 @@ def find_level_chain(model: Any, tensor: str, axis: int) -> LevelChain | None:
     return None
 
 
+def level_values(model: Any, tensor: str, axis: int, channels: int) -> NDArray[np.float32] | None:
+    """The float32 values ``[channels, K]`` each channel of ``tensor`` takes, when it is
+    computed from integer levels (``find_level_chain`` along ``axis``); else ``None``."""
+    chain = find_level_chain(model, tensor, axis)
+    return None if chain is None else chain.evaluate(channels)
+
+
 def level_thresholds(
     chain: LevelChain, spec: QuantSpec, scale: NDArray[np.float64], zero: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -145,7 +152,8 @@ def level_thresholds(
     for output level ``m`` the smallest input level reaching it (one above the largest level
     when none does). Raises ``UnsupportedNode`` when the output level is not non-decreasing
     in the input level in some channel (a negative scale in the chain)."""
-    channels = max(scale.size, zero.size, *(s.constant.size for s in chain.steps if s.constant is not None))
+    sizes = [s.constant.size for s in chain.steps if s.constant is not None]
+    channels = max(scale.size, zero.size, *sizes)
     per_channel = dataclasses.replace(
         spec,
         scale=np.asarray(scale, dtype=np.float32).reshape(-1, 1),
