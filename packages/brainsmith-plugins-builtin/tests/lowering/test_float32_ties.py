@@ -131,14 +131,15 @@ PER_CHANNEL = np.array([0.1, 0.3, 0.7, 0.05, 0.15, 0.45], dtype=np.float32)
     [
         (8, True, False, "ROUND", 0.1, 0.2, 0.0),
         (8, True, False, "FLOOR", 0.1, 0.3, 0.0),
-        (8, False, False, "CEIL", 0.1, 0.3, 0.0),
+        (8, False, False, "CEIL", 0.1, 0.7, 0.0),
         (4, True, True, "ROUND", 0.1, 0.2, 0.0),
-        (2, True, False, "ROUND", 0.3, 0.6, 0.0),
+        (2, True, False, "ROUND", 0.1, 0.6, 0.3),
+        (2, False, False, "ROUND", 0.1, 0.6, 0.0),
         (3, False, False, "HALF_UP", 0.7, 1.4, 0.0),
         (6, False, False, "FLOOR", 0.1, 0.1, 3.0),
         (5, True, False, "ROUND", PER_CHANNEL, 2 * PER_CHANNEL, 0.0),
         (7, False, True, "FLOOR", 0.1, 3 * PER_CHANNEL, 0.0),
-        (1, True, False, "ROUND", 0.1, 0.3, 0.0),  # a signed 1-bit Quant: -1/+1
+        (1, True, False, "ROUND", 0.1, 0.7, -0.7),  # a signed 1-bit Quant: -1/+1
     ],
 )
 def test_requantisation_matches_on_every_level(
@@ -171,7 +172,10 @@ def test_a_float32_chain_between_quantizers_matches_on_every_level(
     x = every_level(0.1, bits, False, zero=1.0)
     lowered = assert_bit_exact(original, x, dataflow=tmp_path)
     assert not {"Mul", "Add", "Div", "Relu"} & {
-        n.op_type for n in lowered.graph.node[: [n.op_type for n in lowered.graph.node].index("MultiThreshold") + 2]
+        n.op_type
+        for n in lowered.graph.node[
+            : [n.op_type for n in lowered.graph.node].index("MultiThreshold") + 2
+        ]
     }
 
 

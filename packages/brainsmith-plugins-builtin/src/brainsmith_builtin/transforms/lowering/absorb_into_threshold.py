@@ -119,9 +119,9 @@ class AbsorbAddIntoMultiThreshold(Transformation):  # type: ignore[misc]
 @transform(name="AbsorbMulIntoMultiThreshold", stage="topology_optimization")
 class AbsorbMulIntoMultiThreshold(Transformation):  # type: ignore[misc]
     """``MultiThreshold(x * a, T) -> MultiThreshold(x, T')`` for scalar or per-channel
-    constant ``a >= 0``, ``T'`` about ``T / a``, exact for float32 (``absorbed_thresholds``; a channel with ``a == 0`` gets thresholds
-    that always or never fire).
-    Negative entries are left for ``FactorSignIntoWeights``."""
+    constant ``a >= 0``, ``T'`` about ``T / a``, exact for float32 (``absorbed_thresholds``;
+    a channel with ``a == 0`` gets thresholds that always or never fire). Negative entries
+    are left for ``FactorSignIntoWeights``."""
 
     def apply(self, model: Any) -> tuple[Any, bool]:
         for node in model.graph.node:

@@ -10,9 +10,9 @@ from brainsmith import transform
 from numpy.typing import NDArray
 from qonnx.transformation.base import Transformation
 
-from .constants import channel_vector, compact, varying_axes
+from .constants import compact, varying_axes
 from .graph import after_accumulator, constant_operand, new_constant, shape_of, sole_consumer
-from .level_chain import level_values
+from .level_chain import channel_column, level_values
 
 NEUTRAL = {"Mul": 1.0, "Add": 0.0}
 
@@ -73,8 +73,9 @@ def combines_exactly(
     commutes with rounding, overflow and subnormal results aside), or any pair when ``source``
     is computed from integer levels (``level_chain``) and both forms agree on every level.
     Float32 rounds ``(x * a) * b`` and ``x * (a * b)`` differently in general. Also any pair
-    computed from a ``MatMul``/``Conv`` output (``graph.after_accumulator``): its integer accumulation already differs from the
-    float32 sums of the original, so merging there loses nothing that could be kept."""
+    computed from a ``MatMul``/``Conv`` output (``graph.after_accumulator``): its integer
+    accumulation already differs from the original's float32 sums, so merging there loses
+    nothing that could be kept."""
     op = node.op_type
     if op == "Mul" and (is_power_of_two(first) or is_power_of_two(second)):
         return True
@@ -87,11 +88,11 @@ def combines_exactly(
     if len(axes) > 1:
         return False
     axis = axes.pop() if axes else len(shape) - 1
-    vectors = [channel_vector(c, shape, axis) for c in (first, second)]
-    merged = channel_vector(first * second if op == "Mul" else first + second, shape, axis)
-    if vectors[0] is None or vectors[1] is None or merged is None:
+    combined = first * second if op == "Mul" else first + second
+    columns = [channel_column(c, shape, axis) for c in (first, second, combined)]
+    a, b, ab = columns
+    if a is None or b is None or ab is None:
         return False
-    a, b, ab = (v.astype(np.float32).reshape(-1, 1) for v in (*vectors, merged))
     x = level_values(model, source, axis, max(a.size, b.size))
     if x is None:
         return False

@@ -91,10 +91,9 @@ def _step(model: Any, node: Any, shape: list[int], axis: int) -> tuple[ChainStep
     raw = np.asarray(values[0] if constant_first else values[1])
     if raw.dtype != np.float32 or shape_of(model, source) != shape:
         return None
-    vector = channel_vector(raw, shape, axis)
-    if vector is None:
+    column = channel_column(raw, shape, axis)
+    if column is None:
         return None
-    column = vector.astype(np.float32).reshape(-1, 1)
     return ChainStep(node, node.op_type, column, constant_first), source
 
 
@@ -137,6 +136,15 @@ def find_level_chain(model: Any, tensor: str, axis: int) -> LevelChain | None:
     return None
 
 
+def channel_column(
+    value: NDArray[np.float64], shape: list[int], axis: int
+) -> NDArray[np.float32] | None:
+    """``value`` (broadcasting against ``shape``) as a float32 column ``[C or 1, 1]`` of its
+    entries along ``axis``, or ``None`` if it varies along another axis."""
+    vector = channel_vector(value, shape, axis)
+    return None if vector is None else vector.astype(np.float32).reshape(-1, 1)
+
+
 def level_values(model: Any, tensor: str, axis: int, channels: int) -> NDArray[np.float32] | None:
     """The float32 values ``[channels, K]`` each channel of ``tensor`` takes, when it is
     computed from integer levels (``find_level_chain`` along ``axis``); else ``None``."""
@@ -176,7 +184,5 @@ def level_thresholds(
     above = np.float64(chain.levels[-1]) + 1.0
     reaches = out[:, None, :] >= targets[None, :, None]  # [C, steps, K]
     first = np.argmax(reaches, axis=2)
-    thresholds = np.where(
-        reaches.any(axis=2), chain.levels.astype(np.float64)[first], above
-    )
+    thresholds = np.where(reaches.any(axis=2), chain.levels.astype(np.float64)[first], above)
     return np.asarray(thresholds, dtype=np.float64)

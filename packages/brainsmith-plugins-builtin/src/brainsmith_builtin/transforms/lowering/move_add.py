@@ -10,12 +10,21 @@ from numpy.typing import NDArray
 from qonnx.transformation.base import Transformation
 
 from .constants import channel_vector, compact, is_scalar, varying_axes
-from .graph import after_accumulator, attribute, constant_operand, shape_of, sole_consumer, swap_past
-from .level_chain import level_values
+from .graph import (
+    after_accumulator,
+    attribute,
+    constant_operand,
+    shape_of,
+    sole_consumer,
+    swap_past,
+)
+from .level_chain import channel_column, level_values
 from .move_mul import POOLS, transposed_constant
 
 ACCUMULATING = frozenset({"MatMul", "Conv", "Im2Col"})
-PASS_THROUGH = frozenset({"Mul", "Add", "Transpose", "Reshape", "Flatten", "MaxPool", "MaxPoolNHWC"})
+PASS_THROUGH = frozenset(
+    {"Mul", "Add", "Transpose", "Reshape", "Flatten", "MaxPool", "MaxPoolNHWC"}
+)
 
 
 def moved_add_constant(model: Any, follower: Any, bias: NDArray[np.float64]) -> Any:
@@ -83,10 +92,9 @@ def moves_exactly(
     if len(axes) > 1:
         return False
     axis = axes.pop() if axes else len(shape) - 1
-    vectors = [channel_vector(v, shape, axis) for v in (bias, factor, moved)]
-    if any(v is None for v in vectors):
+    b, a, ba = (channel_column(v, shape, axis) for v in (bias, factor, moved))
+    if a is None or b is None or ba is None:
         return False
-    b, a, ba = (np.asarray(v, dtype=np.float32).reshape(-1, 1) for v in vectors)
     add = constant_operand(model, model.find_producer(source))
     if add is None:
         return False
@@ -100,9 +108,9 @@ def moves_exactly(
 @transform(name="MoveAddForward", stage="topology_optimization")
 class MoveAddForward(Transformation):  # type: ignore[misc]
     """Move ``Add(x, b)`` (``b`` constant, the Add's only reader next) past: a constant ``Mul``
-    (``b`` becomes ``b * a``; only when that keeps every float32 result or feeds a
-    ``MatMul``/``Conv``, ``moves_exactly``); ``MatMul`` with constant weights (``b`` broadcast along the
-    last axis becomes ``b @ W``); ``Reshape``/``Flatten`` (scalar); ``Transpose`` (permuted);
+    (``b`` becomes ``b * a``; only when that keeps every float32 result or is next to a
+    ``MatMul``/``Conv``, ``moves_exactly``); ``MatMul`` with constant weights (``b``
+    broadcast along the last axis becomes ``b @ W``); ``Reshape``/``Flatten`` (scalar); ``Transpose`` (permuted);
     ``MaxPool``/``MaxPoolNHWC`` (per-channel). Not past ``Conv``/``Im2Col``: padding would
     see the bias."""
 

@@ -11,8 +11,8 @@ from qonnx.transformation.base import Transformation
 
 from .constants import along_axis, channel_vector, compact
 from .graph import QONNX_DOMAIN, is_quant, new_constant, new_tensor, shape_of, sole_consumer
-from .notes import UnsupportedNode, record_note
 from .level_chain import find_level_chain, level_thresholds
+from .notes import UnsupportedNode, record_note
 from .quant_params import quant_spec
 from .thresholds import quant_thresholds
 

@@ -84,7 +84,9 @@ def smallest_reaching(
             break
         x = np.where(over, lower, x)
     else:
-        x = np.where(reached(np.nextafter(x, np.float32(-np.inf))), _bisect(reached, x, up=False), x)
+        x = np.where(
+            reached(np.nextafter(x, np.float32(-np.inf))), _bisect(reached, x, up=False), x
+        )
     return np.where(reached(np.full_like(x, -np.inf)), np.float32(-np.inf), x)
 
 
