@@ -111,8 +111,8 @@ class MoveAddForward(Transformation):  # type: ignore[misc]
     (``b`` becomes ``b * a``; only when that keeps every float32 result or is next to a
     ``MatMul``/``Conv``, ``moves_exactly``); ``MatMul`` with constant weights (``b``
     broadcast along the last axis becomes ``b @ W``); ``Reshape``/``Flatten`` (scalar);
-    ``Transpose`` (permuted); ``MaxPool``/``MaxPoolNHWC`` (per-channel). Not past ``Conv``/``Im2Col``: padding would
-    see the bias."""
+    ``Transpose`` (permuted); ``MaxPool``/``MaxPoolNHWC`` (per-channel). Not past
+    ``Conv``/``Im2Col``: padding would see the bias."""
 
     def apply(self, model: Any) -> tuple[Any, bool]:
         for node in model.graph.node:
