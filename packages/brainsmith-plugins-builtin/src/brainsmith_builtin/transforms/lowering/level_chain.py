@@ -181,8 +181,7 @@ def level_thresholds(
         targets = np.array([1.0], dtype=np.float32)
     else:
         targets = np.arange(spec.min_int + 1, spec.max_int + 1, dtype=np.float32)
-    above = np.float64(chain.levels[-1]) + 1.0
-    reaches = out[:, None, :] >= targets[None, :, None]  # [C, steps, K]
-    first = np.argmax(reaches, axis=2)
-    thresholds = np.where(reaches.any(axis=2), chain.levels.astype(np.float64)[first], above)
-    return np.asarray(thresholds, dtype=np.float64)
+    # the first level reaching each target; K (none reaches it) maps to one above the last
+    first = np.stack([np.searchsorted(row, targets, side="left") for row in out])
+    candidates = np.append(chain.levels.astype(np.float64), np.float64(chain.levels[-1]) + 1.0)
+    return np.asarray(candidates[first], dtype=np.float64)
