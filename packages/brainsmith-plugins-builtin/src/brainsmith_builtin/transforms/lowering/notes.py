@@ -40,14 +40,6 @@ def record_note(model: Any, node: Any, reason: str) -> None:
     _store(model, notes)
 
 
-def forget_note(model: Any, node_name: str) -> None:
-    """Drop the note of ``node_name`` (the node was lowered after all)."""
-    notes = lowering_notes(model)
-    kept = [n for n in notes if n["node"] != node_name]
-    if len(kept) != len(notes):
-        _store(model, kept)
-
-
 def rename_notes(model: Any) -> None:
     """Re-key the notes of renamed nodes (``GiveUniqueNodeNames``) by the output tensor they
     recorded; notes whose node is gone altogether are dropped."""
