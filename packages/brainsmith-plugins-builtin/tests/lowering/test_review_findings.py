@@ -1,7 +1,8 @@
 """Models a reviewer built to break the lowering, as regression tests: each compiles through
 ``-b builtin:dataflow`` and is checked on dense inputs (every quantizer level, not one random
 draw), or stays in software with its reason in the report. The float32 rounding gap found
-there is kept as strict expected failures, so that fixing it shows up."""
+there (thresholds absorbing scales in float64 while the original rounds in float32) is
+covered here and in ``test_float32_ties``."""
 
 from __future__ import annotations
 
@@ -130,16 +131,6 @@ def test_a_16_bit_activation_between_matmuls_is_not_a_kernel(tmp_path: Path) -> 
     assert any("65535 thresholds per channel" in r and "at most 255" in r for r in reasons)
 
 
-# The lowering absorbs scales into thresholds in float64 arithmetic, while the original rounds
-# in float32 at every step: near a rounding tie the two can land on different levels. Found by
-# review; needs thresholds computed by evaluating the original float32 chain on every integer
-# level (issue 10 follow-up). Strict: a fix makes these pass and must remove the marker.
-FLOAT32_TIES = pytest.mark.xfail(
-    strict=True, reason="thresholds absorb scales in float64, the original rounds in float32"
-)
-
-
-@FLOAT32_TIES
 def test_requantisation_keeps_the_originals_float32_ties(tmp_path: Path) -> None:
     m = model(
         [quant("x", "q", "s1", "z", "b", signed=1), quant("q", "y", "s2", "z", "b", signed=1)],
@@ -151,7 +142,6 @@ def test_requantisation_keeps_the_originals_float32_ties(tmp_path: Path) -> None
     assert_same(m, compiled, dense_inputs([1, 16], -12.8, 12.7, 0.1))
 
 
-@FLOAT32_TIES
 def test_a_negative_per_channel_mul_keeps_the_originals_float32_ties(tmp_path: Path) -> None:
     a = -np.linspace(0.5, 1.5, 8, dtype=np.float32).reshape(1, 8)
     m = model(

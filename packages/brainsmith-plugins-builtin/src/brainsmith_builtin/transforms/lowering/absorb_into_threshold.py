@@ -1,8 +1,11 @@
 """Absorbing a constant ``Add`` or positive ``Mul`` into the thresholds of the
 ``MultiThreshold`` that reads it.
 
-Thresholds are kept in float64 while they are rewritten (``RoundAndClipThresholds`` stores the
-final float32 values), so absorbing a chain of scales and biases adds no float32 rounding.
+The ``MultiThreshold`` compares a float32 input with its thresholds, and ``x * a`` or
+``x + b`` is rounded to float32 before the comparison; so the new threshold is not ``T / a``
+or ``T - b`` but the smallest float32 ``x`` whose float32 ``x * a`` (``x + b``) reaches ``T``
+(``absorbed_thresholds``): every float32 input, integer levels included, lands on the same
+output level as before the rewrite, rounding ties included.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .graph import (
     shape_of,
     sole_consumer,
 )
+from .thresholds import smallest_reaching
 
 HIGHEST = float(np.finfo(np.float32).max)
 LOWEST = float(np.finfo(np.float32).min)
@@ -55,6 +59,40 @@ def _threshold_target(
     return follower, operand[0], column, steps
 
 
+def as_float32_thresholds(steps: NDArray[np.float64]) -> NDArray[np.float32]:
+    """The float32 thresholds a float32 input compares the same way against as ``steps``
+    (the smallest float32 at or above each)."""
+    result = np.asarray(steps, dtype=np.float64).astype(np.float32)
+    low = result.astype(np.float64) < steps
+    return np.where(low, np.nextafter(result, np.float32(np.inf)), result)
+
+
+def absorbed_thresholds(
+    op_type: str, steps: NDArray[np.float64], column: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Thresholds ``T'`` with ``x >= T'`` iff float32 ``op(x, c) >= T`` for every float32
+    ``x`` (``op`` ``Add`` or ``Mul`` by a positive ``c``; ``column`` ``[C or 1, 1]``, ``steps``
+    ``[C or 1, steps]``); ``+-inf`` where no or every ``x`` reaches ``T``."""
+    target = as_float32_thresholds(steps)
+    constant = column.astype(np.float32)
+    shape = np.broadcast_shapes(target.shape, constant.shape)
+    target = np.broadcast_to(target, shape)
+    if op_type == "Add":
+        estimate = target.astype(np.float64) - column
+
+        def reached(x: NDArray[np.float32]) -> NDArray[np.bool_]:
+            return np.asarray((x + constant) >= target)
+    else:
+        estimate = target.astype(np.float64) / column
+
+        def reached(x: NDArray[np.float32]) -> NDArray[np.bool_]:
+            return np.asarray((x * constant) >= target)
+
+    with np.errstate(all="ignore"):
+        found = smallest_reaching(reached, np.broadcast_to(estimate, shape))
+    return found.astype(np.float64)
+
+
 def _replace(model: Any, node: Any, follower: Any, source: str, steps: NDArray[np.float64]) -> None:
     follower.input[0] = source
     follower.input[1] = new_constant(model, steps, dtype=np.float64)
@@ -63,8 +101,9 @@ def _replace(model: Any, node: Any, follower: Any, source: str, steps: NDArray[n
 
 @transform(name="AbsorbAddIntoMultiThreshold", stage="topology_optimization")
 class AbsorbAddIntoMultiThreshold(Transformation):  # type: ignore[misc]
-    """``MultiThreshold(x + b, T) -> MultiThreshold(x, T - b)`` for scalar or per-channel
-    constant ``b`` (single-row thresholds are expanded to one row per channel)."""
+    """``MultiThreshold(x + b, T) -> MultiThreshold(x, T')`` for scalar or per-channel
+    constant ``b``, ``T'`` about ``T - b``, exact for float32 (``absorbed_thresholds``;
+    single-row thresholds are expanded to one row per channel)."""
 
     def apply(self, model: Any) -> tuple[Any, bool]:
         for node in model.graph.node:
@@ -72,16 +111,17 @@ class AbsorbAddIntoMultiThreshold(Transformation):  # type: ignore[misc]
             if target is None:
                 continue
             follower, source, bias, steps = target
-            _replace(model, node, follower, source, steps - bias)
+            _replace(model, node, follower, source, absorbed_thresholds("Add", steps, bias))
             return model, True
         return model, False
 
 
 @transform(name="AbsorbMulIntoMultiThreshold", stage="topology_optimization")
 class AbsorbMulIntoMultiThreshold(Transformation):  # type: ignore[misc]
-    """``MultiThreshold(x * a, T) -> MultiThreshold(x, T / a)`` for scalar or per-channel
-    constant ``a >= 0`` (a channel with ``a == 0`` gets thresholds that always or never fire).
-    Negative entries are left for ``FactorSignIntoWeights``."""
+    """``MultiThreshold(x * a, T) -> MultiThreshold(x, T')`` for scalar or per-channel
+    constant ``a >= 0``, ``T'`` about ``T / a``, exact for float32 (``absorbed_thresholds``;
+    a channel with ``a == 0`` gets thresholds that always or never fire). Negative entries
+    are left for ``FactorSignIntoWeights``."""
 
     def apply(self, model: Any) -> tuple[Any, bool]:
         for node in model.graph.node:
@@ -93,6 +133,7 @@ class AbsorbMulIntoMultiThreshold(Transformation):  # type: ignore[misc]
                 continue
             safe = np.where(factor == 0, 1.0, factor)
             zero_case = np.where(steps <= 0, LOWEST, HIGHEST)
-            _replace(model, node, follower, source, np.where(factor == 0, zero_case, steps / safe))
+            scaled = absorbed_thresholds("Mul", steps, safe)
+            _replace(model, node, follower, source, np.where(factor == 0, zero_case, scaled))
             return model, True
         return model, False

@@ -117,3 +117,17 @@ def channel_axis_of_threshold(node: Any, rank: int) -> int | None:
     if layout:
         return layout.index("C") if "C" in layout else None
     return {2: 1, 3: 2, 4: 1}.get(rank)
+
+
+ACCUMULATORS = frozenset({"MatMul", "Conv", "Gemm"})
+FLOAT_PASS_THROUGH = frozenset({"Mul", "Add", "Transpose", "Reshape", "Flatten"})
+
+
+def after_accumulator(model: Any, tensor: str) -> bool:
+    """Whether ``tensor`` is computed from a ``MatMul``/``Conv``/``Gemm`` output through
+    elementwise ``Mul``/``Add`` and layout nodes: a value whose original float32 sums the
+    integer lowering does not reproduce bit for bit anyway."""
+    producer = model.find_producer(tensor)
+    while producer is not None and producer.op_type in FLOAT_PASS_THROUGH:
+        producer = model.find_producer(producer.input[0])
+    return producer is not None and producer.op_type in ACCUMULATORS

@@ -1,8 +1,9 @@
 """Reasons why nodes were left as they were, kept in the model's metadata.
 
 The notes live in ``model.model.metadata_props`` under the key ``brainsmith.lowering`` as a JSON
-list of ``{"node": name, "op_type": op, "reason": text}`` objects, so they travel with the saved
-model and the compile report can list them.
+list of ``{"node": name, "op_type": op, "reason": text, "output": tensor}`` objects (``output``
+the node's first output, which identifies it again after nodes are renamed), so they travel
+with the saved model and the compile report can list them.
 """
 
 from __future__ import annotations
@@ -28,17 +29,29 @@ def record_note(model: Any, node: Any, reason: str) -> None:
     A note equal to one already recorded is not repeated; a new reason for the same node replaces
     the older one, so the notes describe the graph as it is now.
     """
-    entry = {"node": node.name or node.output[0], "op_type": node.op_type, "reason": reason}
+    entry = {
+        "node": node.name or node.output[0],
+        "op_type": node.op_type,
+        "reason": reason,
+        "output": node.output[0],
+    }
     notes = [n for n in lowering_notes(model) if n["node"] != entry["node"]]
     notes.append(entry)
     _store(model, notes)
 
 
-def forget_note(model: Any, node_name: str) -> None:
-    """Drop the note of ``node_name`` (the node was lowered after all)."""
-    notes = lowering_notes(model)
-    kept = [n for n in notes if n["node"] != node_name]
-    if len(kept) != len(notes):
+def rename_notes(model: Any) -> None:
+    """Re-key the notes of renamed nodes (``GiveUniqueNodeNames``) by the output tensor they
+    recorded; notes whose node is gone altogether are dropped."""
+    by_output = {n.output[0]: n for n in model.graph.node if n.output}
+    kept = []
+    for note in lowering_notes(model):
+        node = by_output.get(note.get("output", ""))
+        if node is not None and node.op_type == note["op_type"]:
+            kept.append({**note, "node": node.name or node.output[0]})
+        elif any(n.name == note["node"] for n in model.graph.node):
+            kept.append(note)
+    if kept != lowering_notes(model):
         _store(model, kept)
 
 

@@ -11,6 +11,7 @@ from qonnx.transformation.base import Transformation
 
 from .constants import along_axis, channel_vector, compact
 from .graph import QONNX_DOMAIN, is_quant, new_constant, new_tensor, shape_of, sole_consumer
+from .level_chain import find_level_chain, level_thresholds
 from .notes import UnsupportedNode, record_note
 from .quant_params import quant_spec
 from .thresholds import quant_thresholds
@@ -38,8 +39,12 @@ class QuantActToMultiThreshold(Transformation):  # type: ignore[misc]
     Thresholds have shape ``[C, max_int - min_int]`` (``C`` = channels for per-channel
     scales, else 1) and reproduce the quantizer's rounding exactly on float32 inputs (see
     ``thresholds``). A ``Relu`` read only by the quantizer is folded in (thresholds at or below
-    0 always fire). Quantizers with non-constant parameters, scales varying along a
-    non-channel axis, or unknown shapes stay, with the reason recorded.
+    0 always fire). A quantizer whose input is computed from the integer levels of an earlier
+    ``MultiThreshold`` by elementwise constant ops (``level_chain``) gets thresholds on those
+    levels, found by running the original float32 chain on each, and reads them directly (the
+    chain's nodes go when nothing else reads them); it stays when that chain decreases.
+    Quantizers with non-constant parameters, scales varying along a non-channel axis, or
+    unknown shapes stay, with the reason recorded.
     """
 
     def apply(self, model: Any) -> tuple[Any, bool]:
@@ -85,12 +90,17 @@ class QuantActToMultiThreshold(Transformation):  # type: ignore[misc]
                     f"other than the channel axis {axis} of a rank-{len(shape)} tensor"
                 )
             scale_vec, zero_vec = found[0], found[1]
-        thresholds = quant_thresholds(spec, scale_vec, zero_vec)
-
         graph = model.graph
+        chain = find_level_chain(model, source, axis) if axis is not None else None
+        if chain is not None:
+            thresholds = level_thresholds(chain, spec, scale_vec, zero_vec)
+            source = chain.source
+        else:
+            thresholds = quant_thresholds(spec, scale_vec, zero_vec)
         producer = model.find_producer(source)
         if (
-            producer is not None
+            chain is None
+            and producer is not None
             and producer.op_type == "Relu"
             and sole_consumer(model, source) is node
         ):
@@ -129,3 +139,15 @@ class QuantActToMultiThreshold(Transformation):  # type: ignore[misc]
         for offset, new in enumerate(new_nodes):
             graph.node.insert(index + offset, new)
         graph.node.remove(node)
+        if chain is not None:
+            _remove_unread(model, [step.node for step in chain.steps])
+
+
+def _remove_unread(model: Any, nodes: list[Any]) -> None:
+    """Remove ``nodes`` (a chain, in execution order) from the last one back while their
+    output is neither read nor a graph output."""
+    outputs = {o.name for o in model.graph.output}
+    for node in reversed(nodes):
+        if node.output[0] in outputs or model.find_consumers(node.output[0]):
+            return
+        model.graph.node.remove(node)

@@ -8,7 +8,7 @@ from brainsmith import transform
 from qonnx.transformation.base import Transformation
 
 from .graph import is_quant
-from .notes import forget_note, lowering_notes, record_note
+from .notes import lowering_notes, record_note, rename_notes
 
 COMPUTE = frozenset({"MatMul", "Gemm", "Conv"})
 ELEMENTWISE = frozenset({"Mul", "Add", "Sub", "Div"})
@@ -36,14 +36,12 @@ class RecordUnloweredNodes(Transformation):  # type: ignore[misc]
     """Record (``notes.record_note``) why a node is not lowered: a MatMul/Gemm/Conv reading a
     tensor that has no integer datatype, a quantizer that was not converted, and a float
     Mul/Add/Sub/Div between two compute nodes (it could not be moved into thresholds). Notes of
-    nodes that no longer exist are dropped. Needs unique node names (``GiveUniqueNodeNames``)."""
+    renamed nodes follow them (``notes.rename_notes``); notes of nodes that no longer exist
+    are dropped. Needs unique node names (``GiveUniqueNodeNames``)."""
 
     def apply(self, model: Any) -> tuple[Any, bool]:
         nodes = list(model.graph.node)
-        names = {n.name for n in nodes}
-        for note in lowering_notes(model):
-            if note["node"] not in names:
-                forget_note(model, note["node"])
+        rename_notes(model)
         compute = [n for n in nodes if n.op_type in COMPUTE | {"MultiThreshold"}]
         after_compute = _reachable(model, [n for n in compute if n.op_type in COMPUTE], True)
         before_compute = _reachable(model, [n for n in compute if n.op_type in COMPUTE], False)

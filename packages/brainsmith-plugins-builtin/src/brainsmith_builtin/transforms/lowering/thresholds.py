@@ -11,6 +11,8 @@ agrees bit for bit with the ``Quant`` it replaces, ties included.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from qonnx.custom_op.general.intquant import resolve_rounding_mode
@@ -55,16 +57,65 @@ def quant_thresholds(spec: QuantSpec, scale: ArrayLike, zero: ArrayLike) -> NDAr
         result: NDArray[np.bool_] = np.where(inclusive, v >= bound, v > bound)
         return result
 
-    x = ((bound - zero_col.astype(np.float64)) * scale_col.astype(np.float64)).astype(np.float32)
+    estimate = (bound - zero_col.astype(np.float64)) * scale_col.astype(np.float64)
+    return smallest_reaching(reached, estimate).astype(np.float64)
+
+
+def smallest_reaching(
+    reached: Callable[[NDArray[np.float32]], NDArray[np.bool_]], estimate: ArrayLike
+) -> NDArray[np.float32]:
+    """The smallest float32 ``x`` (elementwise) with ``reached(x)``, for a predicate that is
+    monotone in float32 ``x`` (false below a boundary, true from it on), starting from
+    ``estimate`` (the real-valued boundary, a few float32 steps off at most). Elements whose
+    predicate never holds get ``+inf``; elements for which it always holds ``-inf``."""
+    x = np.asarray(estimate, dtype=np.float64).astype(np.float32)
+    x = np.where(np.isnan(x), np.float32(0), x)
     for _ in range(MAX_STEPS):
         short = ~reached(x)
         if not short.any():
             break
         x = np.where(short, np.nextafter(x, np.float32(np.inf)), x)
+    else:
+        x = np.where(~reached(x), _bisect(reached, x, up=True), x)
     for _ in range(MAX_STEPS):
         lower = np.nextafter(x, np.float32(-np.inf))
-        over = reached(lower)
+        over = reached(lower) & (x > -np.inf)
         if not over.any():
             break
         x = np.where(over, lower, x)
-    return x.astype(np.float64)
+    else:
+        x = np.where(
+            reached(np.nextafter(x, np.float32(-np.inf))), _bisect(reached, x, up=False), x
+        )
+    return np.where(reached(np.full_like(x, -np.inf)), np.float32(-np.inf), x)
+
+
+def _bisect(
+    reached: Callable[[NDArray[np.float32]], NDArray[np.bool_]],
+    start: NDArray[np.float32],
+    *,
+    up: bool,
+) -> NDArray[np.float32]:
+    """The exact boundary by bisection over the ordered float32 bit patterns, between
+    ``start`` and +inf (``up``) or -inf: for estimates too far off to step from."""
+    order = _ordered(start)
+    far = _ordered(np.full_like(start, np.inf if up else -np.inf))
+    low, high = (order, far) if up else (far, order)
+    # invariant: not reached at low (unless low is the far end), reached at high
+    while np.any(high - low > 1):
+        mid = low + (high - low) // 2
+        hit = reached(_from_ordered(mid))
+        high = np.where(hit & (high - low > 1), mid, high)
+        low = np.where(~hit & (high - low > 1), mid, low)
+    return _from_ordered(high)
+
+
+def _ordered(x: NDArray[np.float32]) -> NDArray[np.int64]:
+    """float32 values as integers in the same order (``-0.0`` and ``0.0`` adjacent)."""
+    bits = np.asarray(x, dtype=np.float32).view(np.int32).astype(np.int64)
+    return np.where(bits < 0, -(bits & 0x7FFFFFFF) - 1, bits)
+
+
+def _from_ordered(order: NDArray[np.int64]) -> NDArray[np.float32]:
+    bits = np.where(order < 0, (-(order + 1)) | -0x80000000, order).astype(np.int32)
+    return bits.view(np.float32)
