@@ -36,10 +36,10 @@ def hardware_sections(model: ModelWrapper) -> dict[str, Any]:
 
 
 def _with_lowering_notes(mapping: dict[str, Any], model: ModelWrapper) -> dict[str, Any]:
-    """The mapping with the lowering's notes (``lowering``: ``{node, op_type, reason}``), each
-    also first among the reasons of the software node it explains (``{"kernel": None,
-    "reason": "not lowered: ..."}``): why a node was not lowered says more than why no kernel
-    took what was left."""
+    """The mapping with the lowering's notes (``lowering``: ``{node, op_type, output,
+    reason}``), each also first among the reasons of the software node it explains
+    (``{"kernel": None, "reason": "not lowered: ..."}``): why a node was not lowered says more
+    than why no kernel took what was left."""
     import json
 
     text = next((p.value for p in model.model.metadata_props if p.key == LOWERING_KEY), "")
