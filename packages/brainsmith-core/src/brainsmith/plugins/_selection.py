@@ -241,7 +241,7 @@ def _unread_manifests(
             continue
         try:
             parse_manifest(tomllib.loads(content.decode("utf-8")), where=location)
-        except (ValueError, ManifestError):  # as the scan saw it: holds while unchanged
+        except (ValueError, RecursionError, ManifestError):  # as the scan saw it: holds
             watched.append((location, hashlib.sha256(content).hexdigest()))
         else:  # fixed while the scan ran: the entry must not hold
             watched.append((location, ""))
