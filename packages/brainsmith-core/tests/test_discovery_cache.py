@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from brainsmith.errors import PluginError
 from brainsmith.plugins import _cache as disk
+from brainsmith.plugins import list_plugins
 from brainsmith.plugins.records import Kind
 from brainsmith.plugins.session import Session
 from discovery_helpers import write_dist
@@ -71,6 +72,35 @@ def test_a_same_size_manifest_edit_with_its_time_put_back_is_seen(
     os.utime(manifest, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert manifest.stat().st_size == before.st_size
     assert names(cached(site, folder)) == ["Bbb"] == names(fresh(site))
+
+
+@pytest.mark.parametrize("cause", ["misspelled", "not yet written", "invalid", "not TOML"])
+def test_a_manifest_fixed_or_added_in_its_package_is_seen(
+    site: FakeSite, tmp_path: Path, cause: str
+) -> None:
+    # an editable install: the package's folder is not a sys.path entry, so a manifest fixed or
+    # created in it changes nothing the environment key covers; the cache must still see it
+    folder = tmp_path / "cache"
+    package = site.manifest_plugin("alpha", site.transforms_manifest("Aaa"))
+    manifest = site.root / package / "brainsmith_plugin.toml"
+    good = manifest.read_text()
+    aside = manifest.with_name("brainsmith-plugin.toml" if cause == "misspelled" else "draft")
+    if cause in ("misspelled", "not yet written"):
+        manifest.rename(aside)
+    else:
+        manifest.write_text("schema = 1\nbogus = 3\n" if cause == "invalid" else "[[x]\n")
+    for session in (cached(site, folder), cached(site, folder), fresh(site)):
+        assert str(session.resolution.verdict("alpha").state) == "broken"  # type: ignore[union-attr]
+    store = disk.Store.open(folder, site.path)
+    assert store is not None  # while nothing changes, the entry holds: no scan per command
+    assert store.load_scan(disk.environment_key(site.path)) is not None
+    if cause in ("misspelled", "not yet written"):
+        aside.rename(manifest)
+    else:
+        manifest.write_text(good)
+    assert names(cached(site, folder)) == ["Aaa"] == names(fresh(site))
+    listed = list_plugins(site.project, {}, site.path, cache=folder).document
+    assert [p["state"] for p in listed["plugins"]] == ["active"]
 
 
 def _renamed(data: Any) -> Any:

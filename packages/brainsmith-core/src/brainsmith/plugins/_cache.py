@@ -15,10 +15,12 @@ editing a settings file re-resolves without re-scanning:
   ``plugins list`` shows of that selection, read back as JSON data (:meth:`Store.load_listing`)
   without making a record, a verdict or a settings object.
 
-Both carry the sha256 of every manifest's content they were derived from, checked on every
-load, so a manifest edited in place (even at the same size, with its modification time put
-back) is seen; everything later imported or called (hooks modules, targets) comes from those
-manifests, or from entry points covered by the environment key.
+Both carry the sha256 of every manifest's content they were derived from — a manifest that
+did not parse too, and :data:`ABSENT` for one that was not found — checked on every load, so a
+manifest edited in place (even at the same size, with its modification time put back), fixed,
+or added to an installed package's folder (an editable install) is seen; everything later
+imported or called (hooks modules, targets) comes from those manifests, or from entry points
+covered by the environment key.
 
 Safety: the folder is created private (``0o700``); a folder or file that is a symlink, is not
 owned by the current user, or is writable by group or others is not used; a file of the wrong
@@ -70,6 +72,9 @@ _PREFIXES = ("scan-", "resolution-", "plugins-")
 _METADATA_FILES = ("METADATA", "entry_points.txt")
 _EGG_INFO_FILES = ("PKG-INFO", "entry_points.txt", "requires.txt")
 _SEAL = b'{"seal":"'
+ABSENT = "absent"
+"""The digest recorded for a manifest that was not there (a broken plugin's expected file):
+the entry holds while no file is at that location."""
 _SWITCHES = ("BRAINSMITH_DISABLE_PLUGIN_AUTOLOAD", "BRAINSMITH_PLUGINS")
 """The environment switches settings are read from (``_settings.AUTOLOAD_ENV`` and
 ``ALLOWLIST_ENV``; a test keeps them equal), named here so keys need no settings module."""
@@ -412,7 +417,8 @@ def _file_state(path: str) -> bytes:
 
 
 def _manifests_hold(manifests: Mapping[str, str]) -> bool:
-    """Whether every manifest still has the content (sha256) it had when the entry was made."""
+    """Whether every manifest still has the content (sha256) it had when the entry was made,
+    and every manifest found missing (:data:`ABSENT`) is still missing."""
     for location, digest in manifests.items():
         try:
             with open(location, "rb") as handle:
@@ -421,6 +427,9 @@ def _manifests_hold(manifests: Mapping[str, str]) -> bool:
             from ._discovery import read_location
 
             content = read_location(location)
-        if content is None or hashlib.sha256(content).hexdigest() != digest:
+        if content is None:
+            if digest != ABSENT:
+                return False
+        elif hashlib.sha256(content).hexdigest() != digest:
             return False
     return True

@@ -21,6 +21,7 @@ from . import _cache as disk
 
 if TYPE_CHECKING:
     from ._settings import Settings
+    from .records import PluginRecord
     from .verdicts import Problem, Resolution
 
 # settings and verdicts (dataclasses) are imported when typed values are made: cached_listing
@@ -221,4 +222,49 @@ def _scan(path: Sequence[str] | None) -> disk.Scan:
     from ._discovery import scan
 
     found = scan(path)
-    return disk.Scan(found.records, found.problems, found.manifests)
+    watched = _unread_manifests(found.records, dict(found.manifests), path)
+    return disk.Scan(found.records, found.problems, found.manifests + watched)
+
+
+def _unread_manifests(
+    records: Sequence[PluginRecord], read: Mapping[str, str], path: Sequence[str] | None
+) -> tuple[tuple[str, str], ...]:
+    """``(location, digest)`` of the manifest of each manifest-first plugin the scan found
+    broken over it, for the cache to notice it fixed: the content's sha256 for a manifest that
+    did not parse, :data:`~._cache.ABSENT` for one missing from its package. A file in a
+    package's folder is covered by no environment key (an editable install's source tree)."""
+    import hashlib
+    import tomllib
+
+    from .._names import namespace_error
+    from ..errors import ManifestError
+    from ._discovery import locate_package_file, read_location
+    from ._manifest import parse_manifest
+    from .records import Form
+
+    watched: list[tuple[str, str]] = []
+    for record in records:
+        if record.form is not Form.MANIFEST or record.components is not None:
+            continue
+        if namespace_error(record.namespace, "", record.distribution):
+            continue  # refused by its name: the manifest is never read
+        module, _, attr = (part.strip() for part in record.value.partition(":"))
+        try:
+            location = str(locate_package_file(module, attr, path))
+        except ManifestError as missing:
+            if os.path.isabs(missing.where):  # not there: watched until it is
+                watched.append((missing.where, disk.ABSENT))
+            continue
+        if location in read:
+            continue
+        content = read_location(location)
+        if content is None:
+            watched.append((location, disk.ABSENT))
+            continue
+        try:
+            parse_manifest(tomllib.loads(content.decode("utf-8")), where=location)
+        except (ValueError, RecursionError, ManifestError):  # as the scan saw it: holds
+            watched.append((location, hashlib.sha256(content).hexdigest()))
+        else:  # fixed while the scan ran: the entry must not hold
+            watched.append((location, ""))
+    return tuple(watched)
