@@ -96,6 +96,10 @@ def test_a_plugin_inside_a_zip_on_the_path(tmp_path: Path) -> None:
     assert found["components"]["transforms"] == 1
     checked = run_brainsmith("plugins", "check", cwd=tmp_path, path=[archive])
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # activation re-reads the manifest from inside the archive (its hooks module imported)
+    shown = run_brainsmith("plugins", "show", "zip", "--json", cwd=tmp_path, path=[archive])
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert listing(shown)["state"] == "active"
 
 
 def test_a_namespace_package_split_over_two_path_entries(tmp_path: Path) -> None:

@@ -267,8 +267,9 @@ def _find_top(top: str, path: Sequence[str] | None) -> tuple[ModuleSpec | None, 
         return None, str(exc)
 
 
-def _zip_root(location: str) -> Traversable | None:
-    """``location`` inside a zip archive (``/x/lib.zip/pkg``) as a ``zipfile.Path``."""
+def _zip_root(location: str, *, folder: bool = True) -> Traversable | None:
+    """``location`` inside a zip archive (``/x/lib.zip/pkg``) as a ``zipfile.Path``: a folder,
+    or (``folder=False``) a file."""
     archive, inner = location, ""
     while archive and not os.path.isfile(archive):
         archive, tail = os.path.split(archive)
@@ -279,7 +280,7 @@ def _zip_root(location: str) -> Traversable | None:
 
     if not archive or not zipfile.is_zipfile(archive):
         return None
-    return zipfile.Path(archive, at=f"{inner}/" if inner else "")
+    return zipfile.Path(archive, at=f"{inner}/" if inner and folder else inner)
 
 
 def package_roots(spec: ModuleSpec) -> list[Traversable]:
@@ -394,7 +395,7 @@ def read_location(location: str) -> bytes | None:
             return handle.read()
     except OSError:
         pass
-    inside = _zip_root(location)
+    inside = _zip_root(location, folder=False)
     try:
         return None if inside is None else inside.read_bytes()
     except (OSError, KeyError, ValueError):
