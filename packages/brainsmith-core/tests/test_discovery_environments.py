@@ -275,3 +275,22 @@ def test_damaged_metadata_is_a_problem_named_by_folder_not_a_traceback(tmp_path:
     pins = [line for line in lock.stdout.splitlines() if not line.startswith("#")]
     assert "brainsmith-plugin-left==1.0" in pins and "latin==1.0" in pins
     assert not any(line.startswith(("nover", "twice")) for line in pins), pins
+
+
+def test_a_metadata_file_that_cannot_be_read_is_that_distributions_problem(
+    tmp_path: Path,
+) -> None:
+    """An ``entry_points.txt`` that is a symlink loop (ELOOP) is a problem row naming the
+    file, never a traceback; the other plugins still list."""
+    site = tmp_path / "site"
+    _plugin_dist(site)
+    broken = site / "looped-1.0.dist-info"
+    broken.mkdir()
+    (broken / "METADATA").write_text("Metadata-Version: 2.1\nName: looped\nVersion: 1.0\n")
+    (broken / "entry_points.txt").symlink_to(broken / "entry_points.txt")
+    result = run_brainsmith("plugins", "list", "--json", cwd=tmp_path, path=[site])
+    assert "Traceback" not in result.stderr, result.stderr
+    data = listing(result)
+    assert plugin(data, "left")["state"] == "active"
+    (problem,) = [p for p in data["problems"] if "looped" in p["subject"]]
+    assert "entry_points.txt" in problem["reason"]

@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING
 from .._names import namespace_error
 from ..errors import ManifestError, PluginError
 from ._manifest import parse_manifest, read_manifest
-from ._metadata import Distribution, EntryPoint, distributions, entry_points, normalize
+from ._metadata import (
+    Distribution,
+    EntryPoint,
+    UnreadableFile,
+    distributions,
+    entry_points,
+    normalize,
+)
 from ._metadata import folder_of as _folder_of
 from ._metadata import read_bytes as _read_bytes
 from ._metadata import read_text as _read_text
@@ -73,7 +80,9 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
         try:
             eps = entry_points(dist, GROUP)
         except ValueError as exc:  # entry_points.txt is not UTF-8, or a line has no "="
-            if GROUP.encode() in _read_bytes(dist, "entry_points.txt"):
+            if isinstance(exc, UnreadableFile) or GROUP.encode() in _read_bytes(
+                dist, "entry_points.txt"
+            ):
                 unreadable.append(_unreadable_entry_points(dist, exc))
             continue
         if not eps:
@@ -112,12 +121,15 @@ def scan(path: Sequence[str] | None = None) -> Discovery:
 def _unreadable_entry_points(dist: Distribution, exc: ValueError) -> Problem:
     folder = _folder_of(dist)
     name = _declared_name(dist) or os.path.basename(folder)
+    unknown = isinstance(exc, UnreadableFile)  # whether it declares plugins is not known
     return Problem(
-        "error",
+        "warning" if unknown else "error",
         folder,
         name,
         "",
-        f"{folder}/entry_points.txt names the group {GROUP!r} but cannot be read ({exc}); "
+        f"{folder}/entry_points.txt cannot be read ({exc}): plugins it may declare are ignored"
+        if unknown
+        else f"{folder}/entry_points.txt names the group {GROUP!r} but cannot be read ({exc}); "
         "its plugins are ignored",
         f"reinstall it: pip install --force-reinstall {name}",
     )

@@ -147,6 +147,10 @@ def entry_points(dist: Distribution, group: str) -> list[EntryPoint]:
     return found_here
 
 
+class UnreadableFile(ValueError):
+    """A metadata file that exists but cannot be read (a symlink loop, an I/O error)."""
+
+
 def _raw(path: str) -> bytes:
     """A file's bytes, ``b""`` for a file ``read_text`` would find missing (unbuffered: an
     environment's entry point files are read once each, most only to find the group absent)."""
@@ -154,12 +158,16 @@ def _raw(path: str) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
         return b""
+    except OSError as exc:  # a symlink loop, an I/O error: the distribution's problem
+        raise UnreadableFile(f"{exc.strerror or exc}") from None
     chunks = []
     try:
         while chunk := os.read(descriptor, 1 << 16):
             chunks.append(chunk)
     except IsADirectoryError:
         return b""
+    except OSError as exc:
+        raise UnreadableFile(f"{exc.strerror or exc}") from None
     finally:
         os.close(descriptor)
     return b"".join(chunks)
