@@ -26,5 +26,5 @@ def read_json(
         raise
     except json.JSONDecodeError as exc:
         raise error(f"{what} is not valid JSON: {exc}", where=str(path), fix=fix) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise error(f"cannot read {what}: {exc}", where=str(path), fix=fix) from None

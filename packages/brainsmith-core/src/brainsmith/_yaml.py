@@ -43,3 +43,7 @@ def read_yaml(path: Path, what: str, error: type[BrainsmithError], missing: str 
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise error(f"not valid YAML: {problem}", where=where, fix="fix the YAML syntax") from None
+    except RecursionError:
+        raise error(
+            f"the {what} is nested too deeply to read", where=str(path), fix="flatten it"
+        ) from None

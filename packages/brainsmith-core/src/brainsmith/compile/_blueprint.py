@@ -334,7 +334,7 @@ class _Lines:
 
         try:
             self.root: Any = yaml.compose(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):  # already read and reported
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):  # reported already
             self.root = None
         self.path = path
 

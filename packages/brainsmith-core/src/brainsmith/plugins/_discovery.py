@@ -434,7 +434,7 @@ def verify_record(record: PluginRecord) -> None:
     try:
         data = tomllib.loads(content.decode("utf-8"))
         manifest = parse_manifest(data, where=record.location)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ManifestError) as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, ManifestError) as exc:
         raise PluginError(f"its manifest no longer reads: {exc}", where=where, fix=fix) from None
     if (manifest.declaration, manifest.components) != (record.declaration, record.components):
         raise PluginError(

@@ -165,7 +165,7 @@ def read_manifest(path: Traversable) -> Manifest:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError(f"cannot read manifest: {exc}", where=where) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # nested past Python's limit
         raise ManifestError(f"invalid TOML: {exc}", where=where) from None
     manifest = parse_manifest(data, where=where)
     return Manifest(manifest.declaration, manifest.components, digest_of(content))

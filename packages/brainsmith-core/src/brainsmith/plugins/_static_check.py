@@ -294,7 +294,7 @@ def _yaml(file: Path) -> object:
 
     try:
         return yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         return exc
 
 

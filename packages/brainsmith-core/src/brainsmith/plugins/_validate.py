@@ -112,7 +112,7 @@ def _validate_project(folder: Path, temp: Path) -> Validation:
     pyproject = folder / "pyproject.toml"
     try:
         project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         finding = Finding(str(pyproject), "", f"cannot be read: {exc}", "fix the TOML syntax")
         return Validation(str(folder), "?", "?", (finding,))
     name, version = str(project.get("name", "?")), str(project.get("version", "?"))
@@ -216,7 +216,7 @@ def _check_manifest(subject: _Subject, module: str, attr: str, where: str) -> li
         ]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         return [Finding(shown, "", f"cannot be read: {exc}", "fix the manifest's TOML syntax")]
     return check_manifest_data(data, shown)
 
