@@ -57,6 +57,6 @@ def test_deep_manifest_is_that_plugins_problem(
     monkeypatch.chdir(site.project)
     monkeypatch.setenv("BRAINSMITH_NO_CACHE", "1")
     code, out, err = run(capsys, "plugins", "list", "--json")
-    assert "Traceback" not in err
+    assert code == 0 and "Traceback" not in err
     states = {p["namespace"]: p["state"] for p in json.loads(out)["plugins"]}
     assert states["deep"] == "broken" and states["fine"] == "active"
