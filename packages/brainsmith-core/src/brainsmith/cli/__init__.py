@@ -68,10 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``brainsmith`` console script; returns the exit status."""
     from ..errors import BrainsmithError
 
+    for stream in ("stdout", "stderr"):  # started with it closed (>&-): what it says is lost
+        if getattr(sys, stream) is None:
+            setattr(sys, stream, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     arguments = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(arguments).parse_args(arguments)
     try:
         status: int = args.run(args)
+        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
         return status
     except BrainsmithError as error:
         if args.traceback or _traceback_requested(os.environ):
@@ -79,12 +83,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}\n  explain: brainsmith explain {error.code}", file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:  # output piped into a command that stopped reading (head, less)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return 0
+    except OSError as exc:  # what no command turned into a message: writing its output, mostly
+        if args.traceback or _traceback_requested(os.environ):
+            raise
+        where = f": {exc.filename}" if exc.filename else " (writing the output)"
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        _discard_stdout()
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point descriptor 1 at the null device: the output cannot be written, and the
+    interpreter's flush at exit must not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _traceback_requested(environ: Mapping[str, str]) -> bool:
