@@ -3,6 +3,7 @@ disk and listed by the real command in a fresh process."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -294,3 +295,50 @@ def test_a_metadata_file_that_cannot_be_read_is_that_distributions_problem(
     assert plugin(data, "left")["state"] == "active"
     (problem,) = [p for p in data["problems"] if "looped" in p["subject"]]
     assert "entry_points.txt" in problem["reason"]
+
+
+NOISY_HOOKS = """
+import atexit
+import threading
+import time
+
+from brainsmith import hookimpl
+
+
+def _chatter():
+    for _ in range(200):
+        print("thread noise")
+        time.sleep(0.001)
+
+
+threading.Thread(target=_chatter, daemon=True).start()
+atexit.register(lambda: print("atexit noise"))
+
+
+@hookimpl
+def brainsmith_transforms():
+    return []
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("plugins", "list", "--json", "--activate"), ("plugins", "check", "--json", "--activate")],
+)
+def test_plugin_output_after_its_activation_never_reaches_the_json(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A plugin printing from a thread it started, and from an ``atexit`` handler, after
+    brainsmith's guard around its import has ended: stdout holds the document alone."""
+    site = tmp_path / "site"
+    write_dist(
+        site,
+        "brainsmith-plugin-noisy",
+        "1.0",
+        entry_points={"noisy": "bsp_noisy"},
+        files={"bsp_noisy/__init__.py": NOISY_HOOKS},
+    )
+    result = run_brainsmith(*command, cwd=tmp_path, path=[site])
+    document = json.loads(result.stdout)  # parses: nothing else on stdout
+    assert "noisy" in {p["namespace"] for p in document["plugins"]}
+    assert "atexit noise" in result.stderr

@@ -73,9 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(sys, stream, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     arguments = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(arguments).parse_args(arguments)
+    machine = getattr(args, "json", False) or getattr(args, "csv", False)
+    reserved = _reserve_stdout(keep=argv is None) if machine else None
+    args.document_out = sys.stdout if reserved is None else reserved.stream
     try:
         status: int = args.run(args)
-        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
+        args.document_out.flush()  # a full disk or a closed pipe is reported here, not at exit
         return status
     except BrainsmithError as error:
         if args.traceback or _traceback_requested(os.environ):
@@ -95,6 +98,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        if reserved is not None:
+            reserved.release()
+
+
+class _ReservedStdout:
+    """Descriptor 1 kept for the command's JSON or CSV alone (:attr:`stream`), and pointed at
+    stderr meanwhile: whatever else writes there — plugin code from a thread it started, an
+    ``atexit`` handler, a C library — goes to stderr, so the document parses."""
+
+    def __init__(self, keep: bool) -> None:
+        sys.stdout.flush()
+        self._saved = os.dup(1)
+        os.dup2(2, 1)
+        self.stream = os.fdopen(os.dup(self._saved), "w", encoding="utf-8")
+        self._keep = keep
+
+    def release(self) -> None:
+        """Flush the document; give descriptor 1 back unless the process ends with the command
+        (its ``atexit`` handlers still to run must not write into the document)."""
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.close()
+        if not self._keep:
+            sys.stdout.flush()
+            os.dup2(self._saved, 1)
+        os.close(self._saved)
+
+
+def _reserve_stdout(*, keep: bool) -> _ReservedStdout | None:
+    """A :class:`_ReservedStdout` when ``sys.stdout`` is the process's descriptor 1 (not when
+    a caller or a test captures it), else ``None``."""
+    try:
+        stdout = sys.stdout
+        if stdout is not sys.__stdout__ or stdout is None or stdout.fileno() != 1:
+            return None
+        return _ReservedStdout(keep)
+    except (OSError, ValueError, AttributeError):  # no descriptor (an IDE's stream), closed
+        return None
 
 
 def _discard_stdout() -> None:

@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"interrupted: nothing in {outdir} was replaced", file=sys.stderr)
         return 130
     if args.json:
-        print(json.dumps(result.report, indent=2, sort_keys=True))
+        print(json.dumps(result.report, indent=2, sort_keys=True), file=args.document_out)
     applied = [a for a in result.applied if not a.skipped]
     progress.message(
         f"compiled {name} -> {result.model_path} ({len(applied)} transforms, "

@@ -29,7 +29,8 @@ def run_explain(args: argparse.Namespace) -> int:
     entries = catalogue() if args.code is None else (explain(args.code),)
     if args.json:
         documents = [entry._asdict() for entry in entries]
-        print(json.dumps(documents if args.code is None else documents[0], indent=2))
+        document = documents if args.code is None else documents[0]
+        print(json.dumps(document, indent=2), file=args.document_out)
     elif args.code is None:
         print(
             format_table(

@@ -52,7 +52,7 @@ def run_list(args: argparse.Namespace) -> int:
     """``brainsmith hooks list``."""
     rows = lifecycle_hooks()
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2), file=args.document_out)
         return 0
     family = ""
     for row in rows:
@@ -69,7 +69,8 @@ def run_stats(args: argparse.Namespace) -> int:
     from ..lifecycle import read_stats
 
     document = read_stats(args.run_dir)
-    print(json.dumps(document, indent=2) if args.json else stats_table(document))
+    text = json.dumps(document, indent=2) if args.json else stats_table(document)
+    print(text, file=args.document_out)
     return 0
 
 

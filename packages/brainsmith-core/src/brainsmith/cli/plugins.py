@@ -9,7 +9,7 @@ import argparse
 import contextlib
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .output import format_table
 
@@ -104,7 +104,7 @@ def _list(args: argparse.Namespace) -> int:
         from ..plugins import list_plugins
 
         listing = list_plugins(strict=args.strict)
-        _print_json(listing.document)
+        _print_json(listing.document, args.document_out)
         return 1 if listing.failed else 0
     session = _session(args)
     if args.activate:
@@ -121,7 +121,8 @@ def _list(args: argparse.Namespace) -> int:
                 "problems": [p.to_json() for p in problems],
                 "ok": not any(p.severity == "error" for p in problems),
                 **({"lifecycle_plugins": lifecycle} if lifecycle is not None else {}),
-            }
+            },
+            args.document_out,
         )
     else:
         rows = [_verdict_row(v) for v in verdicts]
@@ -194,7 +195,7 @@ def _show(args: argparse.Namespace) -> int:
     elsewhere = tuple(p for p in session.problems() if p not in own and p.severity != "info")
     data["other_problems"] = [p.to_json() for p in elsewhere]
     if args.json:
-        _print_json(data)
+        _print_json(data, args.document_out)
     else:
         _print_show(data)
         _print_lifecycle(data.get("lifecycle_plugins"))
@@ -214,7 +215,8 @@ def _check(args: argparse.Namespace) -> int:
                 "ok": not failed,
                 "plugins": [v.to_json() for v in session.verdicts()],
                 "problems": [p.to_json() for p in problems],
-            }
+            },
+            args.document_out,
         )
     else:
         usable = sum(v.state.usable for v in session.verdicts())
@@ -373,5 +375,5 @@ def _print_problems(problems: tuple[Problem, ...]) -> None:
             print(f"  {line}")
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")  # one write, not one per token
+def _print_json(data: Any, output: TextIO) -> None:
+    output.write(json.dumps(data, indent=2) + "\n")  # one write, not one per token

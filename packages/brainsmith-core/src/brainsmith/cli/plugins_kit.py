@@ -92,8 +92,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     result = validate_plugin(args.subject)
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        args.document_out.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
         for finding in result.findings:
             print(finding)

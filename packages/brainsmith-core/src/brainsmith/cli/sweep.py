@@ -127,9 +127,9 @@ def _report(folder: Path, args: argparse.Namespace) -> int:
     report = sweep_report(folder)
     page = write_html(report)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+        print(json.dumps(report.to_json(), indent=2, sort_keys=True), file=args.document_out)
     elif args.csv:
-        sys.stdout.write(report.to_csv())
+        args.document_out.write(report.to_csv())
     else:
         print(report.table())
         if not args.quiet:
