@@ -561,4 +561,5 @@ def test_files_the_user_put_in_a_checkpoints_folder_are_never_deleted(
     code, err = compile_(capsys, *args)
     assert code != 0
     assert "holds files brainsmith did not write (mine.txt)" in " ".join(err.split())
+    assert "the last good checkpoint" not in err  # none was kept
     assert snapshot(out) == before

@@ -438,6 +438,9 @@ def _failed(outputs: OutputTransaction, error: BaseException, *, keep_checkpoint
             committed = outputs.commit(only=[CHECKPOINTS], own=[CHECKPOINTS])
         except BrainsmithError as secondary:
             add_note(error, f"the checkpoints of the completed stages were not kept: {secondary}")
+            resume = getattr(error, "resume", "")
+            if resume and isinstance(error, BrainsmithError):  # it names a checkpoint not kept
+                error.fix = error.fix.replace(resume, "")
     failed = outputs.keep_failed(exclude=(*OWN_OUTPUTS[:2], CHECKPOINTS))
     kept = (
         "only the checkpoints of the completed stages were replaced"

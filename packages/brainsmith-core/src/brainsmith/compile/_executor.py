@@ -40,6 +40,9 @@ class CompileError(BrainsmithError):
     """A transform failed, or looped, while compiling. Exit status 1."""
 
     exit_code = 1
+    resume = ""
+    """The part of :attr:`fix` naming the last checkpoint written (taken back by a compile
+    whose checkpoints could not be kept)."""
 
 
 class InvalidModelError(CompileError):
@@ -266,12 +269,15 @@ class Executor:
             raise
         except PLUGIN_FAILURES as exc:  # exit() in a transform is its failure, not the run's
             module = getattr(step.factory, "__module__", "") or ""
-            raise CompileError(
+            resume = self._resume_text(step, result, checkpoint_dir)
+            failure = CompileError(
                 f"{_step_label(step)} failed in stage {step.stage}: "
                 f"{describe_failure(exc, module)}",
                 where=f"stage {step.stage}",
-                fix=self._fix_text(step, result, checkpoint_dir),
-            ) from exc
+                fix=f"fix or remove {step.name} in the blueprint{resume}",
+            )
+            failure.resume = resume
+            raise failure from exc
         modified = model.model != before
         seconds = time.perf_counter() - began
         for replacement in self.events.fire(
@@ -376,8 +382,9 @@ class Executor:
             model = cleanup(model)
         return model, iterations, cleaned
 
-    def _fix_text(self, step: Step, result: Result, checkpoint_dir: Path | None) -> str:
-        text = f"fix or remove {step.name} in the blueprint"
+    def _resume_text(self, step: Step, result: Result, checkpoint_dir: Path | None) -> str:
+        """What the fix says of the checkpoints written so far ("" when there are none)."""
+        text = ""
         if result.checkpoints:
             text += f"; the last good checkpoint is {result.checkpoints[-1]}"
         if checkpoint_dir is not None and result.stages_run:
