@@ -394,3 +394,25 @@ def test_a_relative_cache_dir_is_resolved_once_so_commands_in_other_folders_shar
     assert shared == ["resolution", "scan"]  # the child's command was a hit in the same cache
     parent, end = json.JSONDecoder().raw_decode(result.stdout)
     assert json.loads(result.stdout[end:]) == parent
+
+
+@pytest.mark.parametrize("command", [("plugins", "list", "--json"), ("compile", "--example")])
+def test_a_no_cache_switch_that_is_neither_true_nor_false_is_refused(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """``BRAINSMITH_NO_CACHE=maybe`` is bad input, as for the other switches — not silently
+    read as "off"."""
+    environ = {**os.environ, "BRAINSMITH_NO_CACHE": "maybe"}
+    output = ["-o", str(tmp_path / "o")] if command[0] == "compile" else []
+    done = subprocess.run(
+        [sys.executable, "-m", "brainsmith", *command, *output],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "BRAINSMITH_NO_CACHE='maybe' is neither true nor false" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "o").exists()

@@ -98,8 +98,17 @@ class Scan(NamedTuple):
 def cache_dir(environ: Mapping[str, str]) -> Path | None:
     """The cache folder, or ``None`` when caching is switched off or there is no home folder
     to put it in (never a relative ``~`` folder in the working directory)."""
-    if environ.get(NO_CACHE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off"):
+    switch = environ.get(NO_CACHE_ENV, "").strip().lower()
+    if switch in ("1", "true", "yes", "on"):
         return None
+    if switch not in ("", "0", "false", "no", "off"):  # as the other switches: never a guess
+        from ..errors import ConfigError
+
+        raise ConfigError(
+            f"environment variable {NO_CACHE_ENV}={environ[NO_CACHE_ENV]!r} is neither true "
+            "nor false",
+            fix=f"set {NO_CACHE_ENV}=1 to switch the discovery cache off, or unset it",
+        )
     if environ.get(CACHE_DIR_ENV):
         return Path(environ[CACHE_DIR_ENV]).expanduser().absolute()
     xdg = environ.get("XDG_CACHE_HOME", "")
