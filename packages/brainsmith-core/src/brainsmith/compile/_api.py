@@ -430,7 +430,7 @@ def _failed(outputs: OutputTransaction, error: BaseException, *, keep_checkpoint
     """After a failed run: commit the checkpoints of the completed stages if a stage failed
     (an ``Exception`` that is not an ``OSError``, before the outputs were being finished), keep
     the hook statistics in ``.failed/``, and say so in the error."""
-    from ._executor import add_note
+    from ._executor import CompileError, add_note
 
     committed: list[str] = []
     if keep_checkpoints and isinstance(error, Exception) and not isinstance(error, OSError):
@@ -438,15 +438,12 @@ def _failed(outputs: OutputTransaction, error: BaseException, *, keep_checkpoint
             committed = outputs.commit(only=[CHECKPOINTS], own=[CHECKPOINTS])
         except BrainsmithError as secondary:
             add_note(error, f"the checkpoints of the completed stages were not kept: {secondary}")
-            resume = getattr(error, "resume", "")
-            if resume and isinstance(error, BrainsmithError):  # it names a checkpoint not kept
-                error.fix = error.fix.replace(resume, "")
+            if isinstance(error, CompileError) and error.resume:  # names a checkpoint not kept
+                error.fix = error.fix.replace(error.resume, "")
     failed = outputs.keep_failed(exclude=(*OWN_OUTPUTS[:2], CHECKPOINTS))
-    kept = (
-        "only the checkpoints of the completed stages were replaced"
-        if committed
-        else ("nothing in the output directory was replaced")
-    )
+    kept = "nothing in the output directory was replaced"
+    if committed:
+        kept = "only the checkpoints of the completed stages were replaced"
     if failed is not None:
         kept += f"; this run's hook statistics are in {failed}"
     add_note(error, kept)
