@@ -73,7 +73,7 @@ def with_shapes(model: ModelWrapper) -> ModelWrapper:
     from ._cleanup import sort_graph
     from ._indexed import IndexedModel
 
-    if _shapes_specified(model):
+    if shapes_specified(model):
         return model
     copied = copy.deepcopy(model)
     view = IndexedModel(copied)
@@ -91,7 +91,7 @@ def with_shapes(model: ModelWrapper) -> ModelWrapper:
     return sort_graph(ModelWrapper(inferred, fix_missing_initializer_valueinfo=False))
 
 
-def _shapes_specified(model: ModelWrapper) -> bool:
+def shapes_specified(model: ModelWrapper) -> bool:
     """qonnx's ``check_all_tensor_shapes_specified`` in one sweep: every tensor a node reads or
     writes has a value info or an initializer."""
     graph = model.graph

@@ -16,24 +16,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._run import STANDARD_DOMAINS, shapes_specified
+
 if TYPE_CHECKING:
     from qonnx.core.modelwrapper import ModelWrapper
-
-STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "com.microsoft"})
 
 
 def segmentable(model: ModelWrapper) -> bool:
     """Whether :class:`Segments` can run ``model``: no node carries a subgraph, every tensor
     a node reads or writes has a value info (shapes inferred) or an initializer."""
-    graph = model.graph
-    known = {vi.name for vi in (*graph.input, *graph.output, *graph.value_info)}
-    known.update(t.name for t in graph.initializer)
-    for node in graph.node:
-        if any(a.type in (5, 10) for a in node.attribute):  # GRAPH, GRAPHS
-            return False
-        if any(name and name not in known for name in (*node.input, *node.output)):
-            return False
-    return True
+    from onnx import AttributeProto
+
+    subgraphs = (AttributeProto.GRAPH, AttributeProto.GRAPHS)
+    if any(a.type in subgraphs for node in model.graph.node for a in node.attribute):
+        return False
+    return shapes_specified(model)
 
 
 @dataclass(frozen=True)
