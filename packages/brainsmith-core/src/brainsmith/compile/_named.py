@@ -125,7 +125,7 @@ def _hook_blueprints(session: Session, namespace: str) -> list[Path]:
                     "not a blueprint file path",
                     plugin=label,
                     hook=_HOOK,
-                    fix="return paths of .yaml files (see brainsmith.plugins.hookspecs)",
+                    fix="return paths of .yaml files (see brainsmith.compile.hookspecs)",
                 )
             path = Path(item)
             if path.suffix != ".yaml" or not path.is_file():
